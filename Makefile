@@ -1,0 +1,83 @@
+# bloc-sim: an agent-based simulator of a sanctioned bloc's war-goods trade.
+#   make            build build/sim
+#   make test       build and run the whole test suite (cmocka + tool checks)
+#   make bench      print speed figures
+#   make run        run the baseline scenario
+# Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD.
+
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+BUILD   ?= build
+PKGS    := gsl libconfig hdf5
+# H5DS (dimension scales) is in HDF5's high-level library, which pkg-config
+# does not name.
+HDF5_LIBDIR := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wvla -Werror \
+           -Wno-format-truncation
+OPT     ?= -O2 -g
+CFLAGS  ?= $(OPT)
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+              $(shell pkg-config --cflags $(PKGS)) -Isim -I$(BUILD)/gen -MMD -MP
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) $(HDF5_LIBDIR) -lhdf5_hl -lm
+ifeq ($(SANITIZE),1)
+  ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS    += -fsanitize=address,undefined
+endif
+
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY  := $(shell git diff --quiet HEAD -- sim configs scenarios 2>/dev/null || echo -dirty)
+VERSION    := 0.1.0
+
+LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/exp/*.c sim/cmd/*.c) $(BUILD)/gen/embedded.c
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst $(BUILD)/%,%,$(LIB_SRC)))
+MAIN_OBJ := $(BUILD)/obj/sim/main.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all test check-c check-tools bench run clean
+all: $(BUILD)/sim
+
+$(BUILD)/sim: $(MAIN_OBJ) $(BUILD)/libsim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libsim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The baseline scenario and the default configuration, flattened (the
+# @include resolved) and compiled in, so `sim run` works from any directory.
+$(BUILD)/gen/embedded.c: scenarios/baseline.cfg configs/default.cfg sim/embed.awk
+	@mkdir -p $(dir $@)
+	awk -v dir=scenarios -v file=scenarios/baseline.cfg -f sim/embed.awk > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSIM_VERSION='"$(VERSION)"' -DSIM_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libsim.a $(LDLIBS) -lcmocka
+
+test: $(BUILD)/sim $(TEST_BIN)
+	@PYTHON=$(PYTHON) SIM=$(BUILD)/sim BUILD=$(BUILD) sh tests/run_tests.sh $(TEST_BIN)
+
+bench: $(BUILD)/sim $(BUILD)/tests/bench_step
+	@SIM=$(BUILD)/sim BUILD=$(BUILD) sh tests/bench.sh
+
+$(BUILD)/tests/bench_step: tests/bench_step.c $(BUILD)/libsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libsim.a $(LDLIBS)
+
+run: $(BUILD)/sim
+	$(BUILD)/sim run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

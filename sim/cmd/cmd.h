@@ -1,0 +1,57 @@
+/*
+ * cmd.h - the commands of the `sim` program and their exit codes.
+ */
+#ifndef SIM_CMD_CMD_H
+#define SIM_CMD_CMD_H
+
+#include <stdio.h>
+
+#include "io/config.h"
+
+/* Exit codes (documented in the README and in `sim --help`). */
+enum {
+    EXIT_OK = 0,      /* success                                     */
+    EXIT_RUNTIME = 1, /* runtime failure: I/O, disk full, no memory  */
+    EXIT_INPUT = 2    /* bad usage or bad input                      */
+};
+
+#ifndef SIM_VERSION
+#define SIM_VERSION "0.0.0"
+#endif
+#ifndef SIM_COMMIT
+#define SIM_COMMIT "unknown"
+#endif
+
+/* The baseline scenario compiled into the binary (build/gen/embedded.c). */
+extern const char sim_embedded_baseline[];
+#define SIM_EMBEDDED_NAME "baseline.cfg (built in)"
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Shared by the commands: scenario options. */
+typedef struct {
+    const char *scenario; /* NULL: the built-in baseline */
+    const char *output;   /* -o */
+    const char *seed;     /* --seed */
+    const char *months;   /* --months */
+    const char **sets;    /* --set, in order */
+    int n_sets;
+    int quiet;
+} scenario_opts;
+
+/* Parse one scenario option at argv[*k] (advancing *k past its value).
+ * 1 if consumed, 0 if not a scenario option, -1 on a usage error (printed). */
+int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
+                        scenario_opts *o);
+/* Load, apply --seed/--months/--set, validate.  Prints the error line and
+ * returns NULL on failure. */
+sim_config *cmd_load_scenario(const scenario_opts *o);
+/* "sim: <cmd>: <message>" on stderr. */
+void cmd_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The command line as one string, for the file's history (malloc'ed). */
+char *cmd_history(int argc, char **argv);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * common.c - option handling and scenario loading shared by the commands.
+ */
+#include "cmd.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void cmd_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "sim: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static const char *option_value(const char *cmd, int argc, char **argv, int *k)
+{
+    const char *arg = argv[*k];
+    const char *eq = strchr(arg, '=');
+    if (arg[1] == '-' && eq)
+        return eq + 1;
+    if (*k + 1 >= argc) {
+        cmd_error(cmd, "option %s needs a value (see 'sim %s --help')", arg, cmd);
+        return NULL;
+    }
+    return argv[++*k];
+}
+
+static int is_opt(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
+                        scenario_opts *o)
+{
+    const char *arg = argv[*k];
+    const char **slot = NULL;
+    if (strcmp(arg, "-o") == 0 || is_opt(arg, "--output"))
+        slot = &o->output;
+    else if (is_opt(arg, "--seed"))
+        slot = &o->seed;
+    else if (is_opt(arg, "--months"))
+        slot = &o->months;
+    else if (is_opt(arg, "--set")) {
+        const char *v = option_value(cmd, argc, argv, k);
+        if (!v)
+            return -1;
+        o->sets[o->n_sets++] = v;
+        return 1;
+    } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+        o->quiet = 1;
+        return 1;
+    } else {
+        return 0;
+    }
+    const char *v = option_value(cmd, argc, argv, k);
+    if (!v)
+        return -1;
+    *slot = v;
+    return 1;
+}
+
+static void report(const config_error *e)
+{
+    char line[1200];
+    config_error_format(e, line, sizeof line);
+    fprintf(stderr, "sim: %s\n", line);
+}
+
+sim_config *cmd_load_scenario(const scenario_opts *o)
+{
+    config_error e;
+    memset(&e, 0, sizeof e);
+    sim_config *c = o->scenario ? config_load_file(o->scenario, &e)
+                                : config_load_string(sim_embedded_baseline,
+                                                     SIM_EMBEDDED_NAME, &e);
+    if (!c) {
+        report(&e);
+        return NULL;
+    }
+    char buf[600];
+    if (o->seed) {
+        snprintf(buf, sizeof buf, "scenario.seed=%s", o->seed);
+        if (config_apply_set(c, buf, &e)) {
+            snprintf(e.file, sizeof e.file, "--seed");
+            report(&e);
+            config_free(c);
+            return NULL;
+        }
+    }
+    if (o->months) {
+        snprintf(buf, sizeof buf, "scenario.months=%s", o->months);
+        if (config_apply_set(c, buf, &e)) {
+            snprintf(e.file, sizeof e.file, "--months");
+            report(&e);
+            config_free(c);
+            return NULL;
+        }
+    }
+    for (int k = 0; k < o->n_sets; k++)
+        if (config_apply_set(c, o->sets[k], &e)) {
+            report(&e);
+            config_free(c);
+            return NULL;
+        }
+    return c;
+}
+
+char *cmd_history(int argc, char **argv)
+{
+    size_t len = 64;
+    for (int k = 0; k < argc; k++)
+        len += strlen(argv[k]) + 1;
+    char *h = malloc(len);
+    if (!h)
+        return NULL;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    size_t at = strftime(h, len, "%Y-%m-%dT%H:%M:%SZ:", &tm);
+    for (int k = 0; k < argc; k++) {
+        h[at++] = ' ';
+        size_t n = strlen(argv[k]);
+        memcpy(h + at, argv[k], n);
+        at += n;
+    }
+    h[at] = '\0';
+    return h;
+}

@@ -1,0 +1,123 @@
+/*
+ * runner.c - one run: seed, step, record, summarise.
+ */
+#include "runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+run_summary *run_summary_alloc(int n_goods)
+{
+    run_summary *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->n_goods = n_goods;
+    s->shortfall = calloc((size_t)n_goods + 1, sizeof(double));
+    s->demand = calloc((size_t)n_goods + 1, sizeof(double));
+    s->production = calloc((size_t)n_goods + 1, sizeof(double));
+    s->imports = calloc((size_t)n_goods + 1, sizeof(double));
+    if (!s->shortfall || !s->demand || !s->production || !s->imports) {
+        run_summary_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void run_summary_free(run_summary *s)
+{
+    if (!s)
+        return;
+    free(s->shortfall);
+    free(s->demand);
+    free(s->production);
+    free(s->imports);
+    free(s);
+}
+
+/* Growable copy of the run's event log (the model's per-step buffer is
+ * overwritten every step). */
+typedef struct {
+    model_event *ev;
+    int n, cap;
+} event_log;
+
+static int log_append(event_log *log, const model_event *ev, int n)
+{
+    if (log->n + n > log->cap) {
+        int cap = log->cap ? log->cap : 64;
+        while (cap < log->n + n)
+            cap *= 2;
+        model_event *grown = realloc(log->ev, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        log->ev = grown;
+        log->cap = cap;
+    }
+    memcpy(log->ev + log->n, ev, (size_t)n * sizeof *ev);
+    log->n += n;
+    return 0;
+}
+
+static void summarise_step(const model_state *s, run_summary *sum)
+{
+    int f = s->p->focus;
+    for (int k = 0; k < s->g; k++) {
+        size_t ik = (size_t)f * s->g + k;
+        sum->shortfall[k] += s->shortfall[ik];
+        sum->demand[k] += s->demand[ik];
+        sum->production[k] += s->production[ik];
+        sum->imports[k] += s->imports[ik];
+    }
+    sum->cohesion = s->cohesion;
+    sum->connectivity = s->connectivity;
+    sum->hub_share = s->hub_share;
+    sum->members = 0;
+    for (int i = 0; i < s->n; i++)
+        sum->members += s->member[i] != 0.0;
+    sum->months = s->t + 1;
+    sum->n_events += s->n_ev;
+}
+
+int runner_run(const model_params *p, unsigned long long master, int run,
+               output *out, run_summary *sum, char *err, size_t errlen)
+{
+    unsigned long seed = model_run_seed(master, (unsigned long)run);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    model_state *s = model_alloc(p);
+    event_log log = {NULL, 0, 0};
+    int rc = 0;
+    if (!rng || !s) {
+        snprintf(err, errlen, "out of memory allocating run %d", run);
+        rc = -2;
+        goto done;
+    }
+    gsl_rng_set(rng, seed);
+    if (sum)
+        sum->seed = seed;
+    if (out && output_begin_run(out, run, seed)) {
+        rc = -1;
+        goto done;
+    }
+    for (int t = 0; t < p->g.months; t++) {
+        model_step(s, rng);
+        if (sum)
+            summarise_step(s, sum);
+        if (out && (output_record(out, s) || log_append(&log, s->ev, s->n_ev))) {
+            rc = -1;
+            goto done;
+        }
+    }
+    if (out && output_end_run(out, log.ev, log.n))
+        rc = -1;
+done:
+    if (rc == -1)
+        snprintf(err, errlen, "%s",
+                 out && output_error(out)[0] ? output_error(out) : "out of memory");
+    free(log.ev);
+    model_free(s);
+    gsl_rng_free(rng);
+    return rc;
+}

@@ -1,0 +1,62 @@
+/*
+ * main.c - the `sim` command line: parse, dispatch, map errors to exit codes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+#include <libconfig.h>
+
+#include "cmd/cmd.h"
+
+static const char usage[] =
+    "usage: sim COMMAND [ARGS]\n"
+    "\n"
+    "An agent-based simulator of a sanctioned bloc of states trading war\n"
+    "goods (shells, drones, chips, oil) under Western pressure.\n"
+    "\n"
+    "commands:\n"
+    "  run [SCENARIO.cfg]   run a scenario (default: the built-in baseline)\n"
+    "                       and write its trajectories to an HDF5 file\n"
+    "  check [SCENARIO.cfg] validate a scenario, print it fully resolved\n"
+    "  info FILE.h5         summarise a result file\n"
+    "\n"
+    "  sim COMMAND --help   options of a command\n"
+    "  sim --version        version, git commit and library versions\n"
+    "\n"
+    "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
+    "            2 bad usage or bad input (the message names file, line, key)\n";
+
+int main(int argc, char **argv)
+{
+    /* GSL reports errors as return values; it never aborts this program. */
+    gsl_set_error_handler_off();
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        unsigned maj, min, rel;
+        H5get_libversion(&maj, &min, &rel);
+        printf("sim %s (commit %s)\n", SIM_VERSION, SIM_COMMIT);
+        printf("HDF5 %u.%u.%u, GSL %s, libconfig %d.%d\n", maj, min, rel,
+               GSL_VERSION, LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    fprintf(stderr, "sim: unknown command '%s' (see 'sim --help')\n", cmd);
+    return EXIT_INPUT;
+}
