@@ -1,6 +1,7 @@
 /*
  * main.c - the `sim` command line: parse, dispatch, map errors to exit codes.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
 {
     /* GSL reports errors as return values; it never aborts this program. */
     gsl_set_error_handler_off();
+    /* Past a file-size limit, writes fail with EFBIG and are reported as a
+     * runtime error, instead of the process being killed by SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_INPUT;

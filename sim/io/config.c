@@ -935,8 +935,14 @@ static sim_config *finish_load(sim_config *c, int parsed, config_error *err)
 {
     if (!parsed) {
         const char *f = config_error_file(&c->cfg);
-        fail(err, f ? f : c->name, config_error_line(&c->cfg), "",
-             "syntax error: %s", config_error_text(&c->cfg));
+        const char *text = config_error_text(&c->cfg);
+        if (!text)
+            text = "syntax error";
+        if (strcmp(text, "duplicate setting name") == 0)
+            text = "duplicate setting name (an agent, good, route or key is "
+                   "given twice in one group)";
+        fail(err, f ? f : c->name, config_error_line(&c->cfg), "", "%s%s",
+             strstr(text, "syntax") ? "" : "syntax error: ", text);
         config_free(c);
         return NULL;
     }
@@ -1234,8 +1240,13 @@ static void put_string(FILE *f, const char *s)
 
 static void put_real(FILE *f, double v)
 {
+    /* the shortest decimal that reads back as the same double */
     char b[64];
-    snprintf(b, sizeof b, "%.17g", v);
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(b, sizeof b, "%.*g", digits, v);
+        if (strtod(b, NULL) == v)
+            break;
+    }
     if (!strpbrk(b, ".eEn"))
         strcat(b, ".0");
     fputs(b, f);
