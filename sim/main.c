@@ -2,6 +2,9 @@
  * main.c - the `sim` command line: parse, dispatch, map errors to exit codes.
  */
 #include <signal.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +14,7 @@
 #include <libconfig.h>
 
 #include "cmd/cmd.h"
+#include "io/output.h"
 
 static const char usage[] =
     "usage: sim COMMAND [ARGS]\n"
@@ -33,6 +37,15 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     /* GSL reports errors as return values; it never aborts this program. */
+#ifdef M_MMAP_THRESHOLD
+    /* zlib (inside HDF5's deflate filter) allocates and frees ~300 KiB per
+     * chunk; served by mmap, every allocation page-faults afresh.  Keep
+     * such blocks on the heap so they are reused. */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
+#endif
+    /* before any other HDF5 call (see output_library_init) */
+    output_library_init();
     gsl_set_error_handler_off();
     /* Past a file-size limit, writes fail with EFBIG and are reported as a
      * runtime error, instead of the process being killed by SIGXFSZ. */

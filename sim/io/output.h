@@ -32,6 +32,12 @@ typedef struct {
     unsigned long long master_seed;
 } output_opts;
 
+/* Optional: call first thing in main(), before any other HDF5 use.  Keeps
+ * HDF5 1.10 from registering its atexit() handler, which crashes at exit
+ * after a failed file close (disk full).  output_open() does the same, which
+ * suffices when it is the program's first HDF5 call. */
+void output_library_init(void);
+
 /* Is `name` a variable the writer can record? */
 int output_var_known(const char *name);
 /* Names of all recordable variables, NULL-terminated. */
@@ -44,9 +50,14 @@ output *output_open(const model_params *p, const output_opts *opts, char *err,
 int output_begin_run(output *o, int run, unsigned long seed);
 /* Call after every model_step(); records when (s->t+1) % every == 0. */
 int output_record(output *o, const model_state *s);
-/* Write the buffered run and append its events. 0 or -1 (see output_error). */
+/* Write the buffered run and append its events. 0 or -1 (see output_error).
+ * The events are those of the whole run (model_state.ev holds one step's):
+ * the caller gathers them.  After any -1, call output_abort(). */
 int output_end_run(output *o, const model_event *ev, int n_ev);
-/* Finish: close, fsync, rename to the final name.  0, or -1 with err. */
+/* Finish: close, fsync, rename to the final name, free o.  0, or -1 with
+ * err: then the temporary file is already removed, an existing file under
+ * the final name is left as it was, and o must still be freed with
+ * output_abort(o). */
 int output_close(output *o, char *err, size_t errlen);
 /* Give up: close and remove the temporary file.  NULL is harmless. */
 void output_abort(output *o);

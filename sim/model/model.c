@@ -84,21 +84,15 @@ typedef struct {
     size_t count;
 } buf_spec;
 
-model_state *model_alloc(const model_params *p)
+#define MODEL_N_BUFFERS 64
+
+/* Every double buffer of a state and its length: one list for allocation
+ * and release. */
+static size_t model_buffers(model_state *s, const model_params *p,
+                            buf_spec *out)
 {
-    model_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->p = params_copy(p);
-    if (!s->p) {
-        free(s);
-        return NULL;
-    }
-    size_t n = (size_t)p->n_agents, g = (size_t)p->n_goods;
-    s->n = (int)n;
-    s->g = (int)g;
-    s->t = -1;
-    const buf_spec bufs[] = {
+    size_t n = (size_t)s->n, g = (size_t)s->g;
+    const buf_spec list[] = {
         {&s->stock, n * g},          {&s->capacity, n * g},
         {&s->production, n * g},     {&s->consumption, n * g},
         {&s->shortfall, n * g},      {&s->demand, n * g},
@@ -118,13 +112,35 @@ model_state *model_alloc(const model_params *p)
         {&s->w_need, n * g},         {&s->w_need0, n * g},
         {&s->w_weight, n + 1},       {&s->w_prop, n * n},
         {&s->w_limit, n * n * g},    {&s->w_lap, n * n},
-        {&s->w_eval, n},             {&s->w_buyer_val, n * n * g},
-        {&s->w_dist, n * n},         {&s->w_route_factor, n * n},
+        {&s->w_eval, n},             {&s->w_link, n * n},
+        {&s->w_dist, n * n},         {&s->w_distc, n * n},         {&s->w_route_factor, n * n},
         {&s->w_world, n},            {&s->w_pot, n * g},
         {&s->ramp_from, (size_t)p->n_events},
     };
+    size_t count = sizeof list / sizeof list[0];
+    memcpy(out, list, count * sizeof *out);
+    return count;
+}
+
+model_state *model_alloc(const model_params *p)
+{
+    model_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->p = params_copy(p);
+    if (!s->p) {
+        free(s);
+        return NULL;
+    }
+    size_t n = (size_t)p->n_agents, g = (size_t)p->n_goods;
+    s->n = (int)n;
+    s->g = (int)g;
+    s->t = -1;
+    s->dist_c = NAN; /* w_distc not computed yet */
+    buf_spec bufs[MODEL_N_BUFFERS];
+    size_t nb = model_buffers(s, p, bufs);
     int ok = 1;
-    for (size_t b = 0; b < sizeof bufs / sizeof bufs[0]; b++) {
+    for (size_t b = 0; b < nb; b++) {
         *bufs[b].slot = calloc(bufs[b].count + 1, sizeof(double));
         ok = ok && *bufs[b].slot;
     }
@@ -198,25 +214,10 @@ void model_free(model_state *s)
 {
     if (!s)
         return;
-    double **all[] = {
-        &s->stock,         &s->capacity,      &s->production,
-        &s->consumption,   &s->shortfall,     &s->demand,
-        &s->imports,       &s->exports,       &s->world_imports,
-        &s->world_exports, &s->discount,      &s->interdicted_in,
-        &s->flow,          &s->interdicted,   &s->trade_value,
-        &s->civilian_trade, &s->usd_share,    &s->affinity,
-        &s->rivalry,       &s->dependence,    &s->competition,
-        &s->fill,          &s->price,         &s->price_shock,
-        &s->sanctions,     &s->gdp,           &s->member,
-        &s->cash,          &s->paid,          &s->received,
-        &s->friction,      &s->w_surplus,     &s->w_need,
-        &s->w_need0,       &s->w_weight,      &s->w_prop,
-        &s->w_limit,       &s->w_lap,         &s->w_eval,
-        &s->w_buyer_val,   &s->w_dist,        &s->w_route_factor,
-        &s->w_world,       &s->w_pot,         &s->ramp_from,
-    };
-    for (size_t b = 0; b < sizeof all / sizeof all[0]; b++)
-        free(*all[b]);
+    buf_spec bufs[MODEL_N_BUFFERS];
+    size_t nb = model_buffers(s, s->p, bufs);
+    for (size_t b = 0; b < nb; b++)
+        free(*bufs[b].slot);
     if (s->eig)
         for (int m = 2; m <= s->n; m++)
             if (s->eig[m])
@@ -521,6 +522,11 @@ static void match_good(model_state *s, int k)
         row[i] = gp->world_pull * X[i] *
                  pos(1.0 - gp->world_avoid * s->sanctions[i]);
     }
+    /* link weights do not change within a step: compute them once */
+    double *L = s->w_link;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            L[IX_AP(s, i, j)] = X[i] > 0.0 && M[j] > 0.0 ? link_weight(s, i, j, k) : 0.0;
     for (int round = 0; round < p->g.rounds; round++) {
         double moved = 0.0;
         for (int i = 0; i < n; i++) {
@@ -528,7 +534,7 @@ static void match_good(model_state *s, int k)
             for (int j = 0; j < n; j++) {
                 double w = M[j] > 0.0 && X[i] > 0.0 &&
                                    s->w_limit[IX_APG(s, i, j, k)] > 0.0
-                               ? M[j] * link_weight(s, i, j, k)
+                               ? M[j] * L[IX_AP(s, i, j)]
                                : 0.0;
                 P[IX_AP(s, i, j)] = w;
                 total += w;
@@ -756,6 +762,17 @@ void model_phase_civilian(model_state *s)
 {
     const global_params *gp = &s->p->g;
     int n = s->n;
+    /* distance terms change only when an event changes the exponent */
+    if (s->dist_c != gp->gravity_c) {
+        for (size_t ij = 0; ij < (size_t)n * n; ij++)
+            s->w_distc[ij] = pow(s->w_dist[ij], gp->gravity_c);
+        s->dist_c = gp->gravity_c;
+    }
+    double *ya = s->w_eval, *yb = s->w_world; /* scratch, n each */
+    for (int i = 0; i < n; i++) {
+        ya[i] = pow(s->gdp[i] / gp->gdp_scale, gp->gravity_a);
+        yb[i] = pow(s->gdp[i] / gp->gdp_scale, gp->gravity_b);
+    }
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             size_t ij = IX_AP(s, i, j);
@@ -765,37 +782,46 @@ void model_phase_civilian(model_state *s)
             }
             double smax = fmax(s->sanctions[i], s->sanctions[j]);
             s->civilian_trade[ij] =
-                gp->gravity_g * pow(s->gdp[i] / gp->gdp_scale, gp->gravity_a) *
-                pow(s->gdp[j] / gp->gdp_scale, gp->gravity_b) /
-                pow(s->w_dist[ij], gp->gravity_c) *
+                gp->gravity_g * ya[i] * yb[j] / s->w_distc[ij] *
                 exp(gp->gravity_beta_s * smax * gp->western_share);
         }
 }
 
 /* ---- phase 10: relations ------------------------------------------------- */
 
+/* Overlap of two exporters' sales to the same buyers, good by good, over
+ * their mean bloc export value.  Sparse: only sellers with a flow to a
+ * buyer are paired. */
 static void update_competition(model_state *s)
 {
     int n = s->n, g = s->g;
-    /* bloc export value per exporter at reference prices */
     double *E = s->w_eval;
+    int *sellers = s->w_members;
     for (int i = 0; i < n; i++) {
         E[i] = 0.0;
         for (int j = 0; j < n; j++)
             for (int k = 0; k < g; k++)
                 E[i] += s->flow[IX_APG(s, i, j, k)] * s->price[k];
     }
+    memset(s->competition, 0, (size_t)n * n * sizeof *s->competition);
+    for (int b = 0; b < n; b++)
+        for (int k = 0; k < g; k++) {
+            int m = 0;
+            for (int i = 0; i < n; i++)
+                if (s->flow[IX_APG(s, i, b, k)] > 0.0)
+                    sellers[m++] = i;
+            for (int x = 0; x < m; x++)
+                for (int y = x + 1; y < m; y++) {
+                    double fx = s->flow[IX_APG(s, sellers[x], b, k)];
+                    double fy = s->flow[IX_APG(s, sellers[y], b, k)];
+                    s->competition[IX_AP(s, sellers[x], sellers[y])] +=
+                        (fx < fy ? fx : fy) * s->price[k];
+                }
+        }
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
-            double overlap = 0.0;
-            if (E[i] > 0.0 && E[j] > 0.0)
-                for (int b = 0; b < n; b++)
-                    for (int k = 0; k < g; k++)
-                        overlap += fmin(s->flow[IX_APG(s, i, b, k)],
-                                        s->flow[IX_APG(s, j, b, k)]) *
-                                   s->price[k];
-            double c = overlap > 0.0 ? clamp01(overlap / (0.5 * (E[i] + E[j])))
-                                     : 0.0;
+            double overlap = s->competition[IX_AP(s, i, j)];
+            double c = overlap > 0.0 ? clamp01(overlap / (0.5 * (E[i] + E[j]))) : 0.0;
             s->competition[IX_AP(s, i, j)] = s->competition[IX_AP(s, j, i)] = c;
         }
 }

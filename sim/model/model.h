@@ -59,8 +59,9 @@ typedef struct model_state {
     /* workspaces, sized once */
     double *w_surplus, *w_need, *w_weight, *w_prop, *w_limit, *w_need0;
     double *w_lap, *w_eval;
-    double *w_buyer_val, *w_dist, *w_route_factor, *w_world, *w_pot;
+    double *w_link, *w_dist, *w_distc, *w_route_factor, *w_world, *w_pot;
     int *w_members;
+    double dist_c;      /* gravity_c that w_distc was computed with */
     int *pair_first, *pair_route; /* routes of each pair (CSR, both ways) */
     double *ramp_from;  /* per scheduled event */
     gsl_eigen_symm_workspace **eig; /* [n+1], by member count */

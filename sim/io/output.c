@@ -1,0 +1,1161 @@
+/*
+ * output.c - the result file: one HDF5 file that is also netCDF-4/CF.
+ *
+ * Layout (see OUTPUT.md):
+ *   coordinates   run(run) time(time) agent(agent) partner(partner)
+ *                 good(good) event(event), each an HDF5 dimension scale;
+ *                 step(time), good_unit(good), seed(run)
+ *   records       one dataset per variable of var_table[], (run, time, ...)
+ *                 doubles, chunked along run with whole time series in a
+ *                 chunk, shuffle + deflate, _FillValue NaN
+ *   events        event_run, event_step, ... on the unlimited event dim
+ *
+ * One run is buffered in memory (output_record copies the state into the
+ * buffer) and written at output_end_run() as one hyperslab per variable.
+ * The file is written under ".<name>.tmp.<pid>" in the destination directory
+ * and renamed to its final name by output_close() after an fsync.
+ */
+#include "io/output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <libconfig.h>
+
+#ifndef SIM_VERSION
+#define SIM_VERSION "unknown"
+#endif
+#ifndef SIM_COMMIT
+#define SIM_COMMIT "unknown"
+#endif
+
+#define PROGRAM "bloc-sim"
+#define CHUNK_MAX (1024.0 * 1024.0)    /* bytes: largest chunk            */
+#define CHUNK_TARGET (256.0 * 1024.0)  /* bytes: aim when grouping runs   */
+#define CHUNK_CACHE (2u * 1024u * 1024u) /* per dataset, > CHUNK_MAX      */
+#define EVENT_CHUNK 1024               /* rows per chunk of event columns */
+#define DEFLATE_LEVEL 4
+
+#if defined(__GNUC__)
+#define FMT(a, b) __attribute__((format(printf, a, b)))
+#else
+#define FMT(a, b)
+#endif
+
+/* ---- dimensions and the variable table --------------------------------- */
+
+enum { DIM_RUN, DIM_TIME, DIM_AGENT, DIM_PARTNER, DIM_GOOD, DIM_EVENT,
+       DIM_COUNT };
+
+static const char *const dim_names[DIM_COUNT] = {
+    "run", "time", "agent", "partner", "good", "event"};
+
+/* The dimensions of a record variable after (run, time). */
+typedef enum { SH_AG, SH_APG, SH_AP, SH_G, SH_A, SH_BLOC } var_shape;
+
+static const struct {
+    int rank;
+    int dim[3];
+} shape_dims[] = {
+    [SH_AG] = {2, {DIM_AGENT, DIM_GOOD, 0}},
+    [SH_APG] = {3, {DIM_AGENT, DIM_PARTNER, DIM_GOOD}},
+    [SH_AP] = {2, {DIM_AGENT, DIM_PARTNER, 0}},
+    [SH_G] = {1, {DIM_GOOD, 0, 0}},
+    [SH_A] = {1, {DIM_AGENT, 0, 0}},
+    [SH_BLOC] = {0, {0, 0, 0}},
+};
+
+#define U_GOOD "good units (see good_unit)"
+#define U_GOOD_M "good units month-1 (see good_unit)"
+#define U_PRICE "USD per good unit (see good_unit)"
+
+/* One row per variable: name (also the model_state field), shape, units,
+ * long_name.  Order is the order in the file. */
+#define OUTPUT_VARS(X)                                                        \
+    X(stock, SH_AG, U_GOOD, "stock at the end of the month")                  \
+    X(capacity, SH_AG, U_GOOD_M, "production capacity")                       \
+    X(production, SH_AG, U_GOOD_M, "production")                              \
+    X(consumption, SH_AG, U_GOOD_M, "domestic consumption met from stock")    \
+    X(shortfall, SH_AG, U_GOOD_M, "domestic demand not met")                  \
+    X(demand, SH_AG, U_GOOD_M, "domestic final demand")                       \
+    X(imports, SH_AG, U_GOOD_M,                                               \
+      "imports, rest of the world included")                                  \
+    X(exports, SH_AG, U_GOOD_M, "exports, rest of the world included")        \
+    X(world_imports, SH_AG, U_GOOD_M, "imports from the rest of the world")   \
+    X(world_exports, SH_AG, U_GOOD_M, "exports to the rest of the world")     \
+    X(flow, SH_APG, U_GOOD_M,                                                 \
+      "shipped from agent to partner, before interdiction")                   \
+    X(interdicted, SH_APG, U_GOOD_M,                                          \
+      "lost to interdiction on the way from agent to partner")                \
+    X(trade_value, SH_AP, "USD month-1",                                      \
+      "value of strategic goods shipped from agent to partner")               \
+    X(civilian_trade, SH_AP, "USD month-1",                                   \
+      "civilian (gravity) trade from agent to partner")                       \
+    X(usd_share, SH_AP, "1", "share of agent-partner settlement in USD")      \
+    X(affinity, SH_AP, "1", "affinity of agent to partner")                   \
+    X(rivalry, SH_AP, "1", "rivalry between agent and partner")               \
+    X(price, SH_G, U_PRICE, "world reference price")                          \
+    X(discount, SH_AG, "1", "discount on the agent's export price")           \
+    X(sanctions, SH_A, "1", "Western sanctions pressure")                     \
+    X(gdp, SH_A, "USD month-1", "nominal GDP")                                \
+    X(member, SH_A, "1", "bloc member (1) or not (0)")                        \
+    X(cash, SH_A, "USD", "liquid reserves")                                   \
+    X(cohesion, SH_BLOC, "1", "bloc cohesion: mean affinity among members")   \
+    X(connectivity, SH_BLOC, "1",                                             \
+      "algebraic connectivity of the members' affinity graph per member")     \
+    X(hub_share, SH_BLOC, "1",                                                \
+      "share of intra-bloc trade value that touches the busiest member")
+
+typedef struct {
+    const char *name;
+    var_shape shape;
+    const char *units;
+    const char *long_name;
+    size_t offset; /* into model_state: double * (arrays) or double (bloc) */
+} out_var;
+
+#define VAR_ROW(nm, sh, u, ln) {#nm, sh, u, ln, offsetof(model_state, nm)},
+#define VAR_NAME(nm, sh, u, ln) #nm,
+static const out_var var_table[] = {OUTPUT_VARS(VAR_ROW)};
+static const char *const var_names[] = {OUTPUT_VARS(VAR_NAME) NULL};
+#define N_VARS (sizeof var_table / sizeof var_table[0])
+
+/* The event table's columns, 1-D on the event dimension. */
+typedef enum { COL_INT, COL_DOUBLE, COL_STRING } col_type;
+enum { EC_RUN, EC_STEP, EC_KIND, EC_ACTOR, EC_TARGET, EC_VALUE, EC_LABEL,
+       EC_COUNT };
+
+static const struct {
+    const char *name;
+    col_type type;
+    const char *units; /* NULL for strings */
+    const char *long_name;
+} ev_cols[EC_COUNT] = {
+    {"event_run", COL_INT, "1", "run in which the event happened"},
+    {"event_step", COL_INT, "1", "step (month from the start) it applied at"},
+    {"event_kind", COL_STRING, NULL, "kind of event"},
+    {"event_actor", COL_STRING, NULL, "acting agent code (empty: none)"},
+    {"event_target", COL_STRING, NULL, "target agent code (empty: none)"},
+    {"event_value", COL_DOUBLE, "various (see event_kind and event_label)",
+     "value set, added or transferred, or size of the flare-up"},
+    {"event_label", COL_STRING, NULL, "parameter path or route name"},
+};
+
+/* ---- the writer -------------------------------------------------------- */
+
+struct output {
+    char *path, *tmp, *dir;
+    char err[1024];
+    hid_t file, vstr;
+    hid_t dxpl; /* transfer: a small conversion buffer (default 1 MiB) */
+    hid_t coord[DIM_COUNT];
+    hid_t step, good_unit, seed;
+    hid_t var[N_VARS]; /* -1: not selected */
+    hid_t col[EC_COUNT];
+    double *buf[N_VARS]; /* one run: [n_rec * inner] */
+    size_t inner[N_VARS];
+    char *codes;         /* n agent codes, PARAM_NAME_MAX apart */
+    int n, g, n_runs, n_rec, every;
+    int run;             /* run being buffered, -1 between runs */
+    unsigned long run_seed;
+    hsize_t n_events;
+};
+
+int output_var_known(const char *name)
+{
+    for (size_t v = 0; v < N_VARS; v++)
+        if (strcmp(var_table[v].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+const char *const *output_var_names(void) { return var_names; }
+
+int output_n_records(const model_params *p)
+{
+    return p->g.every > 0 ? p->g.months / p->g.every : 0;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+typedef struct {
+    char *buf;
+    size_t len;
+    int have_sys;
+} reason_walk;
+
+static herr_t reason_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    reason_walk *w = data;
+    const char *key = "error message = '";
+    const char *m = e->desc ? strstr(e->desc, key) : NULL;
+    if (m && !w->have_sys) {
+        m += strlen(key);
+        snprintf(w->buf, w->len, "%.*s", (int)strcspn(m, "'"), m);
+        w->have_sys = 1;
+    } else if (n == 0 && e->desc && e->desc[0]) {
+        snprintf(w->buf, w->len, "%s", e->desc);
+    } else if (n == 0) {
+        H5Eget_msg(e->min_num, NULL, w->buf, w->len);
+    }
+    return 0;
+}
+
+/* The most telling line of the HDF5 error stack: the system's error message
+ * when there is one, else the innermost description.  Clears the stack. */
+static void h5_reason(char *buf, size_t len)
+{
+    reason_walk w = {buf, len, 0};
+    snprintf(buf, len, "HDF5 error");
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, reason_cb, &w);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/* Format "<what> in <file>: <HDF5 reason>" into o->err; returns -1. */
+FMT(2, 3) static int fail(output *o, const char *fmt, ...)
+{
+    char what[512], why[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    h5_reason(why, sizeof why);
+    snprintf(o->err, sizeof o->err, "%s in %s: %s", what, o->path, why);
+    return -1;
+}
+
+/* Format "<what>: <strerror>" into o->err; returns -1. */
+FMT(3, 4) static int fail_sys(output *o, int errnum, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(o->err, sizeof o->err, "%s: %s", what, strerror(errnum));
+    return -1;
+}
+
+/* ---- small HDF5 helpers ------------------------------------------------ */
+
+/* A string type: variable length (for datasets) or fixed `size`
+ * (for attributes, which netCDF reads as text). */
+static hid_t string_type(size_t size)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return -1;
+    if (H5Tset_size(t, size) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ||
+        (size != H5T_VARIABLE && H5Tset_strpad(t, H5T_STR_NULLTERM) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static int attr_write(output *o, hid_t loc, const char *obj, const char *name,
+                      hid_t ftype, hid_t space, hid_t mtype, const void *val)
+{
+    if (ftype < 0 || space < 0)
+        return fail(o, "cannot create attribute '%s' of '%s'", name, obj);
+    hid_t a = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return fail(o, "cannot create attribute '%s' of '%s'", name, obj);
+    int rc = 0;
+    if (H5Awrite(a, mtype, val) < 0)
+        rc = fail(o, "cannot write attribute '%s' of '%s'", name, obj);
+    if (H5Aclose(a) < 0 && rc == 0)
+        rc = fail(o, "cannot write attribute '%s' of '%s'", name, obj);
+    return rc;
+}
+
+/* Text attribute (netCDF char); an empty one has a null dataspace. */
+static int attr_text(output *o, hid_t loc, const char *obj, const char *name,
+                     const char *val)
+{
+    size_t len = strlen(val);
+    hid_t t = string_type(len ? len : 1);
+    hid_t s = H5Screate(len ? H5S_SCALAR : H5S_NULL);
+    int rc = attr_write(o, loc, obj, name, t, s, t, val);
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    return rc;
+}
+
+static int attr_scalar(output *o, hid_t loc, const char *obj, const char *name,
+                       hid_t ftype, hid_t mtype, const void *val)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    int rc = attr_write(o, loc, obj, name, ftype, s, mtype, val);
+    if (s >= 0)
+        H5Sclose(s);
+    return rc;
+}
+
+static double bytes_of(int rank, const hsize_t *c)
+{
+    double b = sizeof(double);
+    for (int a = 0; a < rank; a++)
+        b *= (double)c[a];
+    return b;
+}
+
+/* Chunk of a record variable (run, time, ...): one run's whole series,
+ * split along time (then agent...) above CHUNK_MAX, grouped over several
+ * runs towards CHUNK_TARGET when one run is small. */
+static void record_chunk(int rank, const hsize_t *dims, hsize_t *chunk)
+{
+    chunk[0] = 1;
+    for (int a = 1; a < rank; a++)
+        chunk[a] = dims[a];
+    for (int a = 1; a < rank && bytes_of(rank, chunk) > CHUNK_MAX; a++) {
+        double rest = bytes_of(rank, chunk) / (double)chunk[a];
+        double c = floor(CHUNK_MAX / rest);
+        chunk[a] = c < 1.0 ? 1 : (hsize_t)c;
+    }
+    if (chunk[1] == dims[1]) {
+        double k = floor(CHUNK_TARGET / bytes_of(rank, chunk));
+        chunk[0] = k < 1.0 ? 1 : (k > (double)dims[0] ? dims[0] : (hsize_t)k);
+    }
+}
+
+static int is_record(int rank, const int *dim)
+{
+    return rank >= 2 && dim[0] == DIM_RUN && dim[1] == DIM_TIME;
+}
+
+static hsize_t dim_size(const output *o, int d)
+{
+    switch (d) {
+    case DIM_RUN: return (hsize_t)o->n_runs;
+    case DIM_TIME: return (hsize_t)o->n_rec;
+    case DIM_AGENT:
+    case DIM_PARTNER: return (hsize_t)o->n;
+    case DIM_GOOD: return (hsize_t)o->g;
+    default: return 0; /* DIM_EVENT grows */
+    }
+}
+
+/* Storage of a dataset: creation order tracked, and for record variables
+ * and event columns chunking and (numbers only) shuffle + deflate. */
+static int set_storage(hid_t dcpl, hid_t ftype, int rank, const int *dim,
+                       const hsize_t *dims)
+{
+    static const double nan_fill = NAN;
+    hsize_t chunk[5];
+    int compress = H5Tis_variable_str(ftype) <= 0;
+    if (H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED |
+                                             H5P_CRT_ORDER_INDEXED) < 0)
+        return -1;
+    if (is_record(rank, dim)) {
+        record_chunk(rank, dims, chunk);
+        if (H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan_fill) < 0)
+            return -1;
+    } else if (dim[0] == DIM_EVENT) {
+        chunk[0] = EVENT_CHUNK;
+    } else {
+        return 0;
+    }
+    if (H5Pset_chunk(dcpl, rank, chunk) < 0)
+        return -1;
+    if (compress && (H5Pset_shuffle(dcpl) < 0 ||
+                     H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0))
+        return -1;
+    return 0;
+}
+
+static hid_t create_dataset(output *o, const char *name, hid_t ftype,
+                            int rank, const int *dim)
+{
+    hsize_t dims[5], maxdims[5];
+    for (int a = 0; a < rank; a++) {
+        dims[a] = dim_size(o, dim[a]);
+        maxdims[a] = dim[a] == DIM_EVENT ? H5S_UNLIMITED : dims[a];
+    }
+    hid_t space = H5Screate_simple(rank, dims, maxdims);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    hid_t ds = -1;
+    if (space >= 0 && dcpl >= 0 && dapl >= 0 &&
+        set_storage(dcpl, ftype, rank, dim, dims) == 0 &&
+        H5Pset_chunk_cache(dapl, 521, CHUNK_CACHE, 1.0) >= 0)
+        ds = H5Dcreate2(o->file, name, ftype, space, H5P_DEFAULT, dcpl, dapl);
+    if (ds < 0)
+        fail(o, "cannot create dataset '%s'", name);
+    if (space >= 0)
+        H5Sclose(space);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (dapl >= 0)
+        H5Pclose(dapl);
+    return ds;
+}
+
+static int attach_scales(output *o, hid_t ds, const char *name, int rank,
+                         const int *dim)
+{
+    for (int a = 0; a < rank; a++)
+        if (H5DSattach_scale(ds, o->coord[dim[a]], (unsigned)a) < 0)
+            return fail(o, "cannot attach dimension '%s' to '%s'",
+                        dim_names[dim[a]], name);
+    return 0;
+}
+
+/* Create a variable with its scales attached, units (when not NULL),
+ * long_name and, for record variables, a NaN _FillValue. */
+static hid_t create_var(output *o, const char *name, hid_t ftype, int rank,
+                        const int *dim, const char *units,
+                        const char *long_name)
+{
+    static const double nan_fill = NAN;
+    hid_t ds = create_dataset(o, name, ftype, rank, dim);
+    if (ds < 0)
+        return -1;
+    int bad = attach_scales(o, ds, name, rank, dim) < 0 ||
+              (units && attr_text(o, ds, name, "units", units) < 0) ||
+              attr_text(o, ds, name, "long_name", long_name) < 0 ||
+              (is_record(rank, dim) &&
+               attr_scalar(o, ds, name, "_FillValue", H5T_IEEE_F64LE,
+                           H5T_NATIVE_DOUBLE, &nan_fill) < 0);
+    if (bad) {
+        H5Dclose(ds);
+        return -1;
+    }
+    return ds;
+}
+
+static int write_whole(output *o, hid_t ds, const char *name, hid_t mtype,
+                       const void *buf)
+{
+    if (H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, o->dxpl, buf) < 0)
+        return fail(o, "cannot write '%s'", name);
+    return 0;
+}
+
+/* ---- file setup -------------------------------------------------------- */
+
+static int make_paths(output *o, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dlen = (size_t)(base - path);
+    size_t tlen = strlen(path) + 32;
+    o->path = strdup(path);
+    o->tmp = malloc(tlen);
+    o->dir = !slash ? strdup(".") : strndup(path, dlen > 1 ? dlen - 1 : 1);
+    if (!o->path || !o->tmp || !o->dir)
+        return fail_sys(o, ENOMEM, "cannot create %s", path);
+    snprintf(o->tmp, tlen, "%.*s.%s.tmp.%ld", (int)dlen, path, base,
+             (long)getpid());
+    if (base[0] == '\0')
+        return fail_sys(o, EISDIR, "cannot create %s", path);
+    return 0;
+}
+
+/* Create the temporary file, first with open(2) so that a missing or
+ * unwritable directory is reported with the system's own words. */
+static int create_file(output *o)
+{
+    struct stat st;
+    if (stat(o->path, &st) == 0 && S_ISDIR(st.st_mode))
+        return fail_sys(o, EISDIR, "cannot create %s", o->path);
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0)
+        return fail_sys(o, errno, "cannot create %s", o->path);
+    close(fd);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    if (fcpl >= 0 && fapl >= 0 &&
+        H5Pset_link_creation_order(fcpl, order) >= 0 &&
+        H5Pset_attr_creation_order(fcpl, order) >= 0 &&
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0)
+        o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    if (o->file < 0)
+        fail(o, "cannot create HDF5 file");
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (o->file < 0) {
+        unlink(o->tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void default_history(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tmv;
+    char stamp[32] = "";
+    if (gmtime_r(&now, &tmv))
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    snprintf(buf, len, "%s: written by %s", stamp, PROGRAM);
+}
+
+static int write_globals(output *o, const model_params *p,
+                         const output_opts *opts)
+{
+    char title[256], source[256], hdf5v[32], cfgv[32], hist[128];
+    unsigned maj, min, rel;
+    const char *focus = p->g.focus[0] || p->focus < 0
+                            ? p->g.focus
+                            : p->agents[p->focus].code;
+    int months = p->g.months, every = p->g.every;
+    unsigned long long seed = opts->master_seed;
+    hid_t f = o->file;
+    snprintf(title, sizeof title, "%s results: scenario %s", PROGRAM,
+             p->g.name);
+    snprintf(source, sizeof source, "%s %s (git commit %s)", PROGRAM,
+             SIM_VERSION, SIM_COMMIT);
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        maj = min = rel = 0;
+    snprintf(hdf5v, sizeof hdf5v, "%u.%u.%u", maj, min, rel);
+    snprintf(cfgv, sizeof cfgv, "%d.%d.%d", LIBCONFIG_VER_MAJOR,
+             LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
+    default_history(hist, sizeof hist);
+    if (attr_text(o, f, "/", "Conventions", "CF-1.8") < 0 ||
+        attr_text(o, f, "/", "title", title) < 0 ||
+        attr_text(o, f, "/", "source", source) < 0 ||
+        attr_text(o, f, "/", "history",
+                  opts->history && opts->history[0] ? opts->history : hist) < 0 ||
+        attr_text(o, f, "/", "config",
+                  opts->config_text ? opts->config_text : "") < 0 ||
+        attr_scalar(o, f, "/", "master_seed", H5T_STD_U64LE,
+                    H5T_NATIVE_ULLONG, &seed) < 0 ||
+        attr_text(o, f, "/", "scenario", p->g.name) < 0 ||
+        attr_text(o, f, "/", "focus_agent", focus) < 0 ||
+        attr_text(o, f, "/", "start", p->g.start) < 0 ||
+        attr_scalar(o, f, "/", "months", H5T_STD_I32LE, H5T_NATIVE_INT,
+                    &months) < 0 ||
+        attr_scalar(o, f, "/", "record_every", H5T_STD_I32LE, H5T_NATIVE_INT,
+                    &every) < 0 ||
+        attr_text(o, f, "/", "hdf5_version", hdf5v) < 0 ||
+        attr_text(o, f, "/", "gsl_version", gsl_version) < 0 ||
+        attr_text(o, f, "/", "libconfig_version", cfgv) < 0)
+        return -1;
+    return 0;
+}
+
+/* A coordinate variable: created, made a dimension scale, written. */
+static int create_coord(output *o, int d, hid_t ftype, const char *units,
+                        const char *long_name, hid_t mtype, const void *vals)
+{
+    const char *name = dim_names[d];
+    hid_t ds = create_dataset(o, name, ftype, 1, &d);
+    if (ds < 0)
+        return -1;
+    o->coord[d] = ds;
+    if (H5DSset_scale(ds, name) < 0)
+        return fail(o, "cannot make '%s' a dimension scale", name);
+    if ((units && attr_text(o, ds, name, "units", units) < 0) ||
+        attr_text(o, ds, name, "long_name", long_name) < 0)
+        return -1;
+    return d == DIM_EVENT ? 0 : write_whole(o, ds, name, mtype, vals);
+}
+
+typedef struct {
+    int *run, *step;
+    double *time;
+    const char **agent, **good, **unit;
+} coord_values;
+
+static void coord_values_free(coord_values *c)
+{
+    free(c->run);
+    free(c->step);
+    free(c->time);
+    free(c->agent);
+    free(c->good);
+    free(c->unit);
+}
+
+static int coord_values_fill(output *o, const model_params *p, coord_values *c)
+{
+    c->run = calloc((size_t)o->n_runs, sizeof *c->run);
+    c->step = calloc((size_t)o->n_rec, sizeof *c->step);
+    c->time = calloc((size_t)o->n_rec, sizeof *c->time);
+    c->agent = calloc((size_t)o->n, sizeof *c->agent);
+    c->good = calloc((size_t)o->g, sizeof *c->good);
+    c->unit = calloc((size_t)o->g, sizeof *c->unit);
+    if (!c->run || !c->step || !c->time || !c->agent || !c->good || !c->unit)
+        return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+    for (int r = 0; r < o->n_runs; r++)
+        c->run[r] = r;
+    for (int r = 0; r < o->n_rec; r++) {
+        c->step[r] = (r + 1) * o->every - 1;
+        c->time[r] = model_days_since_start(p, c->step[r]);
+    }
+    for (int i = 0; i < o->n; i++)
+        c->agent[i] = p->agents[i].code;
+    for (int k = 0; k < o->g; k++) {
+        c->good[k] = p->goods[k].name;
+        c->unit[k] = p->goods[k].unit;
+    }
+    return 0;
+}
+
+static int create_coords(output *o, const model_params *p,
+                         const coord_values *c)
+{
+    char tunits[64];
+    hid_t vs = o->vstr;
+    snprintf(tunits, sizeof tunits, "days since %04d-%02d-01", p->start_year,
+             p->start_month);
+    if (create_coord(o, DIM_RUN, H5T_STD_I32LE, "1", "run index",
+                     H5T_NATIVE_INT, c->run) < 0 ||
+        create_coord(o, DIM_TIME, H5T_IEEE_F64LE, tunits,
+                     "time (first day of the month recorded)",
+                     H5T_NATIVE_DOUBLE, c->time) < 0 ||
+        create_coord(o, DIM_AGENT, vs, NULL, "agent (state) code", vs,
+                     c->agent) < 0 ||
+        create_coord(o, DIM_PARTNER, vs, NULL, "partner agent code", vs,
+                     c->agent) < 0 ||
+        create_coord(o, DIM_GOOD, vs, NULL, "good", vs, c->good) < 0 ||
+        create_coord(o, DIM_EVENT, H5T_STD_I32LE, "1", "event row index",
+                     H5T_NATIVE_INT, NULL) < 0)
+        return -1;
+    hid_t t = o->coord[DIM_TIME];
+    if (attr_text(o, t, "time", "calendar", "standard") < 0 ||
+        attr_text(o, t, "time", "standard_name", "time") < 0 ||
+        attr_text(o, t, "time", "axis", "T") < 0)
+        return -1;
+    return 0;
+}
+
+/* step(time), good_unit(good) and seed(run); seeds are written per run. */
+static int create_aux(output *o, const coord_values *c)
+{
+    int time_dim = DIM_TIME, good_dim = DIM_GOOD, run_dim = DIM_RUN;
+    o->step = create_var(o, "step", H5T_STD_I32LE, 1, &time_dim, "1",
+                         "index of the monthly step recorded (0: start month)");
+    if (o->step < 0 ||
+        write_whole(o, o->step, "step", H5T_NATIVE_INT, c->step) < 0)
+        return -1;
+    o->good_unit = create_var(o, "good_unit", o->vstr, 1, &good_dim, NULL,
+                              "unit of one good");
+    if (o->good_unit < 0 ||
+        write_whole(o, o->good_unit, "good_unit", o->vstr, c->unit) < 0)
+        return -1;
+    o->seed = create_var(o, "seed", H5T_STD_U64LE, 1, &run_dim, "1",
+                         "seed of the run's random number generator");
+    return o->seed < 0 ? -1 : 0;
+}
+
+static int write_coords(output *o, const model_params *p)
+{
+    coord_values c = {0};
+    int rc = coord_values_fill(o, p, &c);
+    if (rc == 0)
+        rc = create_coords(o, p, &c);
+    if (rc == 0)
+        rc = create_aux(o, &c);
+    coord_values_free(&c);
+    return rc;
+}
+
+static size_t var_inner(const output *o, const out_var *v)
+{
+    size_t e = 1;
+    for (int a = 0; a < shape_dims[v->shape].rank; a++)
+        e *= (size_t)dim_size(o, shape_dims[v->shape].dim[a]);
+    return e;
+}
+
+static int create_record_var(output *o, size_t v)
+{
+    const out_var *d = &var_table[v];
+    int dim[5] = {DIM_RUN, DIM_TIME, 0, 0, 0};
+    int rank = 2 + shape_dims[d->shape].rank;
+    for (int a = 2; a < rank; a++)
+        dim[a] = shape_dims[d->shape].dim[a - 2];
+    o->inner[v] = var_inner(o, d);
+    o->buf[v] = malloc((size_t)o->n_rec * o->inner[v] * sizeof(double));
+    if (!o->buf[v])
+        return fail_sys(o, ENOMEM, "cannot buffer '%s' for %s", d->name,
+                        o->path);
+    o->var[v] = create_var(o, d->name, H5T_IEEE_F64LE, rank, dim, d->units,
+                           d->long_name);
+    return o->var[v] < 0 ? -1 : 0;
+}
+
+static int select_vars(output *o, const output_opts *opts, int *selected)
+{
+    for (size_t v = 0; v < N_VARS; v++)
+        selected[v] = opts->vars == NULL;
+    for (int i = 0; opts->vars && i < opts->n_vars; i++) {
+        size_t v = 0;
+        while (v < N_VARS && strcmp(var_table[v].name, opts->vars[i]) != 0)
+            v++;
+        if (v == N_VARS) {
+            snprintf(o->err, sizeof o->err,
+                     "cannot create %s: unknown output variable '%s'",
+                     o->path, opts->vars[i]);
+            return -1;
+        }
+        selected[v] = 1;
+    }
+    return 0;
+}
+
+static int create_event_cols(output *o)
+{
+    char kinds[512] = "kind of event:";
+    int dim = DIM_EVENT;
+    for (int k = 0; k < EV_KIND_COUNT; k++) {
+        size_t len = strlen(kinds);
+        snprintf(kinds + len, sizeof kinds - len, " %s", event_kind_names[k]);
+    }
+    for (int c = 0; c < EC_COUNT; c++) {
+        hid_t ft = ev_cols[c].type == COL_INT      ? H5T_STD_I32LE
+                   : ev_cols[c].type == COL_DOUBLE ? H5T_IEEE_F64LE
+                                                   : o->vstr;
+        o->col[c] = create_var(o, ev_cols[c].name, ft, 1, &dim, ev_cols[c].units,
+                               c == EC_KIND ? kinds : ev_cols[c].long_name);
+        if (o->col[c] < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int check_args(output *o, const model_params *p, const output_opts *opts)
+{
+    const char *why = NULL;
+    if (p->n_agents < 1 || p->n_goods < 1)
+        why = "no agents or no goods";
+    else if (p->g.every < 1 || output_n_records(p) < 1)
+        why = "fewer months than output.every: nothing to record";
+    else if (opts->n_runs < 1)
+        why = "no runs";
+    else if (p->start_month < 1 || p->start_month > 12)
+        why = "start date not resolved";
+    if (why)
+        snprintf(o->err, sizeof o->err, "cannot create %s: %s", o->path, why);
+    return why ? -1 : 0;
+}
+
+static output *output_new(const model_params *p, const output_opts *opts)
+{
+    output *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->file = o->vstr = o->step = o->good_unit = o->seed = o->dxpl = -1;
+    for (int d = 0; d < DIM_COUNT; d++)
+        o->coord[d] = -1;
+    for (size_t v = 0; v < N_VARS; v++)
+        o->var[v] = -1;
+    for (int c = 0; c < EC_COUNT; c++)
+        o->col[c] = -1;
+    o->n = p->n_agents;
+    o->g = p->n_goods;
+    o->n_runs = opts->n_runs;
+    o->every = p->g.every;
+    o->n_rec = output_n_records(p);
+    o->run = -1;
+    return o;
+}
+
+static int copy_codes(output *o, const model_params *p)
+{
+    o->codes = calloc((size_t)o->n, PARAM_NAME_MAX);
+    if (!o->codes)
+        return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+    for (int i = 0; i < o->n; i++)
+        memcpy(o->codes + (size_t)i * PARAM_NAME_MAX, p->agents[i].code,
+               PARAM_NAME_MAX);
+    return 0;
+}
+
+static int setup(output *o, const model_params *p, const output_opts *opts)
+{
+    int selected[N_VARS];
+    if (make_paths(o, opts->path) < 0 || check_args(o, p, opts) < 0 ||
+        select_vars(o, opts, selected) < 0 || copy_codes(o, p) < 0 ||
+        create_file(o) < 0)
+        return -1;
+    o->vstr = string_type(H5T_VARIABLE);
+    if (o->vstr < 0)
+        return fail(o, "cannot create a string type");
+    /* HDF5 callocs its type-conversion buffer (1 MiB by default) on every
+     * write that converts (strings); the coordinates need far less. */
+    o->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (o->dxpl < 0 || H5Pset_buffer(o->dxpl, 64 * 1024, NULL, NULL) < 0)
+        return fail(o, "cannot create a transfer property list");
+    if (write_globals(o, p, opts) < 0 || write_coords(o, p) < 0)
+        return -1;
+    for (size_t v = 0; v < N_VARS; v++)
+        if (selected[v] && create_record_var(o, v) < 0)
+            return -1;
+    return create_event_cols(o);
+}
+
+static void output_free(output *o)
+{
+    for (size_t v = 0; v < N_VARS; v++)
+        free(o->buf[v]);
+    free(o->codes);
+    free(o->path);
+    free(o->tmp);
+    free(o->dir);
+    free(o);
+}
+
+/* HDF5 before 1.14.1 crashes at exit after a failed H5Fclose (a full disk:
+ * HDFFV-11052), in the handler H5open registers with atexit().  Opting out
+ * works only before the library's first use, which output_open usually is;
+ * otherwise it is harmless.  Every file is closed explicitly anyway.
+ * Error printing is silenced: errors are reported as one line instead. */
+void output_library_init(void)
+{
+    (void)H5dont_atexit(); /* fails only when called twice: harmless */
+    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+output *output_open(const model_params *p, const output_opts *opts, char *err,
+                    size_t errlen)
+{
+    output_library_init();
+    if (!opts->path || !opts->path[0]) {
+        snprintf(err, errlen, "no output file name given");
+        return NULL;
+    }
+    output *o = output_new(p, opts);
+    if (!o) {
+        snprintf(err, errlen, "cannot create %s: out of memory", opts->path);
+        return NULL;
+    }
+    if (setup(o, p, opts) < 0) {
+        snprintf(err, errlen, "%s", o->err);
+        output_abort(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- runs -------------------------------------------------------------- */
+
+int output_begin_run(output *o, int run, unsigned long seed)
+{
+    if (o->run >= 0 || run < 0 || run >= o->n_runs) {
+        snprintf(o->err, sizeof o->err,
+                 "cannot begin run %d in %s: %s", run, o->path,
+                 o->run >= 0 ? "another run is not finished"
+                             : "run index out of range");
+        return -1;
+    }
+    for (size_t v = 0; v < N_VARS; v++)
+        for (size_t e = 0; o->buf[v] && e < (size_t)o->n_rec * o->inner[v]; e++)
+            o->buf[v][e] = NAN;
+    o->run = run;
+    o->run_seed = seed;
+    return 0;
+}
+
+int output_record(output *o, const model_state *s)
+{
+    if (o->run < 0 || s->n != o->n || s->g != o->g) {
+        snprintf(o->err, sizeof o->err, "cannot record in %s: %s", o->path,
+                 o->run < 0 ? "no run begun" : "state and file differ in size");
+        return -1;
+    }
+    if (s->t < 0 || (s->t + 1) % o->every != 0)
+        return 0;
+    int rec = (s->t + 1) / o->every - 1;
+    if (rec >= o->n_rec) {
+        snprintf(o->err, sizeof o->err,
+                 "cannot record step %d in %s: the file holds %d records",
+                 s->t, o->path, o->n_rec);
+        return -1;
+    }
+    for (size_t v = 0; v < N_VARS; v++) {
+        if (!o->buf[v])
+            continue;
+        const char *field = (const char *)s + var_table[v].offset;
+        double *dst = o->buf[v] + (size_t)rec * o->inner[v];
+        if (var_table[v].shape == SH_BLOC)
+            *dst = *(const double *)field;
+        else
+            memcpy(dst, *(double *const *)field, o->inner[v] * sizeof *dst);
+    }
+    return 0;
+}
+
+/* Write `count` rows starting at `start` of a 1-D or record dataset. */
+static int write_slab(output *o, hid_t ds, const char *name, int rank,
+                      const hsize_t *start, const hsize_t *count, hid_t mtype,
+                      const void *buf)
+{
+    hid_t fs = H5Dget_space(ds);
+    hid_t ms = H5Screate_simple(rank, count, NULL);
+    int rc = 0;
+    if (fs < 0 || ms < 0 ||
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        H5Dwrite(ds, mtype, ms, fs, o->dxpl, buf) < 0)
+        rc = fail(o, "cannot write run %d of '%s'", o->run, name);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc;
+}
+
+static int write_run_var(output *o, size_t v)
+{
+    const out_var *d = &var_table[v];
+    hsize_t start[5] = {(hsize_t)o->run, 0, 0, 0, 0}, count[5];
+    int rank = 2 + shape_dims[d->shape].rank;
+    count[0] = 1;
+    count[1] = (hsize_t)o->n_rec;
+    for (int a = 2; a < rank; a++)
+        count[a] = dim_size(o, shape_dims[d->shape].dim[a - 2]);
+    return write_slab(o, o->var[v], d->name, rank, start, count,
+                      H5T_NATIVE_DOUBLE, o->buf[v]);
+}
+
+static const char *agent_code(const output *o, int i)
+{
+    return i >= 0 && i < o->n ? o->codes + (size_t)i * PARAM_NAME_MAX : "";
+}
+
+/* Event rows as columns, in one allocation. */
+typedef struct {
+    int *run, *step;
+    double *value;
+    const char **kind, **actor, **target, **label;
+} event_cols;
+
+static int event_cols_fill(output *o, const model_event *ev, int n_ev,
+                           event_cols *c)
+{
+    size_t n = (size_t)n_ev;
+    c->run = malloc(n * sizeof *c->run);
+    c->step = malloc(n * sizeof *c->step);
+    c->value = malloc(n * sizeof *c->value);
+    c->kind = malloc(n * sizeof *c->kind);
+    c->actor = malloc(n * sizeof *c->actor);
+    c->target = malloc(n * sizeof *c->target);
+    c->label = malloc(n * sizeof *c->label);
+    if (!c->run || !c->step || !c->value || !c->kind || !c->actor ||
+        !c->target || !c->label)
+        return fail_sys(o, ENOMEM, "cannot write events to %s", o->path);
+    for (size_t e = 0; e < n; e++) {
+        c->run[e] = o->run;
+        c->step[e] = ev[e].step;
+        c->value[e] = ev[e].value;
+        c->kind[e] = ev[e].kind >= 0 && ev[e].kind < EV_KIND_COUNT
+                         ? event_kind_names[ev[e].kind]
+                         : "unknown";
+        c->actor[e] = agent_code(o, ev[e].actor);
+        c->target[e] = agent_code(o, ev[e].target);
+        c->label[e] = ev[e].label ? ev[e].label : "";
+    }
+    return 0;
+}
+
+static void event_cols_free(event_cols *c)
+{
+    free(c->run);
+    free(c->step);
+    free(c->value);
+    free(c->kind);
+    free(c->actor);
+    free(c->target);
+    free(c->label);
+}
+
+static int extend(output *o, hid_t ds, const char *name, hsize_t size)
+{
+    if (H5Dset_extent(ds, &size) < 0)
+        return fail(o, "cannot extend '%s'", name);
+    return 0;
+}
+
+static int append_events(output *o, const model_event *ev, int n_ev)
+{
+    event_cols c = {0};
+    hsize_t start = o->n_events, count = (hsize_t)n_ev, total = start + count;
+    int *rows = malloc((size_t)n_ev * sizeof *rows);
+    int rc = rows ? event_cols_fill(o, ev, n_ev, &c)
+                   : fail_sys(o, ENOMEM, "cannot write events to %s", o->path);
+    for (int e = 0; rc == 0 && e < n_ev; e++)
+        rows[e] = (int)start + e;
+    const void *data[EC_COUNT] = {c.run, c.step, c.kind, c.actor,
+                                  c.target, c.value, c.label};
+    if (rc == 0)
+        rc = extend(o, o->coord[DIM_EVENT], "event", total) < 0 ||
+                     write_slab(o, o->coord[DIM_EVENT], "event", 1, &start,
+                                &count, H5T_NATIVE_INT, rows) < 0
+                 ? -1
+                 : 0;
+    for (int k = 0; rc == 0 && k < EC_COUNT; k++) {
+        hid_t mt = ev_cols[k].type == COL_INT      ? H5T_NATIVE_INT
+                   : ev_cols[k].type == COL_DOUBLE ? H5T_NATIVE_DOUBLE
+                                                   : o->vstr;
+        if (extend(o, o->col[k], ev_cols[k].name, total) < 0 ||
+            write_slab(o, o->col[k], ev_cols[k].name, 1, &start, &count, mt,
+                       data[k]) < 0)
+            rc = -1;
+    }
+    if (rc == 0)
+        o->n_events = total;
+    free(rows);
+    event_cols_free(&c);
+    return rc;
+}
+
+int output_end_run(output *o, const model_event *ev, int n_ev)
+{
+    if (o->run < 0) {
+        snprintf(o->err, sizeof o->err, "cannot end a run in %s: none begun",
+                 o->path);
+        return -1;
+    }
+    unsigned long long seed = o->run_seed;
+    hsize_t start = (hsize_t)o->run, one = 1;
+    for (size_t v = 0; v < N_VARS; v++)
+        if (o->var[v] >= 0 && write_run_var(o, v) < 0)
+            return -1;
+    if (write_slab(o, o->seed, "seed", 1, &start, &one, H5T_NATIVE_ULLONG,
+                   &seed) < 0)
+        return -1;
+    if (n_ev > 0 && append_events(o, ev, n_ev) < 0)
+        return -1;
+    o->run = -1;
+    return 0;
+}
+
+/* ---- closing ----------------------------------------------------------- */
+
+/* Close every dataset, then the file; the first failure is reported. */
+static int close_all(output *o)
+{
+    int rc = 0;
+    hid_t *ids[DIM_COUNT + N_VARS + EC_COUNT + 3];
+    size_t n = 0;
+    for (int d = 0; d < DIM_COUNT; d++)
+        ids[n++] = &o->coord[d];
+    for (size_t v = 0; v < N_VARS; v++)
+        ids[n++] = &o->var[v];
+    for (int c = 0; c < EC_COUNT; c++)
+        ids[n++] = &o->col[c];
+    ids[n++] = &o->step;
+    ids[n++] = &o->good_unit;
+    ids[n++] = &o->seed;
+    for (size_t k = 0; k < n; k++) {
+        char name[64] = "/?";
+        if (*ids[k] < 0)
+            continue;
+        H5Iget_name(*ids[k], name, sizeof name);
+        if (H5Dclose(*ids[k]) < 0 && rc == 0)
+            rc = fail(o, "cannot write dataset '%s'", name + 1);
+        *ids[k] = -1;
+    }
+    if (o->vstr >= 0)
+        H5Tclose(o->vstr);
+    o->vstr = -1;
+    if (o->dxpl >= 0)
+        H5Pclose(o->dxpl);
+    o->dxpl = -1;
+    if (o->file >= 0 && H5Fclose(o->file) < 0 && rc == 0)
+        rc = fail(o, "cannot write the file");
+    o->file = -1;
+    return rc;
+}
+
+/* fsync the file, rename it to its final name, fsync the directory.  The
+ * directory's fsync is best effort: the file is complete by then. */
+static int publish(output *o)
+{
+    int fd = open(o->tmp, O_RDONLY);
+    if (fd < 0)
+        return fail_sys(o, errno, "cannot reopen %s to sync it", o->tmp);
+    if (fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        return fail_sys(o, e, "cannot sync %s", o->tmp);
+    }
+    close(fd);
+    if (rename(o->tmp, o->path) != 0)
+        return fail_sys(o, errno, "cannot rename %s to %s", o->tmp, o->path);
+    fd = open(o->dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return 0;
+}
+
+int output_close(output *o, char *err, size_t errlen)
+{
+    if (!o) {
+        snprintf(err, errlen, "no output file to close");
+        return -1;
+    }
+    int rc = 0;
+    if (o->run >= 0) {
+        snprintf(o->err, sizeof o->err,
+                 "cannot close %s: run %d was begun but not ended", o->path,
+                 o->run);
+        rc = -1;
+    }
+    if (close_all(o) < 0)
+        rc = -1;
+    if (rc == 0)
+        rc = publish(o);
+    if (rc != 0) {
+        unlink(o->tmp);
+        snprintf(err, errlen, "%s", o->err);
+        return -1; /* o is kept for output_error(); output_abort frees it */
+    }
+    output_free(o);
+    return 0;
+}
+
+void output_abort(output *o)
+{
+    if (!o)
+        return;
+    int had_file = o->file >= 0;
+    close_all(o);
+    if (had_file)
+        unlink(o->tmp);
+    H5Eclear2(H5E_DEFAULT);
+    output_free(o);
+}
+
+const char *output_error(const output *o)
+{
+    return o ? o->err : "no output file";
+}
+
+double output_estimate_bytes(const model_params *p, const char *const *vars,
+                             int n_vars, int n_runs)
+{
+    double n = p->n_agents, g = p->n_goods, total = 0.0;
+    double per_rec[] = {[SH_AG] = n * g, [SH_APG] = n * n * g,
+                        [SH_AP] = n * n, [SH_G] = g, [SH_A] = n,
+                        [SH_BLOC] = 1.0};
+    for (size_t v = 0; v < N_VARS; v++) {
+        int on = vars == NULL;
+        for (int i = 0; !on && i < n_vars; i++)
+            on = strcmp(vars[i], var_table[v].name) == 0;
+        if (on)
+            total += per_rec[var_table[v].shape];
+    }
+    return total * sizeof(double) * output_n_records(p) * (double)n_runs;
+}

@@ -1,0 +1,531 @@
+/*
+ * resultinfo.c - `sim info`: a readable summary of a result file.
+ *
+ * Reads with plain HDF5 calls what output.c writes: the global attributes,
+ * the coordinates, the names of the recorded variables, the number of
+ * events, and the headline figures for the focus agent (total shortfall per
+ * good over the run, cohesion at the last record), as median and 5-95%
+ * range when the file holds several runs.
+ */
+#include "io/resultinfo.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gsl/gsl_statistics_double.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "io/output.h"
+
+/* What the summary needs from the file; freed by info_free(). */
+typedef struct {
+    char *scenario, *source, *history, *focus, *tunits;
+    unsigned long long seed;
+    int have_seed, months, every;
+    size_t n_runs, n_rec, n_ev, n_agents, n_goods;
+    double *time;
+    char **agents, **goods, **units;
+} info;
+
+/* ---- reading helpers --------------------------------------------------- */
+
+/* A text attribute (fixed or variable length) as a new string; "" for a
+ * null dataspace; NULL when absent or unreadable. */
+static char *attr_text(hid_t loc, const char *name)
+{
+    if (H5Aexists(loc, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    hid_t s = a >= 0 ? H5Aget_space(a) : -1;
+    char *val = NULL;
+    if (t >= 0 && s >= 0 && H5Tget_class(t) == H5T_STRING) {
+        if (H5Sget_simple_extent_type(s) == H5S_NULL) {
+            val = strdup("");
+        } else if (H5Tis_variable_str(t) > 0) {
+            char *v = NULL;
+            if (H5Aread(a, t, &v) >= 0 && v)
+                val = strdup(v);
+            H5free_memory(v);
+        } else {
+            size_t n = H5Tget_size(t);
+            val = calloc(n + 1, 1);
+            if (val && H5Aread(a, t, val) < 0) {
+                free(val);
+                val = NULL;
+            }
+        }
+    }
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return val;
+}
+
+static int attr_number(hid_t loc, const char *name, hid_t mtype, void *val)
+{
+    if (H5Aexists(loc, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    int rc = a >= 0 && H5Aread(a, mtype, val) >= 0 ? 0 : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+/* Length of a 1-D dataset; 0 when absent. */
+static size_t length_of(hid_t file, const char *name)
+{
+    hsize_t n = 0;
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t s = ds >= 0 ? H5Dget_space(ds) : -1;
+    if (s < 0 || H5Sget_simple_extent_ndims(s) != 1 ||
+        H5Sget_simple_extent_dims(s, &n, NULL) < 0)
+        n = 0;
+    if (s >= 0)
+        H5Sclose(s);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return (size_t)n;
+}
+
+/* A 1-D dataset of n variable-length strings, as n new strings. */
+static char **read_strings(hid_t file, const char *name, size_t n)
+{
+    char **out = calloc(n + 1, sizeof *out), **raw = calloc(n + 1, sizeof *raw);
+    hid_t ds = H5Lexists(file, name, H5P_DEFAULT) > 0
+                   ? H5Dopen2(file, name, H5P_DEFAULT)
+                   : -1;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    hid_t s = ds >= 0 ? H5Dget_space(ds) : -1;
+    int ok = out && raw && ds >= 0 && t >= 0 && s >= 0 &&
+             H5Tset_size(t, H5T_VARIABLE) >= 0 &&
+             H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
+             H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (out[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
+    if (raw && s >= 0 && t >= 0)
+        H5Dvlen_reclaim(t, s, H5P_DEFAULT, raw);
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    if (ds >= 0)
+        H5Dclose(ds);
+    free(raw);
+    if (!ok && out) {
+        for (size_t i = 0; i < n; i++)
+            free(out[i]);
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
+/* A hyperslab of doubles (start, count of `rank` axes) as a new array;
+ * NULL when the dataset is absent or has another rank. */
+static double *read_slab(hid_t file, const char *name, int rank,
+                         const hsize_t *start, const hsize_t *count)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return NULL;
+    size_t n = 1;
+    for (int a = 0; a < rank; a++)
+        n *= (size_t)count[a];
+    double *buf = malloc((n ? n : 1) * sizeof *buf);
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t fs = ds >= 0 ? H5Dget_space(ds) : -1;
+    hid_t ms = H5Screate_simple(rank, count, NULL);
+    int ok = buf && fs >= 0 && ms >= 0 &&
+             H5Sget_simple_extent_ndims(fs) == rank &&
+             H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count,
+                                 NULL) >= 0 &&
+             H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) >= 0;
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static void free_strings(char **s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+static void info_free(info *in)
+{
+    free(in->scenario);
+    free(in->source);
+    free(in->history);
+    free(in->focus);
+    free(in->tunits);
+    free(in->time);
+    free_strings(in->agents, in->n_agents);
+    free_strings(in->goods, in->n_goods);
+    free_strings(in->units, in->n_goods);
+}
+
+static int info_read(hid_t f, info *in)
+{
+    hsize_t zero = 0, n_rec;
+    in->scenario = attr_text(f, "scenario");
+    in->source = attr_text(f, "source");
+    in->history = attr_text(f, "history");
+    in->focus = attr_text(f, "focus_agent");
+    in->have_seed =
+        attr_number(f, "master_seed", H5T_NATIVE_ULLONG, &in->seed) == 0;
+    if (attr_number(f, "months", H5T_NATIVE_INT, &in->months) < 0)
+        in->months = -1;
+    if (attr_number(f, "record_every", H5T_NATIVE_INT, &in->every) < 0)
+        in->every = -1;
+    in->n_runs = length_of(f, "run");
+    in->n_rec = length_of(f, "time");
+    in->n_ev = length_of(f, "event");
+    in->n_agents = length_of(f, "agent");
+    in->n_goods = length_of(f, "good");
+    n_rec = (hsize_t)in->n_rec;
+    hid_t t = H5Dopen2(f, "time", H5P_DEFAULT);
+    if (t >= 0) {
+        in->tunits = attr_text(t, "units");
+        H5Dclose(t);
+    }
+    in->time = n_rec ? read_slab(f, "time", 1, &zero, &n_rec) : NULL;
+    in->agents = read_strings(f, "agent", in->n_agents);
+    in->goods = read_strings(f, "good", in->n_goods);
+    in->units = read_strings(f, "good_unit", in->n_goods);
+    return in->scenario && in->agents && in->goods ? 0 : -1;
+}
+
+/* ---- calendar ---------------------------------------------------------- */
+
+static long days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, long *m)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM" of a time value in units "days since Y-M-D". */
+static void format_month(const info *in, double t, char *buf, size_t len)
+{
+    int y, m, d;
+    long yy, mm;
+    if (!in->tunits ||
+        sscanf(in->tunits, "days since %d-%d-%d", &y, &m, &d) != 3) {
+        snprintf(buf, len, "%g", t);
+        return;
+    }
+    civil_from_days(days_from_civil(y, m, d) + (long)floor(t), &yy, &mm);
+    snprintf(buf, len, "%04ld-%02ld", yy, mm);
+}
+
+/* ---- printing ---------------------------------------------------------- */
+
+static void print_list(FILE *out, const char *label, char **items,
+                       char **units, size_t n)
+{
+    fprintf(out, "%-12s %zu:", label, n);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s %s", i ? "," : "", items[i]);
+        if (units && units[i] && units[i][0])
+            fprintf(out, " (%s)", units[i]);
+    }
+    fputc('\n', out);
+}
+
+typedef struct {
+    FILE *names;
+    size_t count;
+} var_walk;
+
+static herr_t var_cb(hid_t g, const char *name, const H5L_info_t *li,
+                     void *data)
+{
+    var_walk *w = data;
+    (void)g;
+    (void)li;
+    if (output_var_known(name))
+        fprintf(w->names, "%s %s", w->count++ ? "," : "", name);
+    return 0;
+}
+
+/* Names of the recorded variables in file order, as ", a, b"; NULL when
+ * the links cannot be listed in that index order. */
+static char *collect_vars(hid_t f, H5_index_t order, size_t *count)
+{
+    char *names = NULL;
+    size_t len = 0;
+    hsize_t idx = 0;
+    var_walk w = {open_memstream(&names, &len), 0};
+    if (!w.names)
+        return NULL;
+    herr_t rc = H5Literate(f, order, H5_ITER_INC, &idx, var_cb, &w);
+    fclose(w.names);
+    if (rc < 0) {
+        free(names);
+        return NULL;
+    }
+    *count = w.count;
+    return names;
+}
+
+static void print_vars(FILE *out, hid_t f)
+{
+    size_t count = 0;
+    char *names = collect_vars(f, H5_INDEX_CRT_ORDER, &count);
+    if (!names)
+        names = collect_vars(f, H5_INDEX_NAME, &count);
+    fprintf(out, "%-12s %zu:%s\n", "variables", count, names ? names : "");
+    free(names);
+}
+
+static void print_header(FILE *out, const char *path, const info *in)
+{
+    char first[48] = "?", last[48] = "?";
+    if (in->time && in->n_rec) {
+        format_month(in, in->time[0], first, sizeof first);
+        format_month(in, in->time[in->n_rec - 1], last, sizeof last);
+    }
+    fprintf(out, "%-12s %s\n", "file", path);
+    fprintf(out, "%-12s %s\n", "scenario", in->scenario);
+    fprintf(out, "%-12s %s\n", "source", in->source ? in->source : "?");
+    if (in->history)
+        fprintf(out, "%-12s %s\n", "history", in->history);
+    if (in->have_seed)
+        fprintf(out, "%-12s %llu\n", "master seed", in->seed);
+    fprintf(out, "%-12s %zu\n", "runs", in->n_runs);
+    fprintf(out, "%-12s %zu", "records", in->n_rec);
+    if (in->every > 0 && in->months > 0)
+        fprintf(out, in->every == 1 ? " (every month over %d months)"
+                                    : " (every %d months over %d months)",
+                in->every == 1 ? in->months : in->every, in->months);
+    fputc('\n', out);
+    fprintf(out, "%-12s %s .. %s\n", "time span", first, last);
+    print_list(out, "agents", in->agents, NULL, in->n_agents);
+    print_list(out, "goods", in->goods, in->units, in->n_goods);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One value, or median and 5-95% range of the non-NaN values of x[n]
+ * (reordered). */
+static void print_stat(FILE *out, double *x, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]))
+            x[k++] = x[i];
+    if (k == 0) {
+        fprintf(out, "n/a");
+        return;
+    }
+    if (n == 1) {
+        fprintf(out, "%.6g", x[0]);
+        return;
+    }
+    qsort(x, k, sizeof *x, cmp_double);
+    fprintf(out, "median %.6g (5-95%%: %.6g .. %.6g)",
+            gsl_stats_median_from_sorted_data(x, 1, k),
+            gsl_stats_quantile_from_sorted_data(x, 1, k, 0.05),
+            gsl_stats_quantile_from_sorted_data(x, 1, k, 0.95));
+}
+
+/* Goods with nonzero demand for agent `a` (all goods without `demand`). */
+static void goods_in_demand(hid_t f, const info *in, size_t a, int *keep)
+{
+    hsize_t start[4] = {0, 0, a, 0},
+            count[4] = {in->n_runs, in->n_rec, 1, in->n_goods};
+    double *d = read_slab(f, "demand", 4, start, count);
+    size_t per_good = in->n_runs * in->n_rec;
+    for (size_t k = 0; k < in->n_goods; k++) {
+        keep[k] = d == NULL;
+        for (size_t i = 0; d && i < per_good; i++)
+            if (d[i * in->n_goods + k] != 0.0 && !isnan(d[i * in->n_goods + k]))
+                keep[k] = 1;
+    }
+    free(d);
+}
+
+/* Per run, the sum over records of s[run][t][k] (NaN: nothing recorded). */
+static void run_totals(const double *s, const info *in, size_t k, double *tot)
+{
+    for (size_t r = 0; r < in->n_runs; r++) {
+        double sum = 0.0;
+        int any = 0;
+        for (size_t t = 0; t < in->n_rec; t++) {
+            double v = s[(r * in->n_rec + t) * in->n_goods + k];
+            if (!isnan(v)) {
+                sum += v;
+                any = 1;
+            }
+        }
+        tot[r] = any ? sum : NAN;
+    }
+}
+
+static void print_shortfall(FILE *out, hid_t f, const info *in, size_t a)
+{
+    hsize_t start[4] = {0, 0, a, 0},
+            count[4] = {in->n_runs, in->n_rec, 1, in->n_goods};
+    double *s = read_slab(f, "shortfall", 4, start, count);
+    double *tot = calloc(in->n_runs, sizeof *tot);
+    int *keep = calloc(in->n_goods, sizeof *keep);
+    size_t shown = 0;
+    if (s && tot && keep) {
+        goods_in_demand(f, in, a, keep);
+        for (size_t k = 0; k < in->n_goods; k++) {
+            if (!keep[k])
+                continue;
+            run_totals(s, in, k, tot);
+            fprintf(out, "  %-10s ", in->goods[k]);
+            print_stat(out, tot, in->n_runs);
+            fprintf(out, " %s\n", in->units ? in->units[k] : "");
+            shown++;
+        }
+    }
+    if (!s)
+        fprintf(out, "  shortfall not recorded\n");
+    else if (shown == 0)
+        fprintf(out, "  no good with demand\n");
+    free(s);
+    free(tot);
+    free(keep);
+}
+
+static void print_cohesion(FILE *out, hid_t f, const info *in)
+{
+    char when[48] = "?";
+    hsize_t start[2] = {0, in->n_rec - 1}, count[2] = {in->n_runs, 1};
+    double *c = read_slab(f, "cohesion", 2, start, count);
+    if (in->time)
+        format_month(in, in->time[in->n_rec - 1], when, sizeof when);
+    fprintf(out, "cohesion at %s: ", when);
+    if (c)
+        print_stat(out, c, in->n_runs);
+    else
+        fprintf(out, "not recorded");
+    fputc('\n', out);
+    free(c);
+}
+
+static void print_headline(FILE *out, hid_t f, const info *in)
+{
+    size_t a = 0;
+    if (in->n_runs == 0 || in->n_rec == 0)
+        return;
+    fputc('\n', out);
+    while (in->focus && a < in->n_agents && strcmp(in->agents[a], in->focus))
+        a++;
+    if (!in->focus || a == in->n_agents) {
+        fprintf(out, "focus agent '%s' is not among the agents\n",
+                in->focus ? in->focus : "");
+    } else {
+        fprintf(out, "focus agent %s: total shortfall over the ", in->focus);
+        if (in->every > 1)
+            fprintf(out, "%zu recorded months (one in %d)", in->n_rec,
+                    in->every);
+        else
+            fprintf(out, "run");
+        if (in->n_runs > 1)
+            fprintf(out, " (across %zu runs)", in->n_runs);
+        fprintf(out, "\n");
+        print_shortfall(out, f, in, a);
+    }
+    print_cohesion(out, f, in);
+}
+
+/* ---- entry ------------------------------------------------------------- */
+
+/* Open `path` if it is an HDF5 result file of this program. */
+static hid_t open_result(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(EISDIR));
+        return -1;
+    }
+    if (H5Fis_hdf5(path) <= 0) {
+        snprintf(err, errlen, "%s is not an HDF5 file", path);
+        return -1;
+    }
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        snprintf(err, errlen, "cannot open %s: HDF5 cannot read it", path);
+        return -1;
+    }
+    const char *missing = H5Aexists(f, "scenario") <= 0 ? "'scenario' attribute"
+                          : H5Lexists(f, "time", H5P_DEFAULT) <= 0
+                              ? "'time' dimension"
+                              : NULL;
+    if (missing) {
+        snprintf(err, errlen, "%s is not a result file of this program (no %s)",
+                 path, missing);
+        H5Fclose(f);
+        return -1;
+    }
+    return f;
+}
+
+int result_info_print(const char *path, FILE *out, char *err, size_t errlen)
+{
+    info in = {0};
+    output_library_init();
+    hid_t f = open_result(path, err, errlen);
+    if (f < 0)
+        return -1;
+    int rc = info_read(f, &in);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot read %s: coordinates missing or damaged",
+                 path);
+    } else {
+        print_header(out, path, &in);
+        print_vars(out, f);
+        fprintf(out, "%-12s %zu\n", "events", in.n_ev);
+        print_headline(out, f, &in);
+    }
+    info_free(&in);
+    H5Eclear2(H5E_DEFAULT);
+    H5Fclose(f);
+    return rc;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Check a result file with the readers our users have: xarray, netCDF4, h5py.
+
+usage: check_output.py FILE [--events N] [--expect AGENT GOOD RUN DATE VALUE]
+
+Exits 0 when every check passes; otherwise prints what failed and exits 1.
+--expect asserts ds.stock.sel(agent=AGENT, good=GOOD, run=RUN, time=DATE)
+equals VALUE exactly.
+"""
+import argparse
+import sys
+
+import h5py
+import netCDF4
+import numpy as np
+import xarray as xr
+
+RECORD_DIMS = {
+    "stock": ("agent", "good"),
+    "flow": ("agent", "partner", "good"),
+    "interdicted": ("agent", "partner", "good"),
+    "trade_value": ("agent", "partner"),
+    "price": ("good",),
+    "gdp": ("agent",),
+    "cohesion": (),
+}
+EVENT_COLS = ["event_run", "event_step", "event_kind", "event_actor",
+              "event_target", "event_value", "event_label"]
+
+
+def check_xarray(path, args):
+    with xr.open_dataset(path) as ds:
+        assert np.issubdtype(ds.time.dtype, np.datetime64), ds.time.dtype
+        assert ds.time.attrs.get("long_name"), "time has no long_name"
+        assert ds.attrs["Conventions"] == "CF-1.8"
+        for key in ("title", "source", "history", "config", "scenario",
+                    "master_seed", "hdf5_version", "gsl_version",
+                    "libconfig_version", "focus_agent"):
+            assert key in ds.attrs, f"global attribute {key} missing"
+        for name, inner in RECORD_DIMS.items():
+            if name in ds:
+                assert ds[name].dims == ("run", "time") + inner, \
+                    f"{name}: dims {ds[name].dims}"
+        for name, var in ds.variables.items():
+            assert "long_name" in var.attrs, f"{name} has no long_name"
+            if var.dtype.kind in "fiu" and name != "time":
+                assert "units" in var.attrs, f"{name} has no units"
+        assert list(ds.agent.values) == list(ds.partner.values)
+        assert all(isinstance(a, str) for a in ds.agent.values)
+        assert ds.sizes["event"] == args.events, ds.sizes["event"]
+        for col in EVENT_COLS:
+            assert ds[col].dims == ("event",), f"{col}: {ds[col].dims}"
+        if args.expect:
+            agent, good, run, date, value = args.expect
+            got = ds.stock.sel(agent=agent, good=good, run=int(run),
+                               time=np.datetime64(date)).item()
+            assert got == float(value), f"stock.sel(...) = {got}, not {value}"
+
+
+def check_netcdf4(path, args):
+    with netCDF4.Dataset(path) as nc:
+        assert nc.dimensions["event"].size == args.events
+        for dim in ("run", "time", "agent", "partner", "good"):
+            assert dim in nc.dimensions, f"netCDF4: no dimension {dim}"
+        assert not any(d.startswith("phony_dim") for d in nc.dimensions)
+        assert nc.variables["agent"].dtype == str
+
+
+def check_h5py(path):
+    with h5py.File(path, "r") as f:
+        order = f["/"].id.get_create_plist().get_link_creation_order()
+        assert order & h5py.h5p.CRT_ORDER_TRACKED, "link order not tracked"
+        for name, obj in f.items():
+            assert isinstance(obj, h5py.Dataset), name
+            assert "long_name" in obj.attrs, name
+            if obj.attrs.get("CLASS") == b"DIMENSION_SCALE":
+                continue
+            for axis, dim in enumerate(obj.dims):
+                assert len(dim) == 1, f"{name}: axis {axis} has {len(dim)} scales"
+            if obj.ndim >= 2 and obj.dims[0][0].name == "/run":
+                check_chunks(name, obj)
+
+
+def check_chunks(name, obj):
+    """Chunked along run, shuffle + deflate, at most 1 MiB; the whole time
+    series in a chunk unless one run's series alone exceeds 1 MiB."""
+    assert obj.chunks, f"{name}: not chunked"
+    assert obj.compression == "gzip" and obj.shuffle, f"{name}: filters"
+    nbytes = np.prod(obj.chunks) * obj.dtype.itemsize
+    assert nbytes <= 1 << 20, f"{name}: chunk of {nbytes} bytes"
+    one_run = np.prod(obj.shape[1:]) * obj.dtype.itemsize
+    if one_run <= 1 << 20:
+        assert obj.chunks[1:] == obj.shape[1:], f"{name}: run split"
+    else:
+        assert obj.chunks[0] == 1, f"{name}: several large runs per chunk"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path")
+    ap.add_argument("--events", type=int, default=0)
+    ap.add_argument("--expect", nargs=5,
+                    metavar=("AGENT", "GOOD", "RUN", "DATE", "VALUE"))
+    args = ap.parse_args()
+    try:
+        check_xarray(args.path, args)
+        check_netcdf4(args.path, args)
+        check_h5py(args.path)
+    except AssertionError as e:
+        print(f"check_output.py: {args.path}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
