@@ -177,8 +177,14 @@ static int read_param(const sim_config *c, const param_def *d,
     case PT_REAL:
     case PT_INT: {
         double v;
-        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-            v = (double)config_setting_get_int64(s);
+        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+            long long iv = config_setting_get_int64(s);
+            v = (double)iv;
+            if ((long long)v != iv || v >= 9223372036854775807.0)
+                return fail_at(c, s, err, path,
+                               "%lld cannot be represented exactly (|x| > 2^53)",
+                               iv);
+        }
         else if (t == CONFIG_TYPE_FLOAT && d->type == PT_REAL)
             v = config_setting_get_float(s);
         else
@@ -931,6 +937,24 @@ static sim_config *config_new(const char *name)
     return c;
 }
 
+/* " 'name' (relative to DIR)" from the @include on line `line` of `file`. */
+static void include_name(const char *file, int line, char *out, size_t len)
+{
+    FILE *f = fopen(file, "r");
+    char buf[1024];
+    for (int k = 1; f && fgets(buf, sizeof buf, f); k++) {
+        if (k != line)
+            continue;
+        char *q = strchr(buf, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+        if (q && e)
+            snprintf(out, len, " '%.*s' (include paths are relative to the "
+                     "directory of the top-level file)", (int)(e - q - 1), q + 1);
+        break;
+    }
+    if (f)
+        fclose(f);
+}
+
 static sim_config *finish_load(sim_config *c, int parsed, config_error *err)
 {
     if (!parsed) {
@@ -941,8 +965,11 @@ static sim_config *finish_load(sim_config *c, int parsed, config_error *err)
         if (strcmp(text, "duplicate setting name") == 0)
             text = "duplicate setting name (an agent, good, route or key is "
                    "given twice in one group)";
-        fail(err, f ? f : c->name, config_error_line(&c->cfg), "", "%s%s",
-             strstr(text, "syntax") ? "" : "syntax error: ", text);
+        char inc[300] = "";
+        if (strstr(text, "include") && f)
+            include_name(f, config_error_line(&c->cfg), inc, sizeof inc);
+        fail(err, f ? f : c->name, config_error_line(&c->cfg), "", "%s%s%s",
+             strstr(text, "syntax") ? "" : "syntax error: ", text, inc);
         config_free(c);
         return NULL;
     }
@@ -1163,6 +1190,14 @@ int config_apply_set(sim_config *c, const char *assignment, config_error *err)
         if (*val == '\0' || *end != '\0' || errno == ERANGE)
             return fail(err, "--set", 0, path, "'%s' is not %s", val,
                         ptype_name(d->type));
+        if (val[strspn(val, "+-0123456789")] == '\0') {
+            /* an integer literal must survive the trip through a double */
+            errno = 0;
+            long long iv = strtoll(val, NULL, 10);
+            if (errno == ERANGE || (long long)num != iv)
+                return fail(err, "--set", 0, path,
+                            "%s cannot be represented exactly (|x| > 2^53)", val);
+        }
         if (d->type == PT_INT && num != floor(num))
             return fail(err, "--set", 0, path, "'%s' is not an integer", val);
         if (check_number(d, num, why, sizeof why))
