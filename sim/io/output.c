@@ -483,6 +483,9 @@ static int create_file(output *o)
     if (fcpl >= 0 && fapl >= 0 &&
         H5Pset_link_creation_order(fcpl, order) >= 0 &&
         H5Pset_attr_creation_order(fcpl, order) >= 0 &&
+        /* chunk B-tree nodes of 2k = 16 entries, not 64: a run's file
+         * holds few chunks, and each node is allocated whole */
+        H5Pset_istore_k(fcpl, 8) >= 0 &&
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0)
         o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (o->file < 0)
