@@ -937,6 +937,71 @@ static sim_config *config_new(const char *name)
     return c;
 }
 
+/* The full path ("agents.RUS") of the setting named first on line `line` of
+ * `file`: libconfig reports a duplicate name by line only.  A light scan of
+ * the text: names before '=' or ':', pushed at '{' and '(', popped at '}'
+ * and ')'; comments and strings skipped. */
+static int setting_path_at(const char *file, int line, char *out, size_t len)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    char stack[16][PARAM_NAME_MAX], pending[PARAM_NAME_MAX] = "", word[PARAM_NAME_MAX];
+    int depth = 0, found = -1, c, ln = 1, in_str = 0;
+    size_t wl = 0;
+    while ((c = fgetc(f)) != EOF && found < 0) {
+        if (in_str) {
+            if (c == '\\')
+                (void)fgetc(f);
+            else if (c == '"')
+                in_str = 0;
+            continue;
+        }
+        if (c == '#' || (c == '/' && (c = fgetc(f)) == '/')) {
+            while ((c = fgetc(f)) != EOF && c != '\n') {}
+        }
+        if (c == '\n' || c == EOF) {
+            ln++;
+            wl = 0;
+            continue;
+        }
+        if (isalnum(c) || c == '_' || c == '-' || c == '*') {
+            if (wl + 1 < sizeof word)
+                word[wl++] = (char)c;
+            word[wl] = '\0';
+            continue;
+        }
+        if ((c == '=' || c == ':') && wl > 0) {
+            snprintf(pending, sizeof pending, "%s", word);
+            if (ln == line) {
+                size_t at = 0;
+                out[0] = '\0';
+                for (int k = 0; k < depth && k < 16; k++)
+                    if (stack[k][0])
+                        at += (size_t)snprintf(out + at, at < len ? len - at : 0,
+                                               "%s.", stack[k]);
+                snprintf(out + at, at < len ? len - at : 0, "%s", pending);
+                found = 0;
+            }
+        } else if (c == '{' || c == '(') {
+            if (depth < 16)
+                snprintf(stack[depth], PARAM_NAME_MAX, "%s", pending);
+            depth++;
+            pending[0] = '\0';
+        } else if (c == '}' || c == ')') {
+            depth -= depth > 0;
+        } else if (c == ';' || c == ',') {
+            pending[0] = '\0';
+        } else if (c == '"') {
+            in_str = 1;
+        }
+        if (!isspace(c))
+            wl = 0;
+    }
+    fclose(f);
+    return found;
+}
+
 /* " 'name' (relative to DIR)" from the @include on line `line` of `file`. */
 static void include_name(const char *file, int line, char *out, size_t len)
 {
@@ -963,12 +1028,14 @@ static sim_config *finish_load(sim_config *c, int parsed, config_error *err)
         if (!text)
             text = "syntax error";
         if (strcmp(text, "duplicate setting name") == 0)
-            text = "duplicate setting name (an agent, good, route or key is "
-                   "given twice in one group)";
-        char inc[300] = "";
+            text = "duplicate setting name: given twice in one group";
+        char inc[300] = "", key[256] = "";
+        int line = config_error_line(&c->cfg);
         if (strstr(text, "include") && f)
-            include_name(f, config_error_line(&c->cfg), inc, sizeof inc);
-        fail(err, f ? f : c->name, config_error_line(&c->cfg), "", "%s%s%s",
+            include_name(f, line, inc, sizeof inc);
+        if (strstr(text, "duplicate") && f)
+            setting_path_at(f, line, key, sizeof key);
+        fail(err, f ? f : c->name, line, key, "%s%s%s",
              strstr(text, "syntax") ? "" : "syntax error: ", text, inc);
         config_free(c);
         return NULL;

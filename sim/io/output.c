@@ -46,7 +46,7 @@
 #define CHUNK_TARGET (256.0 * 1024.0)  /* bytes: aim when grouping runs   */
 #define CHUNK_CACHE (2u * 1024u * 1024u) /* per dataset, > CHUNK_MAX      */
 #define EVENT_CHUNK 1024               /* rows per chunk of event columns */
-#define DEFLATE_LEVEL 4
+#define DEFLATE_LEVEL 1
 
 #if defined(__GNUC__)
 #define FMT(a, b) __attribute__((format(printf, a, b)))
