@@ -7,7 +7,11 @@
 
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
-BUILD   ?= build
+ifeq ($(SANITIZE),1)
+  BUILD ?= build/sanitize
+else
+  BUILD ?= build
+endif
 PKGS    := gsl libconfig hdf5
 # H5DS (dimension scales) is in HDF5's high-level library, which pkg-config
 # does not name.

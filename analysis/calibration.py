@@ -94,7 +94,11 @@ def main(argv=None):
         v = float(np.median(per_run(da).values))
         ok = lo <= v <= hi
         outside += not ok
-        fmt = lambda x: f"{x / scale:,.4g}" if unit != "%" else f"{100 * x:.1f}"  # noqa: E731
+        def fmt(x):
+            if unit == "%":
+                return f"{100 * x:.1f}"
+            x /= scale
+            return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
         if a.markdown:
             print(f"| {name} | {figure} | {fmt(lo)}-{fmt(hi)} {unit} | {fmt(v)} {unit} | "
                   f"{'yes' if ok else '**no**'} |")

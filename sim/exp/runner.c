@@ -46,6 +46,8 @@ typedef struct {
 
 static int log_append(event_log *log, const model_event *ev, int n)
 {
+    if (n == 0)
+        return 0;
     if (log->n + n > log->cap) {
         int cap = log->cap ? log->cap : 64;
         while (cap < log->n + n)
