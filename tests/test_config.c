@@ -247,16 +247,8 @@ static void assert_same_params(const model_params *a, const model_params *b)
     assert_int_equal(a->n_events, b->n_events);
     for (size_t k = 0; k < param_table_len; k++) {
         const param_def *d = &param_table[k];
-        int n1 = d->scope == SCOPE_GLOBAL  ? 1
-                 : d->scope == SCOPE_GOOD ? a->n_goods
-                 : (d->scope == SCOPE_ROUTE || d->scope == SCOPE_ROUTE_GOOD)
-                     ? a->n_routes
-                     : a->n_agents;
-        int n2 = (d->scope == SCOPE_AGENT_GOOD || d->scope == SCOPE_ROUTE_GOOD)
-                     ? a->n_goods
-                 : (d->scope == SCOPE_AGENT_AGENT || d->scope == SCOPE_PAIR)
-                     ? a->n_agents
-                     : 1;
+        int n1, n2;
+        param_extent(a, d->scope, &n1, &n2);
         for (int x = 0; x < n1; x++)
             for (int y = 0; y < n2; y++) {
                 param_ref r = {d, x, y};

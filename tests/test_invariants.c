@@ -206,15 +206,8 @@ static model_params *randomised(const model_params *base, gsl_rng *r)
         if (d->type == PT_STRING || d->type == PT_CHOICE || d->type == PT_INT ||
             d->scope == SCOPE_GLOBAL)
             continue;
-        int n1 = d->scope == SCOPE_GOOD ? p->n_goods
-                 : (d->scope == SCOPE_ROUTE || d->scope == SCOPE_ROUTE_GOOD)
-                     ? p->n_routes
-                     : p->n_agents;
-        int n2 = (d->scope == SCOPE_AGENT_GOOD || d->scope == SCOPE_ROUTE_GOOD)
-                     ? p->n_goods
-                 : (d->scope == SCOPE_AGENT_AGENT || d->scope == SCOPE_PAIR)
-                     ? p->n_agents
-                     : 1;
+        int n1, n2;
+        param_extent(p, d->scope, &n1, &n2);
         for (int a = 0; a < n1; a++)
             for (int b = 0; b < n2; b++) {
                 param_ref ref = {d, a, b};

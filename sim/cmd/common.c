@@ -74,6 +74,25 @@ static void report(const config_error *e)
     fprintf(stderr, "sim: %s\n", line);
 }
 
+/* Apply "path=value"; errors are reported as coming from `origin` (the
+ * flag that gave the value) and free the config. */
+static int apply(sim_config *c, const char *origin, const char *path,
+                 const char *value)
+{
+    config_error e;
+    char buf[600];
+    memset(&e, 0, sizeof e);
+    if (path)
+        snprintf(buf, sizeof buf, "%s=%s", path, value);
+    if (config_apply_set(c, path ? buf : value, &e) == 0)
+        return 0;
+    if (origin)
+        snprintf(e.file, sizeof e.file, "%s", origin);
+    report(&e);
+    config_free(c);
+    return -1;
+}
+
 sim_config *cmd_load_scenario(const scenario_opts *o)
 {
     config_error e;
@@ -85,31 +104,12 @@ sim_config *cmd_load_scenario(const scenario_opts *o)
         report(&e);
         return NULL;
     }
-    char buf[600];
-    if (o->seed) {
-        snprintf(buf, sizeof buf, "scenario.seed=%s", o->seed);
-        if (config_apply_set(c, buf, &e)) {
-            snprintf(e.file, sizeof e.file, "--seed");
-            report(&e);
-            config_free(c);
-            return NULL;
-        }
-    }
-    if (o->months) {
-        snprintf(buf, sizeof buf, "scenario.months=%s", o->months);
-        if (config_apply_set(c, buf, &e)) {
-            snprintf(e.file, sizeof e.file, "--months");
-            report(&e);
-            config_free(c);
-            return NULL;
-        }
-    }
+    if ((o->seed && apply(c, "--seed", "scenario.seed", o->seed)) ||
+        (o->months && apply(c, "--months", "scenario.months", o->months)))
+        return NULL;
     for (int k = 0; k < o->n_sets; k++)
-        if (config_apply_set(c, o->sets[k], &e)) {
-            report(&e);
-            config_free(c);
+        if (apply(c, NULL, NULL, o->sets[k]))
             return NULL;
-        }
     return c;
 }
 

@@ -1391,7 +1391,8 @@ static void put_scope(FILE *f, const char *indent, const model_params *p,
 
 static void put_keyed(FILE *f, const model_params *p, param_scope scope, int e1)
 {
-    int n2 = scope == SCOPE_AGENT_AGENT ? p->n_agents : p->n_goods;
+    int n1, n2;
+    param_extent(p, scope, &n1, &n2);
     for (size_t k = 0; k < param_table_len; k++) {
         const param_def *d = &param_table[k];
         if (d->scope != scope)

@@ -20,6 +20,7 @@
 #include <hdf5_hl.h>
 
 #include "io/output.h"
+#include "model/calendar.h"
 
 /* What the summary needs from the file; freed by info_free(). */
 typedef struct {
@@ -216,28 +217,6 @@ static int info_read(hid_t f, info *in)
 
 /* ---- calendar ---------------------------------------------------------- */
 
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, long *m)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* "YYYY-MM" of a time value in units "days since Y-M-D". */
 static void format_month(const info *in, double t, char *buf, size_t len)
 {
@@ -248,7 +227,7 @@ static void format_month(const info *in, double t, char *buf, size_t len)
         snprintf(buf, len, "%g", t);
         return;
     }
-    civil_from_days(days_from_civil(y, m, d) + (long)floor(t), &yy, &mm);
+    calendar_civil_from_days(calendar_days_from_civil(y, m, d) + (long)floor(t), &yy, &mm);
     snprintf(buf, len, "%04ld-%02ld", yy, mm);
 }
 

@@ -6,6 +6,8 @@
  */
 #include "model.h"
 
+#include "calendar.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -48,23 +50,12 @@ unsigned long model_run_seed(unsigned long long master, unsigned long run)
     return folded ? folded : 1u; /* mt19937 treats 0 as its default seed */
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 double model_days_since_start(const model_params *p, int step)
 {
     long m0 = (long)p->start_year * 12 + (p->start_month - 1);
     long m = m0 + step;
-    return (double)(days_from_civil(m / 12, m % 12 + 1, 1) -
-                    days_from_civil(p->start_year, p->start_month, 1));
+    return (double)(calendar_days_from_civil(m / 12, m % 12 + 1, 1) -
+                    calendar_days_from_civil(p->start_year, p->start_month, 1));
 }
 
 double model_distance(const model_params *p, int i, int j)

@@ -361,6 +361,12 @@ static int scope_count2(const model_params *p, param_scope s)
     }
 }
 
+void param_extent(const model_params *p, param_scope scope, int *n1, int *n2)
+{
+    *n1 = scope_count1(p, scope);
+    *n2 = scope_count2(p, scope);
+}
+
 void *param_addr(model_params *p, param_ref r)
 {
     const param_def *d = r.def;

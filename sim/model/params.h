@@ -234,6 +234,9 @@ void params_set_defaults(model_params *p);
 /* Table look-ups. */
 const param_def *param_find(param_scope scope, const char *group,
                             const char *key);
+/* How many instances a scope has: n1 elements (agents, goods or routes;
+ * 1 for globals) times n2 (goods or partners; 1 for one-index scopes). */
+void param_extent(const model_params *p, param_scope scope, int *n1, int *n2);
 /* Address of one parameter instance; NULL when the indices are invalid. */
 void *param_addr(model_params *p, param_ref ref);
 /* Numeric value (REAL, INT, BOOL, CHOICE) of one instance. */
