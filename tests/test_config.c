@@ -101,6 +101,9 @@ static void test_baseline_values(void **state)
     assert_float_equal(p->pairs[blr * 7 + rus].affinity_base, 0.8, 0.0);
     assert_float_equal(p->pairs[blr * 7 + prk].affinity, 0.3, 0.0);
     assert_float_equal(p->pairs[blr * 7 + prk].usd_share, 0.5, 0.0);
+    /* the base of a listed pair follows its own start value */
+    assert_float_equal(p->pairs[rus * 7 + chn].usd_base, 0.3, 0.0);
+    assert_float_equal(p->pairs[chn * 7 + rus].rivalry_base, 0.25, 0.0);
     assert_float_equal(p->pairs[rus * 7 + chn].flare_rate, 0.03, 0.0);
     assert_float_equal(p->pairs[rus * 7 + prk].flare_rate, 0.01, 0.0);
     /* strategic weights: default 1, given 0 */

@@ -140,6 +140,20 @@ static void check_step(const model_state *s, const double *prev_stock)
         }
     }
     CHECK_CLOSE(paid, received, "bloc total%s", "");
+    /* every bloc flow goes by a route; losses per route add up per pair */
+    for (int k = 0; k < g; k++) {
+        double by_pair = 0, lost_pair = 0, by_route = 0, lost_route = 0;
+        for (size_t ij = 0; ij < nn; ij++) {
+            by_pair += s->flow[ij * g + k];
+            lost_pair += s->interdicted[ij * g + k];
+        }
+        for (int r = 0; r < s->p->n_routes; r++) {
+            by_route += s->route_flow[(size_t)r * g + k];
+            lost_route += s->route_interdicted[(size_t)r * g + k];
+        }
+        CHECK_CLOSE(by_route, by_pair, "route flows, good %d", k);
+        CHECK_CLOSE(lost_route, lost_pair, "route losses, good %d", k);
+    }
 }
 
 /* Run p to its horizon checking every step; returns the final state. */

@@ -379,6 +379,11 @@ static void test_shipping_route_split(void **state)
     assert_float_equal(s->imports[AG(s, 1, 0)], 25.0, TOL);
     assert_float_equal(s->interdicted[APG(s, 0, 1, 0)], 75.0, TOL);
     assert_float_equal(s->interdicted_in[AG(s, 1, 0)], 75.0, TOL);
+    /* and per route: r01 carried 25 safely, r01bis lost its 75 */
+    assert_float_equal(s->route_flow[0 * 2 + 0], 25.0, TOL);
+    assert_float_equal(s->route_interdicted[0 * 2 + 0], 0.0, 0.0);
+    assert_float_equal(s->route_flow[3 * 2 + 0], 75.0, TOL);
+    assert_float_equal(s->route_interdicted[3 * 2 + 0], 75.0, TOL);
     model_free(s);
     gsl_rng_free(r);
 }

@@ -30,13 +30,14 @@
 #define NA 3
 #define NG 2
 #define NRUNS 2
+#define NR 2 /* routes */
 
 static char tmpdir[64];
 static const char *self = "/proc/self/exe"; /* this program, for re-exec */
 
 /* ---- the variables as OUTPUT.md lists them ----------------------------- */
 
-typedef enum { K_AG, K_APG, K_AP, K_G, K_A, K_BLOC } kind;
+typedef enum { K_AG, K_APG, K_AP, K_G, K_A, K_BLOC, K_RG } kind;
 
 static const struct {
     const char *name;
@@ -52,20 +53,21 @@ static const struct {
     V(affinity, K_AP),     V(rivalry, K_AP),       V(price, K_G),
     V(discount, K_AG),     V(sanctions, K_A),      V(gdp, K_A),
     V(member, K_A),        V(cash, K_A),           V(cohesion, K_BLOC),
-    V(connectivity, K_BLOC), V(hub_share, K_BLOC),
+    V(connectivity, K_BLOC), V(hub_share, K_BLOC), V(route_flow, K_RG),
+    V(route_interdicted, K_RG),
 #undef V
 };
 #define N_TVARS (sizeof tvars / sizeof tvars[0])
 
 static size_t kind_count(kind k)
 {
-    static const size_t c[] = {NA * NG, NA * NA * NG, NA * NA, NG, NA, 1};
+    static const size_t c[] = {NA * NG, NA * NA * NG, NA * NA, NG, NA, 1, NR * NG};
     return c[k];
 }
 
 static int kind_rank(kind k)
 {
-    static const int r[] = {2, 3, 2, 1, 1, 0};
+    static const int r[] = {2, 3, 2, 1, 1, 0, 2};
     return r[k];
 }
 
@@ -74,7 +76,8 @@ static const char *kind_dim(kind k, int a)
     static const char *const d[][3] = {
         {"agent", "good", NULL},   {"agent", "partner", "good"},
         {"agent", "partner", NULL}, {"good", NULL, NULL},
-        {"agent", NULL, NULL},     {NULL, NULL, NULL}};
+        {"agent", NULL, NULL},     {NULL, NULL, NULL},
+        {"route", "good", NULL}};
     return d[k][a];
 }
 
@@ -91,9 +94,15 @@ static model_params *make_params(int months, int every)
     static const char *const codes[NA] = {"RUS", "CHN", "PRK"};
     static const char *const goods[NG] = {"shells", "oil"};
     static const char *const units[NG] = {"rounds", "barrels"};
-    model_params *p = params_alloc(NA, NG, 0, 0);
+    model_params *p = params_alloc(NA, NG, NR, 0);
     assert_non_null(p);
     params_set_defaults(p);
+    static const int ends[NR][2] = {{0, 1}, {1, 2}};
+    for (int r = 0; r < NR; r++) {
+        snprintf(p->routes[r].name, PARAM_NAME_MAX, "route%d", r);
+        p->routes[r].ia = ends[r][0];
+        p->routes[r].ib = ends[r][1];
+    }
     for (int i = 0; i < NA; i++)
         strcpy(p->agents[i].code, codes[i]);
     for (int k = 0; k < NG; k++) {
@@ -474,7 +483,9 @@ static void check_file(const char *path, int n_rec, int every, int n_ev)
     assert_true(H5Literate(f, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx,
                            check_object, &w) >= 0);
     /* 6 coordinates, step, good_unit, seed, the variables, 7 event columns */
-    assert_int_equal(w.n_datasets, 6 + 3 + (int)N_TVARS + 7);
+    /* coordinates, step/good_unit/seed, variables, event columns, and the
+     * route axis with route_a and route_b */
+    assert_int_equal(w.n_datasets, 6 + 3 + (int)N_TVARS + 7 + 3);
     H5Fclose(f);
 }
 

@@ -248,11 +248,13 @@ static int valid_name(const char *name, int allow_underscore)
 
 /* ---- building parameters from the tree ----------------------------------- */
 
+#define PAIR_LISTED (1u << 31)
+
 typedef struct {
     sim_config *c;
     model_params *p;
     config_error *err;
-    unsigned char *explicit_pair; /* [n*n] bit per pair field */
+    unsigned *explicit_pair; /* [n*n]: bit k for pair field k, PAIR_LISTED */
 } build_ctx;
 
 static int check_group(build_ctx *b, const config_setting_t *s,
@@ -501,13 +503,13 @@ static int build_pairs(build_ctx *b, const config_setting_t *pairs)
             return fail_at(b->c, s, b->err, prefix, "names an unknown agent");
         if (i == j)
             return fail_at(b->c, s, b->err, prefix, "pairs an agent with itself");
-        if (b->explicit_pair[i * n + j] & 0x80)
+        if (b->explicit_pair[i * n + j] & PAIR_LISTED)
             return fail_at(b->c, s, b->err, prefix,
                            "duplicate pair (given as both %s_%s and %s_%s)",
                            p->agents[i].code, p->agents[j].code,
                            p->agents[j].code, p->agents[i].code);
-        b->explicit_pair[i * n + j] |= 0x80;
-        b->explicit_pair[j * n + i] |= 0x80;
+        b->explicit_pair[i * n + j] |= PAIR_LISTED;
+        b->explicit_pair[j * n + i] |= PAIR_LISTED;
         if (check_group(b, s, prefix) ||
             check_unknown(b, s, known_pair, NULL, prefix))
             return -1;
@@ -524,8 +526,8 @@ static int build_pairs(build_ctx *b, const config_setting_t *pairs)
                 if (read_param(b->c, d, v, &val, path, b->err))
                     return -1;
                 param_set(p, (param_ref){d, i, j}, val);
-                b->explicit_pair[i * n + j] |= (unsigned char)(1u << bit);
-                b->explicit_pair[j * n + i] |= (unsigned char)(1u << bit);
+                b->explicit_pair[i * n + j] |= 1u << bit;
+                b->explicit_pair[j * n + i] |= 1u << bit;
             }
             bit++;
         }
@@ -854,7 +856,7 @@ static model_params *build(sim_config *c, config_error *err)
     if (ne < 0)
         return NULL;
     b.p = params_alloc(na, ng, nr, ne);
-    b.explicit_pair = calloc((size_t)na * na + 1, 1);
+    b.explicit_pair = calloc((size_t)na * na + 1, sizeof *b.explicit_pair);
     if (!b.p || !b.explicit_pair) {
         fail(err, c->name, 0, "", "out of memory");
         goto bad;

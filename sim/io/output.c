@@ -57,13 +57,13 @@
 /* ---- dimensions and the variable table --------------------------------- */
 
 enum { DIM_RUN, DIM_TIME, DIM_AGENT, DIM_PARTNER, DIM_GOOD, DIM_EVENT,
-       DIM_COUNT };
+       DIM_ROUTE, DIM_COUNT };
 
 static const char *const dim_names[DIM_COUNT] = {
-    "run", "time", "agent", "partner", "good", "event"};
+    "run", "time", "agent", "partner", "good", "event", "route"};
 
 /* The dimensions of a record variable after (run, time). */
-typedef enum { SH_AG, SH_APG, SH_AP, SH_G, SH_A, SH_BLOC } var_shape;
+typedef enum { SH_AG, SH_APG, SH_AP, SH_G, SH_A, SH_BLOC, SH_RG } var_shape;
 
 static const struct {
     int rank;
@@ -75,6 +75,7 @@ static const struct {
     [SH_G] = {1, {DIM_GOOD, 0, 0}},
     [SH_A] = {1, {DIM_AGENT, 0, 0}},
     [SH_BLOC] = {0, {0, 0, 0}},
+    [SH_RG] = {2, {DIM_ROUTE, DIM_GOOD, 0}},
 };
 
 #define U_GOOD "good units (see good_unit)"
@@ -99,6 +100,10 @@ static const struct {
       "shipped from agent to partner, before interdiction")                   \
     X(interdicted, SH_APG, U_GOOD_M,                                          \
       "lost to interdiction on the way from agent to partner")                \
+    X(route_flow, SH_RG, U_GOOD_M,                                            \
+      "shipped on the route, both directions, before interdiction")           \
+    X(route_interdicted, SH_RG, U_GOOD_M,                                     \
+      "lost to interdiction on the route, both directions")                   \
     X(trade_value, SH_AP, "USD month-1",                                      \
       "value of strategic goods shipped from agent to partner")               \
     X(civilian_trade, SH_AP, "USD month-1",                                   \
@@ -167,7 +172,7 @@ struct output {
     double *buf[N_VARS]; /* one run: [n_rec * inner] */
     size_t inner[N_VARS];
     char *codes;         /* n agent codes, PARAM_NAME_MAX apart */
-    int n, g, n_runs, n_rec, every;
+    int n, g, nr, n_runs, n_rec, every;
     int run;             /* run being buffered, -1 between runs */
     unsigned long run_seed;
     hsize_t n_events;
@@ -346,6 +351,7 @@ static hsize_t dim_size(const output *o, int d)
     case DIM_AGENT:
     case DIM_PARTNER: return (hsize_t)o->n;
     case DIM_GOOD: return (hsize_t)o->g;
+    case DIM_ROUTE: return (hsize_t)o->nr;
     default: return 0; /* DIM_EVENT grows */
     }
 }
@@ -575,7 +581,7 @@ static int create_coord(output *o, int d, hid_t ftype, const char *units,
 typedef struct {
     int *run, *step;
     double *time;
-    const char **agent, **good, **unit;
+    const char **agent, **good, **unit, **route, **route_a, **route_b;
 } coord_values;
 
 static void coord_values_free(coord_values *c)
@@ -586,6 +592,9 @@ static void coord_values_free(coord_values *c)
     free(c->agent);
     free(c->good);
     free(c->unit);
+    free(c->route);
+    free(c->route_a);
+    free(c->route_b);
 }
 
 static int coord_values_fill(output *o, const model_params *p, coord_values *c)
@@ -596,8 +605,17 @@ static int coord_values_fill(output *o, const model_params *p, coord_values *c)
     c->agent = calloc((size_t)o->n, sizeof *c->agent);
     c->good = calloc((size_t)o->g, sizeof *c->good);
     c->unit = calloc((size_t)o->g, sizeof *c->unit);
-    if (!c->run || !c->step || !c->time || !c->agent || !c->good || !c->unit)
+    c->route = calloc((size_t)o->nr + 1, sizeof *c->route);
+    c->route_a = calloc((size_t)o->nr + 1, sizeof *c->route_a);
+    c->route_b = calloc((size_t)o->nr + 1, sizeof *c->route_b);
+    if (!c->run || !c->step || !c->time || !c->agent || !c->good ||
+        !c->unit || !c->route || !c->route_a || !c->route_b)
         return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+    for (int r = 0; r < o->nr; r++) {
+        c->route[r] = p->routes[r].name;
+        c->route_a[r] = p->agents[p->routes[r].ia].code;
+        c->route_b[r] = p->agents[p->routes[r].ib].code;
+    }
     for (int r = 0; r < o->n_runs; r++)
         c->run[r] = r;
     for (int r = 0; r < o->n_rec; r++) {
@@ -633,6 +651,10 @@ static int create_coords(output *o, const model_params *p,
         create_coord(o, DIM_EVENT, H5T_STD_I32LE, "1", "event row index",
                      H5T_NATIVE_INT, NULL) < 0)
         return -1;
+    /* a netCDF dimension cannot be empty: no routes, no route axis */
+    if (o->nr > 0 &&
+        create_coord(o, DIM_ROUTE, vs, NULL, "route name", vs, c->route) < 0)
+        return -1;
     hid_t t = o->coord[DIM_TIME];
     if (attr_text(o, t, "time", "calendar", "standard") < 0 ||
         attr_text(o, t, "time", "standard_name", "time") < 0 ||
@@ -657,7 +679,25 @@ static int create_aux(output *o, const coord_values *c)
         return -1;
     o->seed = create_var(o, "seed", H5T_STD_U64LE, 1, &run_dim, "1",
                          "seed of the run's random number generator");
-    return o->seed < 0 ? -1 : 0;
+    if (o->seed < 0)
+        return -1;
+    if (o->nr > 0) {
+        int route_dim = DIM_ROUTE;
+        const char *const names[2] = {"route_a", "route_b"};
+        const char *const longs[2] = {"agent at one end of the route",
+                                      "agent at the other end of the route"};
+        const char **vals[2] = {c->route_a, c->route_b};
+        for (int e = 0; e < 2; e++) {
+            hid_t ds = create_var(o, names[e], o->vstr, 1, &route_dim, NULL,
+                                  longs[e]);
+            int bad = ds < 0 || write_whole(o, ds, names[e], o->vstr, vals[e]) < 0;
+            if (ds >= 0)
+                H5Dclose(ds);
+            if (bad)
+                return -1;
+        }
+    }
+    return 0;
 }
 
 static int write_coords(output *o, const model_params *p)
@@ -713,6 +753,10 @@ static int select_vars(output *o, const output_opts *opts, int *selected)
         }
         selected[v] = 1;
     }
+    /* without routes there is no route axis to record on */
+    for (size_t v = 0; v < N_VARS; v++)
+        if (o->nr == 0 && var_table[v].shape == SH_RG)
+            selected[v] = 0;
     return 0;
 }
 
@@ -766,6 +810,7 @@ static output *output_new(const model_params *p, const output_opts *opts)
         o->col[c] = -1;
     o->n = p->n_agents;
     o->g = p->n_goods;
+    o->nr = p->n_routes;
     o->n_runs = opts->n_runs;
     o->every = p->g.every;
     o->n_rec = output_n_records(p);
@@ -1152,7 +1197,8 @@ double output_estimate_bytes(const model_params *p, const char *const *vars,
     double n = p->n_agents, g = p->n_goods, total = 0.0;
     double per_rec[] = {[SH_AG] = n * g, [SH_APG] = n * n * g,
                         [SH_AP] = n * n, [SH_G] = g, [SH_A] = n,
-                        [SH_BLOC] = 1.0};
+                        [SH_BLOC] = 1.0,
+                        [SH_RG] = (double)p->n_routes * g};
     for (size_t v = 0; v < N_VARS; v++) {
         int on = vars == NULL;
         for (int i = 0; !on && i < n_vars; i++)

@@ -96,6 +96,8 @@ static size_t model_buffers(model_state *s, const model_params *p,
         {&s->rivalry, n * n},        {&s->dependence, n * n},
         {&s->competition, n * n},    {&s->fill, n * n},
         {&s->price, g},              {&s->price_shock, g},
+        {&s->route_flow, (size_t)p->n_routes * g},
+        {&s->route_interdicted, (size_t)p->n_routes * g},
         {&s->sanctions, n},          {&s->gdp, n},
         {&s->member, n},             {&s->cash, n},
         {&s->paid, n},               {&s->received, n},
@@ -684,7 +686,10 @@ void model_phase_shipping(model_state *s, gsl_rng *r)
 {
     const model_params *p = s->p;
     int n = s->n, g = s->g;
+    size_t rg = (size_t)p->n_routes * g;
     memset(s->interdicted, 0, (size_t)n * n * g * sizeof *s->interdicted);
+    memset(s->route_flow, 0, rg * sizeof *s->route_flow);
+    memset(s->route_interdicted, 0, rg * sizeof *s->route_interdicted);
     for (int j = 0; j < n; j++)
         for (int k = 0; k < g; k++) {
             size_t jk = IX_AG(s, j, k);
@@ -722,6 +727,8 @@ void model_phase_shipping(model_state *s, gsl_rng *r)
                     left -= y;
                     double lost = draw_loss(&p->goods[k], y,
                                             rt->vulnerability * rt->interdiction, r);
+                    s->route_flow[(size_t)order[q] * g + k] += y;
+                    s->route_interdicted[(size_t)order[q] * g + k] += lost;
                     s->interdicted[IX_APG(s, i, j, k)] += lost;
                     s->interdicted_in[IX_AG(s, j, k)] += lost;
                     s->imports[IX_AG(s, j, k)] += y - lost;

@@ -44,6 +44,8 @@ typedef struct model_state {
     /* agent x partner */
     double *trade_value, *civilian_trade, *usd_share, *affinity, *rivalry;
     double *dependence, *competition, *fill;
+    /* route x good [r*g + k]: both directions of the route together */
+    double *route_flow, *route_interdicted;
     /* good */
     double *price, *price_shock;
     /* agent */
