@@ -7,53 +7,11 @@
 #   PYTHON  a Python with h5py and xarray (unused here)
 # Prints one "ok - ..." / "not ok - ..." line per check; exits 1 if any
 # check failed.
-set -u
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${SIM:=build/sim}"
-abspath() {
-    case $1 in
-    /*) echo "$1" ;;
-    */*) if [ -e "$PWD/$1" ]; then echo "$PWD/$1"; else echo "$ROOT/$1"; fi ;;
-    *) echo "$1" ;;
-    esac
-}
-SIM=$(abspath "$SIM")
-if [ ! -x "$SIM" ] || [ -d "$SIM" ]; then
-    echo "not ok - SIM=$SIM is not an executable (run make first)"
-    exit 1
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/sim-bad-input.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM HUP
-W=$T/w     # working directory: the scenario files
+# shellcheck source-path=SCRIPTDIR source=common.inc
+. "$(dirname "$0")/common.inc"
+# $W, the working directory, holds the scenario files.
 O=$T/o     # output directory: must stay empty after a failing run
-mkdir "$W" "$O" "$T/log"
-OUT=$T/log/stdout
-ERR=$T/log/stderr
-
-failures=0
-ok() { echo "ok - $*"; }
-not_ok() {
-    echo "not ok - $*"
-    failures=$((failures + 1))
-}
-show() {
-    for f in "$@"; do
-        [ -s "$f" ] && sed -n '1,15s/^/#   /p' "$f"
-    done
-    return 0
-}
-lines() { wc -l <"$1" | tr -d ' '; }
-# lineof FILE FIXED-STRING [N]: line number of the Nth line holding it
-lineof() { grep -nF -- "$2" "$1" | sed -n "${3:-1}p" | cut -d: -f1; }
-
-# sim ARGS... : run in $W, exit status in $RC
-sim() {
-    (cd "$W" && exec timeout -k 5 120 "$SIM" "$@") >"$OUT" 2>"$ERR"
-    RC=$?
-}
+mkdir "$O"
 
 # ---- the test scenario: the default world and two events ----------------------
 cp "$ROOT/configs/default.cfg" "$W/default.cfg"
@@ -87,30 +45,32 @@ fi
 cp "$O/out.h5" "$T/result.h5" 2>/dev/null || : >"$T/result.h5"
 rm -rf "$O" && mkdir "$O"
 
-# variant NAME FILTER... : d_NAME.cfg = default.cfg through FILTER (a
-# command reading stdin), s_NAME.cfg = scen.cfg including it.  The filter
-# must change the file.
-variant() {
-    name=$1
-    shift
-    "$@" <"$W/default.cfg" >"$W/d_$name.cfg"
-    sed "s#\"default.cfg\"#\"d_$name.cfg\"#" "$W/scen.cfg" >"$W/s_$name.cfg"
-    if cmp -s "$W/default.cfg" "$W/d_$name.cfg"; then
-        not_ok "setup $name: the edit did not change default.cfg"
+# edited FROM TO NAME FILTER... : $W/TO = $W/FROM through FILTER (a
+# command reading stdin).  The filter must change the file.
+edited() {
+    from=$1 to=$2 name=$3
+    shift 3
+    "$@" <"$W/$from" >"$W/$to"
+    if cmp -s "$W/$from" "$W/$to"; then
+        not_ok "setup $name: the edit did not change $from"
         return 1
     fi
     return 0
 }
+# variant NAME FILTER... : d_NAME.cfg = default.cfg through FILTER,
+# s_NAME.cfg = scen.cfg including it.
+variant() {
+    sed "s#\"default.cfg\"#\"d_$1.cfg\"#" "$W/scen.cfg" >"$W/s_$1.cfg"
+    edited default.cfg "d_$1.cfg" "$@"
+}
 # scen_variant NAME FILTER... : s_NAME.cfg = scen.cfg through FILTER
-scen_variant() {
-    name=$1
+scen_variant() { edited scen.cfg "s_$1.cfg" "$@"; }
+
+# run_bad FRAGMENT... -- ARGS... : sim run ARGS -o $O/out.h5
+run_bad() {
+    while [ "$1" != "--" ]; do shift; done
     shift
-    "$@" <"$W/scen.cfg" >"$W/s_$name.cfg"
-    if cmp -s "$W/scen.cfg" "$W/s_$name.cfg"; then
-        not_ok "setup $name: the edit did not change scen.cfg"
-        return 1
-    fi
-    return 0
+    sim run "$@" -o "$O/out.h5"
 }
 
 # expect_bad NAME FRAGMENT... -- ARGS... : `sim run ARGS -o $O/out.h5`
@@ -120,32 +80,11 @@ scen_variant() {
 expect_bad() {
     name=$1
     shift
-    frags=""
-    nfrag=0
-    while [ "$1" != "--" ]; do
-        nfrag=$((nfrag + 1))
-        eval "frag_$nfrag=\$1"
-        shift
-    done
-    shift
     rm -rf "$O" && mkdir "$O"
     ls -A "$W" >"$T/log/before"
-    sim run "$@" -o "$O/out.h5"
-    if [ "$RC" -eq 2 ]; then
-        ok "$name: exit 2"
-    else
-        not_ok "$name: exit 2 (got $RC)"
-    fi
-    missing=""
-    k=1
-    while [ "$k" -le "$nfrag" ]; do
-        eval "f=\$frag_$k"
-        frags="$frags '$f'"
-        grep -qF -- "$f" "$ERR" || missing="$missing '$f'"
-        k=$((k + 1))
-    done
-    if [ -z "$missing" ] && [ "$(lines "$ERR")" = 1 ] && grep -q '^sim: ' "$ERR" &&
-        [ ! -s "$OUT" ]; then
+    run_bad "$@"
+    expect_rc "$name" 2
+    if message_is "$@" && [ ! -s "$OUT" ]; then
         ok "$name: one-line message with$frags"
     else
         not_ok "$name: one-line message with$frags${missing:+ (missing:$missing)}"
@@ -160,10 +99,12 @@ expect_bad() {
     cp "$ERR" "$T/log/run_err"
 }
 
-# same_for_check NAME ARGS... : `sim check ARGS` fails the same way as the
-# `sim run` just before it (exit 2, the same message).
-same_for_check() {
-    name=$1
+# expect_bad_both NAME FRAGMENT... -- ARGS... : expect_bad, then `sim check
+# ARGS` fails the same way as that `sim run` (exit 2, the same message).
+expect_bad_both() {
+    expect_bad "$@"
+    shift
+    while [ "$1" != "--" ]; do shift; done
     shift
     sim check "$@"
     if [ "$RC" -eq 2 ] && cmp -s "$ERR" "$T/log/run_err" && [ ! -s "$OUT" ]; then
@@ -177,9 +118,8 @@ same_for_check() {
 # ---- libconfig syntax errors ------------------------------------------------------
 if variant syntax sed 's/^\(  alpha = \)\(2.0;\)/\1= \2/'; then
     L=$(lineof "$W/d_syntax.cfg" "alpha = = 2.0;")
-    expect_bad "syntax error in an included file" "d_syntax.cfg:$L: " "syntax error" \
+    expect_bad_both "syntax error in an included file" "d_syntax.cfg:$L: " "syntax error" \
         -- s_syntax.cfg
-    same_for_check "syntax error in an included file" s_syntax.cfg
 fi
 if scen_variant syntax2 sed 's/^  months = 3;/  months = 3 +;/'; then
     L=$(lineof "$W/s_syntax2.cfg" "months = 3 +;")
@@ -190,18 +130,16 @@ fi
 # ---- unknown key --------------------------------------------------------------------
 if variant unknown sed 's/^  alpha = 2.0;/  alpha = 2.0; alphx = 1.0;/'; then
     L=$(lineof "$W/d_unknown.cfg" "alphx = 1.0;")
-    expect_bad "unknown key" "d_unknown.cfg:$L: trade.alphx: unknown key" \
+    expect_bad_both "unknown key" "d_unknown.cfg:$L: trade.alphx: unknown key" \
         -- s_unknown.cfg
-    same_for_check "unknown key" s_unknown.cfg
 fi
 
 # ---- wrong type -------------------------------------------------------------------------
 if scen_variant wrongtype sed 's/^  months = 3;/  months = "3";/'; then
     L=$(lineof "$W/s_wrongtype.cfg" 'months = "3";')
-    expect_bad "wrong type (string for months)" \
+    expect_bad_both "wrong type (string for months)" \
         "s_wrongtype.cfg:$L: scenario.months: wrong type" "integer" "string" \
         -- s_wrongtype.cfg
-    same_for_check "wrong type (string for months)" s_wrongtype.cfg
 fi
 
 # ---- out of bounds ------------------------------------------------------------------------
@@ -213,10 +151,9 @@ neg_capacity() {
 }
 if variant negcap neg_capacity; then
     L=$(lineof "$W/d_negcap.cfg" "shells = -1.0;")
-    expect_bad "out of bounds: negative capacity" \
+    expect_bad_both "out of bounds: negative capacity" \
         "d_negcap.cfg:$L: agents.RUS.capacity.shells: must be between 0 and" "(got -1)" \
         -- s_negcap.cfg
-    same_for_check "out of bounds: negative capacity" s_negcap.cfg
 fi
 vuln() {
     awk '/^  caspian = \{/ { c = 1 }
@@ -225,23 +162,20 @@ vuln() {
 }
 if variant vuln vuln; then
     L=$(lineof "$W/d_vuln.cfg" "vulnerability = 1.2;")
-    expect_bad "out of bounds: route vulnerability 1.2" \
+    expect_bad_both "out of bounds: route vulnerability 1.2" \
         "d_vuln.cfg:$L: routes.caspian.vulnerability: must be between 0 and 1 (got 1.2)" \
         -- s_vuln.cfg
-    same_for_check "out of bounds: route vulnerability 1.2" s_vuln.cfg
 fi
 if scen_variant zero sed 's/^  months = 3;/  months = 0;/'; then
     L=$(lineof "$W/s_zero.cfg" "months = 0;")
-    expect_bad "out of bounds: zero months" \
+    expect_bad_both "out of bounds: zero months" \
         "s_zero.cfg:$L: scenario.months: must be between 1 and" "(got 0)" -- s_zero.cfg
-    same_for_check "out of bounds: zero months" s_zero.cfg
 fi
 if scen_variant huge sed 's/^  months = 3;/  months = 1000000000;/'; then
     L=$(lineof "$W/s_huge.cfg" "months = 1000000000;")
-    expect_bad "out of bounds: months = 1000000000" \
+    expect_bad_both "out of bounds: months = 1000000000" \
         "s_huge.cfg:$L: scenario.months: must be between 1 and" "(got 1000000000)" \
         -- s_huge.cfg
-    same_for_check "out of bounds: months = 1000000000" s_huge.cfg
 fi
 if scen_variant evvalue sed 's/value = 0.8;/value = 1.5;/'; then
     L=$(lineof "$W/s_evvalue.cfg" "value = 1.5;")
@@ -253,9 +187,8 @@ fi
 # ---- missing required key ----------------------------------------------------------------
 if scen_variant missing sed '/^  months = 3;/d'; then
     L=$(lineof "$W/s_missing.cfg" "scenario = {")
-    expect_bad "missing required key (scenario.months)" \
+    expect_bad_both "missing required key (scenario.months)" \
         "s_missing.cfg:$L: scenario.months: missing required key" -- s_missing.cfg
-    same_for_check "missing required key (scenario.months)" s_missing.cfg
 fi
 
 # ---- duplicates ------------------------------------------------------------------------------
@@ -292,24 +225,21 @@ fi
 route_xyz() { sed '/^  caspian = {/s/b = "RUS"/b = "XYZ"/'; }
 if variant route route_xyz; then
     L=$(lineof "$W/d_route.cfg" 'b = "XYZ"')
-    expect_bad "a route naming an unknown agent" \
+    expect_bad_both "a route naming an unknown agent" \
         "d_route.cfg:$L: routes.caspian.b: no agent named 'XYZ'" -- s_route.cfg
-    same_for_check "a route naming an unknown agent" s_route.cfg
 fi
 pair_xyz() {
     awk '{ print } /^pairs = \{/ && !done { print "  CHN_XYZ = { affinity = 0.3; };"; done = 1 }'
 }
 if variant pair pair_xyz; then
     L=$(lineof "$W/d_pair.cfg" "CHN_XYZ = {")
-    expect_bad "a pair naming an unknown agent" \
+    expect_bad_both "a pair naming an unknown agent" \
         "d_pair.cfg:$L: pairs.CHN_XYZ: " "unknown agent" -- s_pair.cfg
-    same_for_check "a pair naming an unknown agent" s_pair.cfg
 fi
 if scen_variant evagent sed 's/path = "agents.RUS.sanctions"/path = "agents.XYZ.sanctions"/'; then
     L=$(lineof "$W/s_evagent.cfg" "agents.XYZ.sanctions")
-    expect_bad "an event path naming an unknown agent" \
+    expect_bad_both "an event path naming an unknown agent" \
         "s_evagent.cfg:$L: events.[0]" "no agent named 'XYZ'" -- s_evagent.cfg
-    same_for_check "an event path naming an unknown agent" s_evagent.cfg
 fi
 if scen_variant evflare sed 's/a = "CHN"/a = "XYZ"/'; then
     L=$(lineof "$W/s_evflare.cfg" 'a = "XYZ"')
@@ -318,24 +248,20 @@ if scen_variant evflare sed 's/a = "CHN"/a = "XYZ"/'; then
 fi
 if scen_variant evparam sed 's/path = "agents.RUS.sanctions"/path = "agents.RUS.sanctionz"/'; then
     L=$(lineof "$W/s_evparam.cfg" "agents.RUS.sanctionz")
-    expect_bad "an event naming an unknown parameter" \
+    expect_bad_both "an event naming an unknown parameter" \
         "s_evparam.cfg:$L: events.[0]" "unknown parameter 'agents.RUS.sanctionz'" \
         -- s_evparam.cfg
-    same_for_check "an event naming an unknown parameter" s_evparam.cfg
 fi
 
 # ---- files that are not configurations --------------------------------------------------
 : >"$W/empty.cfg"
-expect_bad "an empty file" "empty.cfg: " "empty" -- empty.cfg
-same_for_check "an empty file" empty.cfg
+expect_bad_both "an empty file" "empty.cfg: " "empty" -- empty.cfg
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\003\000>\000' >"$W/binary.cfg"
-expect_bad "a binary file" "binary.cfg: " "not a text file" -- binary.cfg
-same_for_check "a binary file" binary.cfg
+expect_bad_both "a binary file" "binary.cfg: " "not a text file" -- binary.cfg
 cp "$T/result.h5" "$W/result.h5"
 expect_bad "a result file given as scenario" "result.h5: " "not a text file" -- result.h5
-expect_bad "a nonexistent scenario file" "nosuch.cfg: " "No such file or directory" \
+expect_bad_both "a nonexistent scenario file" "nosuch.cfg: " "No such file or directory" \
     -- nosuch.cfg
-same_for_check "a nonexistent scenario file" nosuch.cfg
 # A missing @include: the message should say which file is missing.
 sed 's#"default.cfg"#"nosuch_include.cfg"#' "$W/scen.cfg" >"$W/s_noinclude.cfg"
 L=$(lineof "$W/s_noinclude.cfg" "@include")
@@ -343,21 +269,18 @@ expect_bad "a missing @include file" "s_noinclude.cfg:$L: " "nosuch_include.cfg"
     -- s_noinclude.cfg
 
 # ---- --set, --seed, --months -------------------------------------------------------------
-expect_bad "a bad --set path (unknown parameter)" \
+expect_bad_both "a bad --set path (unknown parameter)" \
     "sim: --set: agents.RUS.nope: unknown parameter" -- --set agents.RUS.nope=1
-same_for_check "a bad --set path (unknown parameter)" --set agents.RUS.nope=1
 expect_bad "a bad --set path (unknown agent)" \
     "sim: --set: agents.XYZ.sanctions: no agent named 'XYZ'" -- --set agents.XYZ.sanctions=0.5
 expect_bad "a bad --set path (no '=')" "sim: --set: " "path=value" -- --set agents.RUS.sanctions
-expect_bad "a bad --set value (not a number)" \
+expect_bad_both "a bad --set value (not a number)" \
     "sim: --set: agents.RUS.sanctions: 'abc' is not a number" -- --set agents.RUS.sanctions=abc
-same_for_check "a bad --set value (not a number)" --set agents.RUS.sanctions=abc
 expect_bad "a bad --set value (not a boolean)" \
     "sim: --set: routes.caspian.open: 'maybe' is not true or false" -- --set routes.caspian.open=maybe
-expect_bad "a --set value out of bounds" \
+expect_bad_both "a --set value out of bounds" \
     "sim: --set: agents.RUS.sanctions: must be between 0 and 1 (got 1.5)" \
     -- --set agents.RUS.sanctions=1.5
-same_for_check "a --set value out of bounds" --set agents.RUS.sanctions=1.5
 expect_bad "a --set value out of bounds, on a scenario file" \
     "sim: --set: routes.caspian.vulnerability: must be between 0 and 1 (got 1.2)" \
     -- scen.cfg --set routes.caspian.vulnerability=1.2
@@ -399,10 +322,4 @@ keep "--set out of bounds (result file)" "$T/result.h5" --set agents.RUS.sanctio
 keep "nonexistent scenario (result file)" "$T/result.h5" nosuch.cfg
 keep "bad flag (text file)" "$T/precious.txt" --bogus
 
-echo
-if [ "$failures" -eq 0 ]; then
-    echo "# bad_input.sh: all checks passed"
-    exit 0
-fi
-echo "# bad_input.sh: $failures check(s) failed"
-exit 1
+finish

@@ -6,76 +6,8 @@
 #   PYTHON  a Python with h5py, xarray, netCDF4 and numpy
 # Prints one "ok - ..." / "not ok - ..." line per check; exits 1 if any
 # check failed.
-set -u
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${SIM:=build/sim}" "${PYTHON:=/usr/bin/python3}"
-abspath() {
-    case $1 in
-    /*) echo "$1" ;;
-    */*) if [ -e "$PWD/$1" ]; then echo "$PWD/$1"; else echo "$ROOT/$1"; fi ;;
-    *) echo "$1" ;;
-    esac
-}
-SIM=$(abspath "$SIM")
-if [ ! -x "$SIM" ] || [ -d "$SIM" ]; then
-    echo "not ok - SIM=$SIM is not an executable (run make first)"
-    exit 1
-fi
-PYTHON=$(abspath "$PYTHON")
-CHECK_RESULT=$ROOT/tests/cli/check_result.py
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/sim-run-read.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM HUP
-W=$T/w
-mkdir "$W" "$T/log"
-OUT=$T/log/stdout
-ERR=$T/log/stderr
-
-failures=0
-ok() { echo "ok - $*"; }
-not_ok() {
-    echo "not ok - $*"
-    failures=$((failures + 1))
-}
-show() {
-    for f in "$@"; do
-        [ -s "$f" ] && sed -n '1,15s/^/#   /p' "$f"
-    done
-    return 0
-}
-lines() { wc -l <"$1" | tr -d ' '; }
-
-# sim ARGS... : run in $W, exit status in $RC
-sim() {
-    (cd "$W" && exec timeout -k 5 120 "$SIM" "$@") >"$OUT" 2>"$ERR"
-    RC=$?
-}
-expect_rc() {
-    if [ "$RC" -eq "$2" ]; then
-        ok "$1: exit $2"
-    else
-        not_ok "$1: exit $2 (got $RC)"
-        show "$ERR"
-    fi
-}
-# has WHAT FILE FIXED-STRING...
-has() {
-    what=$1 file=$2
-    shift 2
-    missing=""
-    for s in "$@"; do
-        grep -qF -- "$s" "$file" || missing="$missing '$s'"
-    done
-    if [ -z "$missing" ]; then
-        ok "$what"
-    else
-        not_ok "$what (missing:$missing)"
-        show "$file"
-    fi
-}
-py() { "$PYTHON" "$CHECK_RESULT" "$@"; }
+# shellcheck source-path=SCRIPTDIR source=common.inc
+. "$(dirname "$0")/common.inc"
 
 # check_file FILE MONTHS : check_result.py's own checks, labelled
 check_file() {
@@ -89,29 +21,17 @@ check_file() {
         show "$T/log/check"
     fi
 }
-# compare WHAT EXPECT A B : EXPECT is "same" or "differ"; for "differ" the
-# remaining arguments are variables that must be among the differences.
-compare() {
-    what=$1 expect=$2 a=$3 b=$4
-    shift 4
-    (cd "$W" && py --compare "$a" "$b") >"$T/log/cmp" 2>&1
-    crc=$?
-    if [ "$expect" = same ]; then
-        if [ "$crc" -eq 0 ]; then ok "$what"; else
-            not_ok "$what (check_result.py --compare exit $crc)"
-            show "$T/log/cmp"
-        fi
-        return
-    fi
-    missing=""
-    for v in "$@"; do
-        grep -q "^differs: $v " "$T/log/cmp" || missing="$missing $v"
-    done
-    if [ "$crc" -eq 3 ] && [ -z "$missing" ]; then
-        ok "$what"
+# tool_ok LOG CMD ARGS... : run CMD in $W, output to LOG, must exit 0
+tool_ok() {
+    log=$1
+    shift
+    (cd "$W" && "$@") >"$log" 2>&1
+    trc=$?
+    if [ "$trc" -eq 0 ]; then
+        ok "$*: exit 0"
     else
-        not_ok "$what (--compare exit $crc, expected 3${missing:+; no difference in:$missing})"
-        show "$T/log/cmp"
+        not_ok "$*: exit 0 (got $trc)"
+        show "$log"
     fi
 }
 # value FILE VAR SEL... : print one value
@@ -134,15 +54,11 @@ else
 fi
 has "sim run: summary names months, focus agent, goods, cohesion and the file" \
     "$OUT" "24 months" "Russia" "shells" "cohesion" "baseline.h5"
-if [ ! -s "$ERR" ]; then ok "sim run: nothing on stderr"; else
-    not_ok "sim run: nothing on stderr"; show "$ERR"; fi
+expect_no_stderr "sim run"
 
 # ---- ncdump, h5dump ----------------------------------------------------------------
 if command -v ncdump >/dev/null 2>&1; then
-    (cd "$W" && ncdump -h baseline.h5) >"$T/log/ncdump" 2>&1
-    nrc=$?
-    if [ "$nrc" -eq 0 ]; then ok "ncdump -h baseline.h5: exit 0"; else
-        not_ok "ncdump -h baseline.h5: exit 0 (got $nrc)"; show "$T/log/ncdump"; fi
+    tool_ok "$T/log/ncdump" ncdump -h baseline.h5
     has "ncdump -h: string coordinates" "$T/log/ncdump" \
         "string agent(agent) ;" "string partner(partner) ;" "string good(good) ;"
     has "ncdump -h: the variables with their dimensions" "$T/log/ncdump" \
@@ -163,10 +79,7 @@ else
     not_ok "ncdump is installed"
 fi
 if command -v h5dump >/dev/null 2>&1; then
-    (cd "$W" && h5dump -H baseline.h5) >"$T/log/h5dump" 2>&1
-    hrc=$?
-    if [ "$hrc" -eq 0 ]; then ok "h5dump -H baseline.h5: exit 0"; else
-        not_ok "h5dump -H baseline.h5: exit 0 (got $hrc)"; show "$T/log/h5dump"; fi
+    tool_ok "$T/log/h5dump" h5dump -H baseline.h5
     has "h5dump -H: datasets and attributes" "$T/log/h5dump" \
         'DATASET "stock"' 'DATASET "agent"' 'ATTRIBUTE "Conventions"' \
         'ATTRIBUTE "config"'
@@ -218,12 +131,8 @@ expect_rc "sim run --seed 8 -o c.h5" 0
 compare "two runs with --seed 7 give identical data" same a.h5 b.h5
 compare "--seed 8 gives different trajectories than --seed 7" differ a.h5 c.h5 \
     affinity rivalry stock
-got=$( (cd "$W" && py --attr a.h5 master_seed) 2>&1)
-if [ "$got" = 7 ]; then ok "a.h5: master_seed is 7"; else
-    not_ok "a.h5: master_seed is 7 (got '$got')"; fi
-got=$( (cd "$W" && py --attr c.h5 master_seed) 2>&1)
-if [ "$got" = 8 ]; then ok "c.h5: master_seed is 8"; else
-    not_ok "c.h5: master_seed is 8 (got '$got')"; fi
+expect_attr "a.h5: master_seed is 7" a.h5 master_seed 7
+expect_attr "c.h5: master_seed is 8" c.h5 master_seed 8
 
 # The comparison itself must see a one-value change.
 cp "$W/a.h5" "$W/tampered.h5"
@@ -262,10 +171,4 @@ else
 fi
 check_file set.h5 24
 
-echo
-if [ "$failures" -eq 0 ]; then
-    echo "# run_and_read.sh: all checks passed"
-    exit 0
-fi
-echo "# run_and_read.sh: $failures check(s) failed"
-exit 1
+finish
