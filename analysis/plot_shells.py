@@ -46,14 +46,14 @@ def main(argv=None):
     layers.append(("from rest of world", med(ds.world_imports.sel(**sel))))
 
     t = ds.time.values
-    fig, ax = plt.subplots(figsize=(10, 5.5))
+    fig, ax = plt.subplots(figsize=(12, 5.5))
     ax.stackplot(t, *[l[1].values for l in layers], labels=[l[0] for l in layers], alpha=0.8)
     ax.plot(t, med(ds.demand.sel(**sel)).values, "k-", lw=2, label="demand")
     ax.plot(t, med(ds.shortfall.sel(**sel)).values, "r--", lw=2, label="shortfall")
     ax.set_title(f"{a.agent}: {a.good} supply, demand and shortfall ({ds.attrs.get('scenario', '')})")
     ax.set_xlabel("month")
     ax.set_ylabel(f"{a.good} per month ({unit})")
-    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
