@@ -22,9 +22,9 @@ WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wno-format-truncation
 OPT     ?= -O2 -g
 CFLAGS  ?= $(OPT)
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(CFLAGS) \
               $(shell pkg-config --cflags $(PKGS)) -Isim -I$(BUILD)/gen -MMD -MP
-LDLIBS  := $(shell pkg-config --libs $(PKGS)) $(HDF5_LIBDIR) -lhdf5_hl -lm
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) $(HDF5_LIBDIR) -lhdf5_hl -lm -pthread
 ifeq ($(SANITIZE),1)
   ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS    += -fsanitize=address,undefined
@@ -50,11 +50,13 @@ $(BUILD)/libsim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# The baseline scenario and the default configuration, flattened (the
-# @include resolved) and compiled in, so `sim run` works from any directory.
-$(BUILD)/gen/embedded.c: scenarios/baseline.cfg configs/default.cfg sim/embed.awk
+# The baseline scenario (with the default configuration, the @include
+# resolved) and the headline measures, compiled in so that `sim run` and
+# `sim compare` work from any directory.
+$(BUILD)/gen/embedded.c: scenarios/baseline.cfg configs/default.cfg configs/calibrated.cfg configs/headlines.cfg sim/embed.awk
 	@mkdir -p $(dir $@)
-	awk -v dir=scenarios -v file=scenarios/baseline.cfg -f sim/embed.awk > $@.tmp && mv $@.tmp $@
+	{ awk -v dir=scenarios -v file=scenarios/baseline.cfg -v var=sim_embedded_baseline -f sim/embed.awk && \
+	  awk -v dir=configs -v file=configs/headlines.cfg -v var=sim_embedded_headlines -f sim/embed.awk; } > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
 # embed.awk - flatten a scenario file (resolving @include, relative to the
 # top file's directory as libconfig does) into a C string, so the baseline
 # is compiled into the binary.
-#   awk -v dir=scenarios -v file=scenarios/baseline.cfg -f sim/embed.awk
+#   awk -v dir=scenarios -v file=scenarios/baseline.cfg -v var=NAME -f sim/embed.awk
 function emit(path,    line, inc, n) {
     n = 0
     while ((getline line < path) > 0) {
@@ -25,7 +25,7 @@ function emit(path,    line, inc, n) {
 }
 BEGIN {
     print "/* Generated from " file " by sim/embed.awk: do not edit. */"
-    print "const char sim_embedded_baseline[] ="
+    print "const char " var "[] ="
     emit(file)
     print "    \"\";"
     exit 0

@@ -5,7 +5,9 @@
  * off and with full output, and agent-months per second; then the time of
  * one step for generated blocs of 4, 16 and 64 agents (clones of the
  * baseline's agents, with their pairs and routes), so the growth of the
- * cost with N is visible.  Figures, never pass/fail.
+ * cost with N is visible; a 100-replicate ensemble of the baseline on 1
+ * and 2 threads; and the wall time of calibrating the shipped baseline.
+ * Figures, never pass/fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "cmd/cmd.h"
+#include "exp/calibrate.h"
+#include "exp/ensemble.h"
 #include "exp/runner.h"
+#include "io/targets.h"
 #include "io/config.h"
 #include "io/output.h"
 
@@ -45,7 +50,9 @@ static double time_runs(const model_params *p, double seconds, const char *path)
                 exit(1);
             }
         }
-        if (runner_run(p, 1, path ? 0 : runs, o, NULL, err, sizeof err) ||
+        ensemble e = {.p = p, .master = 1, .first_run = path ? 0 : runs,
+                      .n_runs = 1, .jobs = 1, .out = o};
+        if (ensemble_run(&e, err, sizeof err) ||
             (o && output_close(o, err, sizeof err))) {
             fprintf(stderr, "bench: %s\n", err);
             exit(1);
@@ -140,6 +147,39 @@ int main(void)
         printf("  N = %3d: %9.1f us a step  %10.0f agent-months/s  (%d routes)\n",
                sizes[k], 1e6 * step, sizes[k] / step, q->n_routes);
         params_free(q);
+    }
+    /* ensembles: 100 replicates of the 24-month baseline, no output */
+    config_apply_set(c, "scenario.months=24", &e);
+    p = config_params(c);
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        char err[512];
+        ensemble en = {.p = p, .master = 7, .n_runs = 100, .jobs = jobs};
+        double t0 = now();
+        if (ensemble_run(&en, err, sizeof err)) {
+            fprintf(stderr, "bench: %s\n", err);
+            return 1;
+        }
+        double t = now() - t0;
+        printf("ensemble of 100 baseline runs (24 months), %d thread%s: %.3f s, "
+               "%.0f runs/s, %.0f runs/s per core\n", jobs, jobs > 1 ? "s" : "",
+               t, 100 / t, 100 / t / jobs);
+    }
+    /* calibration of the shipped baseline, as documented */
+    target_file *tf = targets_load("configs/targets.cfg", p, &e);
+    if (tf) {
+        double *x = calloc((size_t)tf->n_free + 1, sizeof *x);
+        calib_opts co = {.base = p, .tf = tf, .replicates = 20, .jobs = 2,
+                         .master = (unsigned long long)p->g.seed, .max_iter = 400,
+                         .tol = 1e-3};
+        calib_result r = {.x = x};
+        char err[512];
+        double t0 = now();
+        if (calibrate_fit(&co, &r, err, sizeof err) == 0)
+            printf("calibration (%d free parameters, 20 replicates, 2 threads): "
+                   "%.2f s wall, %d iterations, %d evaluations\n", tf->n_free,
+                   now() - t0, r.iterations, r.evaluations);
+        free(x);
+        targets_free(tf);
     }
     unlink(path);
     config_free(c);

@@ -2,10 +2,16 @@
 """Check a result file with the readers our users have: xarray, netCDF4, h5py.
 
 usage: check_output.py FILE [--events N] [--expect AGENT GOOD RUN DATE VALUE]
+                       [--scenarios A,B,...]
+                       [--expect-scenario SCENARIO AGENT GOOD RUN DATE VALUE]
 
 Exits 0 when every check passes; otherwise prints what failed and exits 1.
 --expect asserts ds.stock.sel(agent=AGENT, good=GOOD, run=RUN, time=DATE)
-equals VALUE exactly.
+equals VALUE exactly (a file without a scenario dimension).
+--scenarios asserts the file has a scenario dimension with these names (in
+order); without it the file must have none.
+--expect-scenario asserts ds.stock.sel(scenario=SCENARIO, agent=AGENT,
+good=GOOD, run=RUN, time=DATE) equals VALUE exactly.
 """
 import argparse
 import sys
@@ -28,6 +34,42 @@ EVENT_COLS = ["event_run", "event_step", "event_kind", "event_actor",
               "event_target", "event_value", "event_label"]
 
 
+def lead_dims(args):
+    """The leading dimensions of every record variable."""
+    return ("scenario", "run", "time") if args.scenarios else ("run", "time")
+
+
+def check_scenarios(ds, args):
+    """The scenario coordinate, scenario_config and event_scenario, and
+    selection by scenario name."""
+    if not args.scenarios:
+        assert "scenario" not in ds.dims, "unexpected scenario dimension"
+        assert "scenario_config" not in ds and "event_scenario" not in ds
+        return
+    names = args.scenarios.split(",")
+    assert list(ds.scenario.values) == names, list(ds.scenario.values)
+    assert all(isinstance(s, str) for s in ds.scenario.values)
+    assert ds.scenario_config.dims == ("scenario",), ds.scenario_config.dims
+    assert all(isinstance(c, str) and c for c in ds.scenario_config.values)
+    assert ds.seed.dims == ("run",), ds.seed.dims
+    assert ds.event_scenario.dims == ("event",)
+    assert set(ds.event_scenario.values) <= set(names), \
+        set(ds.event_scenario.values)
+    if "stock" in ds:
+        for name in names:
+            one = ds.stock.sel(scenario=name)
+            assert one.dims == ("run", "time", "agent", "good"), one.dims
+        agent, good = str(ds.agent.values[0]), str(ds.good.values[0])
+        series = ds.stock.sel(scenario=names[0], agent=agent, good=good)
+        assert series.dims == ("run", "time"), series.dims
+    if args.expect_scenario:
+        scen, agent, good, run, date, value = args.expect_scenario
+        got = ds.stock.sel(scenario=scen, agent=agent, good=good,
+                           run=int(run), time=np.datetime64(date)).item()
+        assert got == float(value), \
+            f"stock.sel(scenario={scen}, ...) = {got}, not {value}"
+
+
 def check_xarray(path, args):
     with xr.open_dataset(path) as ds:
         assert np.issubdtype(ds.time.dtype, np.datetime64), ds.time.dtype
@@ -39,7 +81,7 @@ def check_xarray(path, args):
             assert key in ds.attrs, f"global attribute {key} missing"
         for name, inner in RECORD_DIMS.items():
             if name in ds:
-                assert ds[name].dims == ("run", "time") + inner, \
+                assert ds[name].dims == lead_dims(args) + inner, \
                     f"{name}: dims {ds[name].dims}"
         for name, var in ds.variables.items():
             assert "long_name" in var.attrs, f"{name} has no long_name"
@@ -50,6 +92,7 @@ def check_xarray(path, args):
         assert ds.sizes["event"] == args.events, ds.sizes["event"]
         for col in EVENT_COLS:
             assert ds[col].dims == ("event",), f"{col}: {ds[col].dims}"
+        check_scenarios(ds, args)
         if args.expect:
             agent, good, run, date, value = args.expect
             got = ds.stock.sel(agent=agent, good=good, run=int(run),
@@ -64,6 +107,13 @@ def check_netcdf4(path, args):
             assert dim in nc.dimensions, f"netCDF4: no dimension {dim}"
         assert not any(d.startswith("phony_dim") for d in nc.dimensions)
         assert nc.variables["agent"].dtype == str
+        if args.scenarios:
+            names = args.scenarios.split(",")
+            assert nc.dimensions["scenario"].size == len(names)
+            assert list(nc.variables["scenario"][:]) == names
+            assert nc.variables["stock"].dimensions[:3] == lead_dims(args)
+        else:
+            assert "scenario" not in nc.dimensions
 
 
 def check_h5py(path):
@@ -78,21 +128,27 @@ def check_h5py(path):
             for axis, dim in enumerate(obj.dims):
                 assert len(dim) == 1, f"{name}: axis {axis} has {len(dim)} scales"
             if obj.ndim >= 2 and obj.dims[0][0].name == "/run":
-                check_chunks(name, obj)
+                check_chunks(name, obj, 0)
+            elif obj.ndim >= 3 and obj.dims[0][0].name == "/scenario":
+                assert obj.dims[1][0].name == "/run", f"{name}: axis 1"
+                assert obj.chunks and obj.chunks[0] == 1, \
+                    f"{name}: several scenarios per chunk"
+                check_chunks(name, obj, 1)
 
 
-def check_chunks(name, obj):
-    """Chunked along run, shuffle + deflate, at most 1 MiB; the whole time
-    series in a chunk unless one run's series alone exceeds 1 MiB."""
+def check_chunks(name, obj, ra):
+    """Chunked along run (axis ra), shuffle + deflate, at most 1 MiB; the
+    whole time series in a chunk unless one run's series alone exceeds
+    1 MiB."""
     assert obj.chunks, f"{name}: not chunked"
     assert obj.compression == "gzip" and obj.shuffle, f"{name}: filters"
     nbytes = np.prod(obj.chunks) * obj.dtype.itemsize
     assert nbytes <= 1 << 20, f"{name}: chunk of {nbytes} bytes"
-    one_run = np.prod(obj.shape[1:]) * obj.dtype.itemsize
+    one_run = np.prod(obj.shape[ra + 1:]) * obj.dtype.itemsize
     if one_run <= 1 << 20:
-        assert obj.chunks[1:] == obj.shape[1:], f"{name}: run split"
+        assert obj.chunks[ra + 1:] == obj.shape[ra + 1:], f"{name}: run split"
     else:
-        assert obj.chunks[0] == 1, f"{name}: several large runs per chunk"
+        assert obj.chunks[ra] == 1, f"{name}: several large runs per chunk"
 
 
 def main():
@@ -101,6 +157,11 @@ def main():
     ap.add_argument("--events", type=int, default=0)
     ap.add_argument("--expect", nargs=5,
                     metavar=("AGENT", "GOOD", "RUN", "DATE", "VALUE"))
+    ap.add_argument("--scenarios", default="",
+                    help="comma-separated scenario names the file must have")
+    ap.add_argument("--expect-scenario", nargs=6,
+                    metavar=("SCENARIO", "AGENT", "GOOD", "RUN", "DATE",
+                             "VALUE"))
     args = ap.parse_args()
     try:
         check_xarray(args.path, args)

@@ -430,11 +430,11 @@ static void test_bad_events(void **state)
 {
     (void)state;
     expect_variant_error("agents.PRK.strategic.RUS", "agents.PRK.strategic.USA",
-                         "events.[5]", "no agent named 'USA'", 1);
+                         "events.nk_shells", "no agent named 'USA'", 1);
     expect_variant_error("agents.PRK.strategic.RUS", "agents.PRK.charm",
-                         "events.[5]", "unknown parameter", 1);
+                         "events.nk_shells", "unknown parameter", 1);
     expect_variant_error("agents.PRK.strategic.RUS", "scenario.name",
-                         "events.[5]", "cannot be changed by an event", 1);
+                         "events.nk_shells", "cannot be changed by an event", 1);
     expect_variant_error("kind = \"set\"; path = \"agents.VEN.sanctions\"; value = 0.45;",
                          "kind = \"set\"; path = \"agents.VEN.sanctions\"; value = 1.45;",
                          "events.[7]", "between 0 and 1", 1);

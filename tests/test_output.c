@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,8 +179,10 @@ static int write_file(const char *path, model_params *p,
                       const char *const *vars, int n_vars, const int *n_ev,
                       char *err, size_t errlen)
 {
-    output_opts opts = {path, "scenario: { name = \"unit-test\"; };",
-                        "test_output", vars, n_vars, NRUNS, 42ULL};
+    output_opts opts = {.path = path,
+                        .config_text = "scenario: { name = \"unit-test\"; };",
+                        .history = "test_output", .vars = vars,
+                        .n_vars = n_vars, .n_runs = NRUNS, .master_seed = 42ULL};
     output *o = output_open(p, &opts, err, errlen);
     if (!o)
         return -1;
@@ -641,7 +644,8 @@ static void test_open_errors(void **state)
     static const char *const bad[] = {"stock", "bogus"};
     char path[256], err[512] = "";
     model_params *p = make_params(4, 1);
-    output_opts opts = {"/nonexistent-dir/x/out.h5", NULL, NULL, NULL, 0, 1, 1};
+    output_opts opts = {.path = "/nonexistent-dir/x/out.h5", .n_runs = 1,
+                        .master_seed = 1};
     assert_null(output_open(p, &opts, err, sizeof err));
     assert_non_null(strstr(err, "cannot create /nonexistent-dir/x/out.h5"));
     assert_non_null(strstr(err, "No such file or directory"));
@@ -693,7 +697,7 @@ static void test_abort_keeps_old_file(void **state)
     model_state *s = make_state(p);
     path_in_tmp(path, sizeof path, "keep.h5");
     write_text(path, "original\n");
-    output_opts opts = {path, NULL, NULL, NULL, 0, 1, 1};
+    output_opts opts = {.path = path, .n_runs = 1, .master_seed = 1};
     output *o = output_open(p, &opts, err, sizeof err);
     assert_non_null(o);
     assert_int_equal(count_in_dir(".keep.h5.tmp."), 1);
@@ -723,7 +727,7 @@ static void test_misuse(void **state)
     model_params *p = make_params(4, 1);
     model_state *s = make_state(p);
     path_in_tmp(path, sizeof path, "misuse.h5");
-    output_opts opts = {path, NULL, NULL, NULL, 0, 1, 1};
+    output_opts opts = {.path = path, .n_runs = 1, .master_seed = 1};
     output *o = output_open(p, &opts, err, sizeof err);
     assert_non_null(o);
     fill_state(s, 0, 0);
@@ -752,7 +756,7 @@ static int write_under_limit(const char *path)
     char err[512] = "";
     model_params *p = make_params(240, 1);
     model_state *s = make_state(p);
-    output_opts opts = {path, NULL, NULL, NULL, 0, 8, 1};
+    output_opts opts = {.path = path, .n_runs = 8, .master_seed = 1};
     signal(SIGXFSZ, SIG_IGN);
     if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
         return 10;
@@ -873,7 +877,8 @@ static void test_info_single_run(void **state)
     model_params *p = make_params(4, 1);
     model_state *s = make_state(p);
     path_in_tmp(path, sizeof path, "single.h5");
-    output_opts opts = {path, "", NULL, vars, 2, 1, 7};
+    output_opts opts = {.path = path, .config_text = "", .vars = vars,
+                        .n_vars = 2, .n_runs = 1, .master_seed = 7};
     output *o = output_open(p, &opts, err, sizeof err);
     assert_non_null(o);
     assert_int_equal(output_begin_run(o, 0, 5), 0);
@@ -920,6 +925,801 @@ static void test_info_errors(void **state)
     assert_non_null(strstr(err, "not a result file"));
 }
 
+/* ---- run buffers, scenarios, threads ----------------------------------- */
+
+#define NSC 2   /* scenarios of the paired-comparison tests */
+#define NRUN3 3 /* runs of the ensemble and scenario tests */
+
+static const char *const scen_names[NSC] = {"A", "B"};
+static const char *const scen_configs[NSC] = {
+    "scenario = { name = \"A\"; };\n# resolved config of A\n",
+    "scenario = { name = \"B\"; months = 4; };\n# resolved config of B\n"};
+
+/* The known value of variable v in scenario sc (0 without scenarios); the
+ * difference between scenarios varies by run, not monotonically. */
+static double val_sc(size_t v, int sc, int r, int t, size_t e)
+{
+    return val(v, r, t, e) + sc * (1e6 + 10.0 * ((r * 5) % 3));
+}
+
+static void fill_state_sc(model_state *s, int sc, int r, int t)
+{
+    fill_state(s, r, t);
+    for (size_t v = 0; v < N_TVARS; v++) {
+        char *field = (char *)s + tvars[v].off;
+        if (tvars[v].k == K_BLOC) {
+            *(double *)field = val_sc(v, sc, r, t, 0);
+            continue;
+        }
+        double *a = *(double **)field;
+        for (size_t e = 0; e < kind_count(tvars[v].k); e++)
+            a[e] = val_sc(v, sc, r, t, e);
+    }
+}
+
+/* Record a whole run (scenario sc, run r, months) into buffer w. */
+static int record_run(output_run *w, model_state *s, int sc, int r, int months)
+{
+    for (int t = 0; t < months; t++) {
+        fill_state_sc(s, sc, r, t);
+        if (output_run_record(w, s) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static output_opts scen_opts(const char *path, int n_scen, int n_runs)
+{
+    output_opts o = {.path = path, .config_text = "# the comparison",
+                     .history = "test_output", .n_runs = n_runs,
+                     .master_seed = 42ULL, .n_scenarios = n_scen,
+                     .scenario_names = scen_names,
+                     .scenario_configs = scen_configs};
+    return o;
+}
+
+/* Record variable v of a file with n_scen scenarios (0: no scenario
+ * dimension) of n_runs runs: dims, scales, chunks and values. */
+static void check_var_sc(hid_t f, size_t v, int n_scen, int n_runs, int n_rec,
+                         int every)
+{
+    hid_t ds = H5Dopen2(f, tvars[v].name, H5P_DEFAULT);
+    hsize_t dims[6];
+    kind k = tvars[v].k;
+    int lead = n_scen ? 3 : 2, ns = n_scen ? n_scen : 1;
+    size_t ne = kind_count(k);
+    assert_true(ds >= 0);
+    assert_int_equal(ndims_of(ds, dims), lead + kind_rank(k));
+    if (n_scen) {
+        assert_int_equal(dims[0], n_scen);
+        assert_scale(f, ds, 0, "scenario");
+    }
+    assert_int_equal(dims[lead - 2], n_runs);
+    assert_int_equal(dims[lead - 1], n_rec);
+    assert_scale(f, ds, lead - 2, "run");
+    assert_scale(f, ds, lead - 1, "time");
+    for (int a = 0; a < kind_rank(k); a++)
+        assert_scale(f, ds, lead + a, kind_dim(k, a));
+    /* chunks: one scenario, whole time series */
+    hid_t dcpl = H5Dget_create_plist(ds);
+    hsize_t chunk[6];
+    assert_int_equal(H5Pget_chunk(dcpl, lead + kind_rank(k), chunk),
+                     lead + kind_rank(k));
+    if (n_scen)
+        assert_int_equal(chunk[0], 1);
+    assert_int_equal(chunk[lead - 1], n_rec);
+    H5Pclose(dcpl);
+    double *buf = malloc((size_t)ns * n_runs * (size_t)n_rec * ne * sizeof *buf);
+    assert_non_null(buf);
+    assert_true(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                        buf) >= 0);
+    for (int sc = 0; sc < ns; sc++)
+        for (int r = 0; r < n_runs; r++)
+            for (int i = 0; i < n_rec; i++)
+                for (size_t e = 0; e < ne; e++)
+                    assert_true(
+                        buf[(((size_t)sc * n_runs + r) * n_rec + i) * ne + e] ==
+                        val_sc(v, sc, r, (i + 1) * every - 1, e));
+    free(buf);
+    H5Dclose(ds);
+}
+
+static void read_strings_of(hid_t f, const char *name, char **got, int n)
+{
+    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    hid_t t = H5Dget_type(ds);
+    hsize_t dims[1];
+    assert_int_equal(ndims_of(ds, dims), 1);
+    assert_int_equal(dims[0], n);
+    assert_true(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, got) >= 0);
+    H5Tclose(t);
+    H5Dclose(ds);
+}
+
+static void free_vlen(char **s, int n)
+{
+    for (int i = 0; i < n; i++)
+        H5free_memory(s[i]);
+}
+
+static void test_run_buffers_out_of_order(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "";
+    model_params *p = make_params(4, 1);
+    path_in_tmp(path, sizeof path, "workers.h5");
+    output_opts opts = {.path = path,
+                        .config_text = "scenario: { name = \"unit-test\"; };",
+                        .history = "test_output", .n_runs = NRUNS,
+                        .master_seed = 42ULL};
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    output_run *w[2] = {output_run_alloc(o), output_run_alloc(o)};
+    model_state *s[2] = {make_state(p), make_state(p)};
+    assert_non_null(w[0]);
+    assert_non_null(w[1]);
+    assert_string_equal(output_run_error(w[0]), "");
+    /* interleaved recording: worker r records run r */
+    for (int t = 0; t < 4; t++)
+        for (int r = 0; r < 2; r++) {
+            fill_state(s[r], r, t);
+            assert_int_equal(output_run_record(w[r], s[r]), 0);
+        }
+    /* run 1 first; its event label lives in memory freed right after */
+    char *label = strdup("agents.PRK.member");
+    model_event ev1 = {3, EV_JOIN, 2, -1, 1.0, label};
+    assert_int_equal(output_write_run(o, 0, 1, 1001UL, w[1], &ev1, 1), 0);
+    memset(label, 'X', strlen(label));
+    free(label);
+    assert_int_equal(output_write_run(o, 0, 0, 1000UL, w[0], events, 2), 0);
+    output_run_free(w[0]);
+    output_run_free(w[1]);
+    output_run_free(NULL);
+    assert_int_equal(output_close(o, err, sizeof err), 0);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    check_globals(f);
+    check_coords(f, 4, 1); /* seed(run) = 1000 + run */
+    for (size_t v = 0; v < N_TVARS; v++)
+        check_record_var(f, v, 4, 1);
+    /* events by run, whatever the order of writing */
+    static const char *const kinds[] = {"set", "flareup", "join"};
+    static const char *const labels[] = {"agents.RUS.sanctions", "",
+                                         "agents.PRK.member"};
+    int run[3];
+    assert_strings(f, "event_kind", kinds, 3);
+    assert_strings(f, "event_label", labels, 3);
+    read_all(f, "event_run", H5T_NATIVE_INT, run);
+    assert_int_equal(run[0], 0);
+    assert_int_equal(run[1], 0);
+    assert_int_equal(run[2], 1);
+    assert_true(H5Lexists(f, "event_scenario", H5P_DEFAULT) == 0);
+    assert_true(H5Lexists(f, "scenario", H5P_DEFAULT) == 0);
+    H5Fclose(f);
+    free_state(s[0]);
+    free_state(s[1]);
+    params_free(p);
+}
+
+static void test_run_reuse(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "";
+    model_params *p = make_params(4, 1);
+    model_state *s = make_state(p);
+    path_in_tmp(path, sizeof path, "reuse.h5");
+    output_opts opts = {.path = path, .n_runs = 2, .master_seed = 1};
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    output_run *w = output_run_alloc(o);
+    assert_non_null(w);
+    assert_int_equal(record_run(w, s, 0, 0, 4), 0);
+    /* errors of the buffer: past the records, other sizes */
+    fill_state(s, 0, 4);
+    assert_int_equal(output_run_record(w, s), -1);
+    assert_non_null(strstr(output_run_error(w), "past the 4 records"));
+    s->n = NA - 1;
+    fill_state(s, 0, 1);
+    assert_int_equal(output_run_record(w, s), -1);
+    assert_non_null(strstr(output_run_error(w), "differ in size"));
+    s->n = NA;
+    assert_int_equal(output_write_run(o, 0, 0, 7UL, w, NULL, 0), 0);
+    /* reuse: after a reset only months 0 and 1 of run 1 are recorded */
+    output_run_reset(w);
+    assert_string_equal(output_run_error(w), "");
+    assert_int_equal(record_run(w, s, 0, 1, 2), 0);
+    assert_int_equal(output_write_run(o, 0, 1, 8UL, w, NULL, 0), 0);
+    output_run_free(w);
+    assert_int_equal(output_close(o, err, sizeof err), 0);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    double stock[2][4][NA * NG];
+    unsigned long long seed[2];
+    read_all(f, "stock", H5T_NATIVE_DOUBLE, stock);
+    read_all(f, "seed", H5T_NATIVE_ULLONG, seed);
+    assert_true(seed[0] == 7 && seed[1] == 8);
+    for (int r = 0; r < 2; r++)
+        for (int t = 0; t < 4; t++)
+            for (size_t e = 0; e < NA * NG; e++) {
+                if (r == 1 && t >= 2)
+                    assert_true(isnan(stock[r][t][e]));
+                else
+                    assert_true(stock[r][t][e] == val(0, r, t, e));
+            }
+    H5Fclose(f);
+    free_state(s);
+    params_free(p);
+}
+
+static void test_write_run_errors(void **state)
+{
+    (void)state;
+    static const char *const dup[] = {"A", "A"};
+    static const char *const empty[] = {"A", ""};
+    char path[256], err[512] = "";
+    model_params *p = make_params(4, 1);
+    model_state *s = make_state(p);
+    path_in_tmp(path, sizeof path, "werr.h5");
+    /* scenario names: required, non-empty, distinct */
+    output_opts opts = scen_opts(path, 2, 1);
+    opts.scenario_names = NULL;
+    assert_null(output_open(p, &opts, err, sizeof err));
+    assert_non_null(strstr(err, "no scenario names"));
+    opts.scenario_names = dup;
+    assert_null(output_open(p, &opts, err, sizeof err));
+    assert_non_null(strstr(err, "scenario name 1 'A' is given twice"));
+    opts.scenario_names = empty;
+    assert_null(output_open(p, &opts, err, sizeof err));
+    assert_non_null(strstr(err, "is empty"));
+    opts.n_scenarios = -1;
+    assert_null(output_open(p, &opts, err, sizeof err));
+    assert_non_null(strstr(err, "negative number of scenarios"));
+    assert_int_equal(count_in_dir("werr.h5"), 0);
+    /* without a scenario dimension: scenario 0 only, each run once */
+    opts = scen_opts(path, 1, 2);
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    output_run *w = output_run_alloc(o);
+    assert_non_null(w);
+    assert_int_equal(record_run(w, s, 0, 0, 4), 0);
+    assert_int_equal(output_write_run(o, 1, 0, 5UL, w, NULL, 0), -1);
+    assert_non_null(strstr(output_error(o), "the scenario must be 0"));
+    assert_int_equal(output_write_run(o, 0, 2, 5UL, w, NULL, 0), -1);
+    assert_non_null(strstr(output_error(o), "run index out of range"));
+    assert_int_equal(output_write_run(o, 0, 0, 5UL, NULL, NULL, 0), -1);
+    assert_int_equal(output_write_run(o, 0, 0, 5UL, w, NULL, 1), -1);
+    assert_non_null(strstr(output_error(o), "bad event list"));
+    assert_int_equal(output_write_run(o, 0, 0, 5UL, w, events, 2), 0);
+    assert_int_equal(output_write_run(o, 0, 0, 5UL, w, NULL, 0), -1);
+    assert_non_null(strstr(output_error(o), "cannot write run 0 to "));
+    assert_non_null(strstr(output_error(o), "written already"));
+    output_abort(o); /* frees the kept events (valgrind) */
+    assert_int_equal(count_in_dir("werr.h5"), 0);
+    /* a buffer of another file (other selection) is refused */
+    static const char *const one[] = {"stock"};
+    output_opts other = {.path = path, .vars = one, .n_vars = 1, .n_runs = 1};
+    output *o2 = output_open(p, &other, err, sizeof err);
+    assert_non_null(o2);
+    output_run *w2 = output_run_alloc(o2);
+    output_abort(o2);
+    opts = scen_opts(path, 1, 2);
+    o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    assert_int_equal(output_write_run(o, 0, 0, 5UL, w2, NULL, 0), -1);
+    assert_non_null(strstr(output_error(o), "made for another file"));
+    output_abort(o);
+    output_run_free(w2);
+    output_run_free(w);
+    assert_int_equal(count_in_dir("werr.h5"), 0);
+    free_state(s);
+    params_free(p);
+}
+
+static void test_seed_mismatch(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "";
+    model_params *p = make_params(4, 1);
+    model_state *s = make_state(p);
+    path_in_tmp(path, sizeof path, "seeds.h5");
+    write_text(path, "original\n");
+    output_opts opts = scen_opts(path, NSC, 1);
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    output_run *w = output_run_alloc(o);
+    assert_non_null(w);
+    assert_int_equal(record_run(w, s, 1, 0, 4), 0);
+    assert_int_equal(output_write_run(o, 1, 0, 5UL, w, NULL, 0), 0);
+    output_run_reset(w);
+    assert_int_equal(record_run(w, s, 0, 0, 4), 0);
+    assert_int_equal(output_write_run(o, 0, 0, 6UL, w, NULL, 0), -1);
+    assert_non_null(strstr(output_error(o), "cannot write run 0 of scenario 'A'"));
+    assert_non_null(strstr(output_error(o),
+                           "seed 6 differs from seed 5 of run 0 of scenario 'B'"));
+    assert_int_equal(output_write_run(o, 2, 0, 5UL, w, NULL, 0), -1);
+    assert_non_null(strstr(output_error(o), "scenario index out of range"));
+    output_run_free(w);
+    output_abort(o);
+    assert_text(path, "original\n");
+    assert_int_equal(count_in_dir(".seeds.h5.tmp."), 0);
+    free_state(s);
+    params_free(p);
+}
+
+/* Events of (scenario sc, run r) in the scenario files: a slice of
+ * events[] (scenario B run 2: rows 0-1; A run 1: row 2; none elsewhere). */
+static int scen_events(int sc, int r, const model_event **ev)
+{
+    *ev = events + (sc == 1 ? 0 : 2);
+    return sc == 1 && r == 2 ? 2 : sc == 0 && r == 1 ? 1 : 0;
+}
+
+/* Write the 2-scenario x 3-run file out of order; scenario A run 0 goes
+ * through the single-run API (which writes scenario 0). */
+static void write_scen_file(const char *path, model_params *p)
+{
+    static const int order[][2] = {{1, 2}, {0, 0}, {1, 0}, {0, 2}, {0, 1},
+                                   {1, 1}};
+    char err[512] = "";
+    output_opts opts = scen_opts(path, NSC, NRUN3);
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    model_state *s = make_state(p);
+    output_run *w = output_run_alloc(o);
+    assert_non_null(w);
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int sc = order[i][0], r = order[i][1];
+        const model_event *ev;
+        int n = scen_events(sc, r, &ev);
+        if (sc == 0 && r == 0) {
+            assert_int_equal(output_begin_run(o, r, 1000UL + (unsigned)r), 0);
+            for (int t = 0; t < p->g.months; t++) {
+                fill_state_sc(s, sc, r, t);
+                assert_int_equal(output_record(o, s), 0);
+            }
+            assert_int_equal(output_end_run(o, ev, n), 0);
+            continue;
+        }
+        output_run_reset(w);
+        assert_int_equal(record_run(w, s, sc, r, p->g.months), 0);
+        assert_int_equal(
+            output_write_run(o, sc, r, 1000UL + (unsigned)r, w, ev, n), 0);
+    }
+    output_run_free(w);
+    free_state(s);
+    assert_int_equal(output_close(o, err, sizeof err), 0);
+}
+
+static void run_ncdump_scen(const char *path)
+{
+    char cmd[600], line[4096];
+    int saw[5] = {0};
+    if (!have_tool("command -v ncdump"))
+        skip();
+    snprintf(cmd, sizeof cmd, "ncdump -h '%s' 2>&1", path);
+    FILE *pp = popen(cmd, "r");
+    assert_non_null(pp);
+    while (fgets(line, sizeof line, pp)) {
+        saw[0] |= strstr(line, "scenario = 2 ;") != NULL;
+        saw[1] |= strstr(line, "string scenario(scenario)") != NULL;
+        saw[2] |= strstr(line, "double stock(scenario, run, time, agent, good)") != NULL;
+        saw[3] |= strstr(line, "string scenario_config(scenario)") != NULL;
+        saw[4] |= strstr(line, "string event_scenario(event)") != NULL;
+        assert_null(strstr(line, "phony_dim"));
+    }
+    assert_int_equal(pclose(pp), 0);
+    for (int i = 0; i < 5; i++)
+        assert_true(saw[i]);
+}
+
+static void test_scenarios(void **state)
+{
+    (void)state;
+    char path[256], expect[256];
+    model_params *p = make_params(4, 1);
+    path_in_tmp(path, sizeof path, "paired.h5");
+    write_scen_file(path, p);
+    assert_int_equal(count_in_dir(".tmp."), 0);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    check_globals(f);
+    assert_attr(f, "config", "# the comparison");
+    /* coordinates */
+    assert_strings(f, "scenario", scen_names, NSC);
+    assert_strings(f, "scenario_config", scen_configs, NSC);
+    hid_t sc = H5Dopen2(f, "scenario", H5P_DEFAULT);
+    assert_true(H5DSis_scale(sc) > 0);
+    H5Dclose(sc);
+    hid_t cfg = H5Dopen2(f, "scenario_config", H5P_DEFAULT);
+    assert_scale(f, cfg, 0, "scenario");
+    H5Dclose(cfg);
+    unsigned long long seed[NRUN3];
+    int run[NRUN3];
+    read_all(f, "seed", H5T_NATIVE_ULLONG, seed);
+    read_all(f, "run", H5T_NATIVE_INT, run);
+    for (int r = 0; r < NRUN3; r++) {
+        assert_true(seed[r] == 1000ULL + (unsigned long long)r);
+        assert_int_equal(run[r], r);
+    }
+    /* every record variable (scenario, run, time, ...) with its values */
+    for (size_t v = 0; v < N_TVARS; v++)
+        check_var_sc(f, v, NSC, NRUN3, 4, 1);
+    /* events by (scenario, run), not in the order written (B run 2 first):
+     * A run 1, then B run 2 (2 rows) */
+    static const char *const escen[] = {"A", "B", "B"};
+    static const char *const kinds[] = {"join", "set", "flareup"};
+    int erun[3];
+    assert_strings(f, "event_scenario", escen, 3);
+    assert_strings(f, "event_kind", kinds, 3);
+    read_all(f, "event_run", H5T_NATIVE_INT, erun);
+    assert_int_equal(erun[0], 1);
+    assert_int_equal(erun[1], 2);
+    assert_int_equal(erun[2], 2);
+    hid_t es = H5Dopen2(f, "event_scenario", H5P_DEFAULT);
+    assert_scale(f, es, 0, "event");
+    H5Dclose(es);
+    walk_count w = {0};
+    hsize_t idx = 0;
+    assert_true(H5Literate(f, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx,
+                           check_object, &w) >= 0);
+    /* as check_file, plus scenario, scenario_config and event_scenario */
+    assert_int_equal(w.n_datasets, 6 + 3 + (int)N_TVARS + 7 + 3 + 3);
+    H5Fclose(f);
+    run_ncdump_scen(path);
+    /* xarray: ds.stock.sel(scenario="B", agent="CHN", good="oil", run=1,
+     * time=2023-03-01) */
+    snprintf(expect, sizeof expect,
+             "--scenarios A,B --expect-scenario B CHN oil 1 2023-03-01 %.17g",
+             val_sc(0, 1, 1, 2, 1 * NG + 1));
+    run_python(path, 3, expect);
+    params_free(p);
+}
+
+static void test_estimate_scenarios(void **state)
+{
+    (void)state;
+    static const char *const vars[] = {"stock", "cohesion"};
+    model_params *p = make_params(4, 1);
+    double one = output_estimate_bytes(p, vars, 2, 3);
+    assert_true(one == 8.0 * 4 * 3 * (NA * NG + 1));
+    assert_true(output_estimate_bytes2(p, vars, 2, 0, 3) == one);
+    assert_true(output_estimate_bytes2(p, vars, 2, 1, 3) == one);
+    assert_true(output_estimate_bytes2(p, vars, 2, 2, 3) == 2 * one);
+    assert_true(output_estimate_bytes2(p, NULL, 0, 5, 3) ==
+                5 * output_estimate_bytes(p, NULL, 0, 3));
+    params_free(p);
+}
+
+/* "median M (5-95%: L .. H)" of x[n] as result_info_print formats it
+ * (GSL's quantile: linear interpolation between order statistics). */
+static void stat_text(char *buf, size_t len, double *x, size_t n)
+{
+    for (size_t i = 1; i < n; i++) /* insertion sort */
+        for (size_t j = i; j > 0 && x[j - 1] > x[j]; j--) {
+            double t = x[j];
+            x[j] = x[j - 1];
+            x[j - 1] = t;
+        }
+    double q[3], f[3] = {0.5, 0.05, 0.95};
+    for (int k = 0; k < 3; k++) {
+        double d = (double)(n - 1) * f[k];
+        size_t i = (size_t)floor(d);
+        q[k] = i + 1 < n ? (1 - (d - (double)i)) * x[i] + (d - (double)i) * x[i + 1]
+                         : x[n - 1];
+    }
+    snprintf(buf, len, "median %.6g (5-95%%: %.6g .. %.6g)", q[0], q[1], q[2]);
+}
+
+/* Shortfall of RUS in good k summed over `months`, per run, scenario sc. */
+static void shortfall_totals(int sc, size_t k, int months, double *tot)
+{
+    for (int r = 0; r < NRUN3; r++) {
+        tot[r] = 0;
+        for (int t = 0; t < months; t++)
+            tot[r] += val_sc(4, sc, r, t, 0 * NG + k);
+    }
+}
+
+static void test_info_ensemble(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "", want[256], stat[160];
+    double x[NRUN3];
+    int rc;
+    model_params *p = make_params(4, 1);
+    model_state *s = make_state(p);
+    path_in_tmp(path, sizeof path, "ensemble.h5");
+    output_opts opts = {.path = path, .config_text = "", .n_runs = NRUN3,
+                        .master_seed = 9};
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    output_run *w = output_run_alloc(o);
+    for (int r = NRUN3 - 1; r >= 0; r--) {
+        output_run_reset(w);
+        assert_int_equal(record_run(w, s, 0, r, 4), 0);
+        assert_int_equal(output_write_run(o, 0, r, (unsigned long)r, w, NULL, 0),
+                         0);
+    }
+    output_run_free(w);
+    assert_int_equal(output_close(o, err, sizeof err), 0);
+    char *text = info_text(path, &rc, err, sizeof err);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(text, "runs         3\n"));
+    assert_null(strstr(text, "scenarios"));
+    assert_non_null(strstr(text, "(across 3 runs: median and 5-95% range)"));
+    for (size_t k = 0; k < NG; k++) {
+        shortfall_totals(0, k, 4, x);
+        stat_text(stat, sizeof stat, x, NRUN3);
+        snprintf(want, sizeof want, "  %-10s %s %s\n", k ? "oil" : "shells",
+                 stat, k ? "barrels" : "rounds");
+        assert_non_null(strstr(text, want));
+    }
+    for (int r = 0; r < NRUN3; r++)
+        x[r] = val(23, r, 3, 0);
+    stat_text(stat, sizeof stat, x, NRUN3);
+    snprintf(want, sizeof want, "cohesion at 2023-04: %s\n", stat);
+    assert_non_null(strstr(text, want));
+    free(text);
+    free_state(s);
+    params_free(p);
+}
+
+static void test_info_scenarios(void **state)
+{
+    (void)state;
+    char path[256], err[512] = "", want[512], stat[160];
+    double x[NRUN3];
+    int rc;
+    model_params *p = make_params(4, 1);
+    path_in_tmp(path, sizeof path, "paired-info.h5");
+    write_scen_file(path, p);
+    char *text = info_text(path, &rc, err, sizeof err);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(text, "scenarios    2: A, B\n"));
+    assert_non_null(strstr(text, "runs         3 per scenario"));
+    assert_non_null(strstr(text, "events       3\n"));
+    assert_non_null(strstr(text, "(across 3 runs per scenario: median and "
+                                 "5-95% range)"));
+    for (size_t k = 0; k < NG; k++) {
+        char *at;
+        snprintf(want, sizeof want, "  %s (%s)\n", k ? "oil" : "shells",
+                 k ? "barrels" : "rounds");
+        at = strstr(text, want);
+        assert_non_null(at);
+        for (int sc = 0; sc < NSC; sc++) {
+            shortfall_totals(sc, k, 4, x);
+            stat_text(stat, sizeof stat, x, NRUN3);
+            snprintf(want, sizeof want, "    %-12s %s\n", scen_names[sc], stat);
+            assert_non_null(strstr(at, want)); /* below the good's line */
+        }
+        /* paired: B - A run by run */
+        double a[NRUN3];
+        shortfall_totals(0, k, 4, a);
+        shortfall_totals(1, k, 4, x);
+        for (int r = 0; r < NRUN3; r++)
+            x[r] -= a[r];
+        assert_true(x[1] == 4e6 + 80 && x[2] == 4e6 + 40);
+        stat_text(stat, sizeof stat, x, NRUN3);
+        snprintf(want, sizeof want, "    B - A        %s\n", stat);
+        assert_non_null(strstr(at, want));
+    }
+    char *coh = strstr(text, "cohesion at 2023-04:\n");
+    assert_non_null(coh);
+    for (int sc = 0; sc < NSC; sc++) {
+        for (int r = 0; r < NRUN3; r++)
+            x[r] = val_sc(23, sc, r, 3, 0);
+        stat_text(stat, sizeof stat, x, NRUN3);
+        snprintf(want, sizeof want, "    %-12s %s\n", scen_names[sc], stat);
+        assert_non_null(strstr(coh, want));
+    }
+    for (int r = 0; r < NRUN3; r++)
+        x[r] = val_sc(23, 1, r, 3, 0) - val_sc(23, 0, r, 3, 0);
+    stat_text(stat, sizeof stat, x, NRUN3);
+    snprintf(want, sizeof want, "    B - A        %s\n", stat);
+    assert_non_null(strstr(coh, want));
+    free(text);
+    params_free(p);
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+#define NTHREADS 3
+#define TMONTHS 36
+
+typedef struct {
+    output *o;
+    pthread_mutex_t *lock;
+    pthread_barrier_t *start;
+    model_state *s;
+    int run, n_scen, rc;
+    char err[512];
+} worker_arg;
+
+/* Worker `run`: its own buffer, allocated here, recording every scenario of
+ * its run (reusing the buffer) and writing each under the lock. */
+static void *worker(void *data)
+{
+    worker_arg *a = data;
+    output_run *w = output_run_alloc(a->o);
+    pthread_barrier_wait(a->start);
+    a->rc = w ? 0 : -1;
+    for (int sc = 0; a->rc == 0 && sc < (a->n_scen ? a->n_scen : 1); sc++) {
+        const model_event *ev;
+        int n = scen_events(sc, a->run, &ev);
+        output_run_reset(w);
+        if (record_run(w, a->s, sc, a->run, TMONTHS) != 0) {
+            snprintf(a->err, sizeof a->err, "%s", output_run_error(w));
+            a->rc = -1;
+            break;
+        }
+        pthread_mutex_lock(a->lock);
+        a->rc = output_write_run(a->o, sc, a->run, 500UL + (unsigned)a->run,
+                                 w, ev, n);
+        if (a->rc)
+            snprintf(a->err, sizeof a->err, "%s", output_error(a->o));
+        pthread_mutex_unlock(a->lock);
+    }
+    output_run_free(w);
+    return NULL;
+}
+
+static void write_threaded(const char *path, model_params *p, int n_scen)
+{
+    char err[512] = "";
+    output_opts opts = scen_opts(path, n_scen, NTHREADS);
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_barrier_t start;
+    pthread_t tid[NTHREADS];
+    worker_arg args[NTHREADS];
+    assert_int_equal(pthread_barrier_init(&start, NULL, NTHREADS), 0);
+    for (int k = 0; k < NTHREADS; k++) {
+        args[k] = (worker_arg){o, &lock, &start, make_state(p), k, n_scen, -1,
+                               ""};
+        assert_int_equal(pthread_create(&tid[k], NULL, worker, &args[k]), 0);
+    }
+    for (int k = 0; k < NTHREADS; k++) {
+        assert_int_equal(pthread_join(tid[k], NULL), 0);
+        if (args[k].rc != 0)
+            fail_msg("worker %d: %s", k, args[k].err);
+        free_state(args[k].s);
+    }
+    pthread_barrier_destroy(&start);
+    pthread_mutex_destroy(&lock);
+    assert_int_equal(output_close(o, err, sizeof err), 0);
+}
+
+static void write_serial(const char *path, model_params *p, int n_scen)
+{
+    char err[512] = "";
+    output_opts opts = scen_opts(path, n_scen, NTHREADS);
+    output *o = output_open(p, &opts, err, sizeof err);
+    assert_non_null(o);
+    model_state *s = make_state(p);
+    output_run *w = output_run_alloc(o);
+    for (int sc = 0; sc < (n_scen ? n_scen : 1); sc++)
+        for (int r = 0; r < NTHREADS; r++) {
+            const model_event *ev;
+            int n = scen_events(sc, r, &ev);
+            output_run_reset(w);
+            assert_int_equal(record_run(w, s, sc, r, TMONTHS), 0);
+            assert_int_equal(
+                output_write_run(o, sc, r, 500UL + (unsigned)r, w, ev, n), 0);
+        }
+    output_run_free(w);
+    free_state(s);
+    assert_int_equal(output_close(o, err, sizeof err), 0);
+}
+
+/* The whole dataset `name` as bytes (native type of its class); *n bytes. */
+static unsigned char *read_bytes(hid_t f, const char *name, size_t *n)
+{
+    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    hid_t ft = H5Dget_type(ds), sp = H5Dget_space(ds);
+    hid_t mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
+    size_t bytes = (size_t)H5Sget_simple_extent_npoints(sp) * H5Tget_size(mt);
+    unsigned char *buf = malloc(bytes ? bytes : 1);
+    assert_non_null(buf);
+    assert_true(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    H5Tclose(mt);
+    H5Tclose(ft);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    *n = bytes;
+    return buf;
+}
+
+/* The event rows of f as "scenario|run|step|kind|...|label" lines. */
+static char **event_rows(hid_t f, int *n_out)
+{
+    static const char *const scols[] = {"event_kind", "event_actor",
+                                        "event_target", "event_label"};
+    hsize_t dims[1];
+    hid_t ds = H5Dopen2(f, "event", H5P_DEFAULT);
+    int n = ndims_of(ds, dims) == 1 ? (int)dims[0] : -1;
+    H5Dclose(ds);
+    int has_scen = H5Lexists(f, "event_scenario", H5P_DEFAULT) > 0;
+    char **rows = calloc((size_t)n + 1, sizeof *rows);
+    char *str[5][16] = {{0}};
+    int run[16], step[16];
+    double value[16];
+    assert_true(n >= 0 && n <= 16);
+    if (n > 0) {
+        for (int c = 0; c < 4; c++)
+            read_strings_of(f, scols[c], str[c], n);
+        if (has_scen)
+            read_strings_of(f, "event_scenario", str[4], n);
+        read_all(f, "event_run", H5T_NATIVE_INT, run);
+        read_all(f, "event_step", H5T_NATIVE_INT, step);
+        read_all(f, "event_value", H5T_NATIVE_DOUBLE, value);
+    }
+    for (int e = 0; e < n; e++) {
+        char line[512];
+        snprintf(line, sizeof line, "%s|%d|%d|%s|%s|%s|%.17g|%s",
+                 has_scen ? str[4][e] : "-", run[e], step[e], str[0][e],
+                 str[1][e], str[2][e], value[e], str[3][e]);
+        rows[e] = strdup(line);
+    }
+    for (int c = 0; c < 5; c++)
+        free_vlen(str[c], n);
+    *n_out = n;
+    return rows;
+}
+
+/* Same record variables, seeds, coordinates and events, row by row. */
+static void assert_same_data(const char *a, const char *b, int n_scen)
+{
+    static const char *const extra[] = {"seed", "run", "time", "step"};
+    hid_t fa = H5Fopen(a, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fb = H5Fopen(b, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(fa >= 0 && fb >= 0);
+    for (size_t v = 0; v < N_TVARS + 4; v++) {
+        const char *name = v < N_TVARS ? tvars[v].name : extra[v - N_TVARS];
+        size_t na, nb;
+        unsigned char *da = read_bytes(fa, name, &na);
+        unsigned char *db = read_bytes(fb, name, &nb);
+        assert_int_equal(na, nb);
+        if (memcmp(da, db, na) != 0)
+            fail_msg("'%s' differs between %s and %s", name, a, b);
+        free(da);
+        free(db);
+    }
+    if (n_scen)
+        check_var_sc(fa, 0, n_scen, NTHREADS, TMONTHS, 1);
+    int nea, neb;
+    char **ra = event_rows(fa, &nea), **rb = event_rows(fb, &neb);
+    assert_int_equal(nea, neb);
+    assert_int_equal(nea, n_scen ? 3 : 1);
+    for (int e = 0; e < nea; e++) {
+        assert_string_equal(ra[e], rb[e]);
+        free(ra[e]);
+        free(rb[e]);
+    }
+    free(ra);
+    free(rb);
+    H5Fclose(fa);
+    H5Fclose(fb);
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    char pt[256], ps[256];
+    model_params *p = make_params(TMONTHS, 1);
+    for (int n_scen = 0; n_scen <= NSC; n_scen += NSC) {
+        path_in_tmp(pt, sizeof pt, n_scen ? "threads-sc.h5" : "threads.h5");
+        path_in_tmp(ps, sizeof ps, n_scen ? "serial-sc.h5" : "serial.h5");
+        for (int rep = 0; rep < 5; rep++) {
+            write_threaded(pt, p, n_scen);
+            write_serial(ps, p, n_scen);
+            assert_same_data(pt, ps, n_scen);
+        }
+    }
+    params_free(p);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-under-limit") == 0)
@@ -940,6 +1740,17 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_info),
         cmocka_unit_test(test_info_single_run),
         cmocka_unit_test(test_info_errors),
+        cmocka_unit_test(test_run_buffers_out_of_order),
+        cmocka_unit_test(test_run_reuse),
+        cmocka_unit_test(test_write_run_errors),
+        cmocka_unit_test(test_seed_mismatch),
+        cmocka_unit_test(test_scenarios),
+        cmocka_unit_test(test_estimate_scenarios),
+        cmocka_unit_test(test_info_ensemble),
+        cmocka_unit_test(test_info_scenarios),
+        cmocka_unit_test(test_threads),
     };
+    if (getenv("TEST_OUTPUT_FILTER")) /* e.g. test_threads, for helgrind */
+        cmocka_set_test_filter(getenv("TEST_OUTPUT_FILTER"));
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

@@ -12,7 +12,8 @@
 enum {
     EXIT_OK = 0,      /* success                                     */
     EXIT_RUNTIME = 1, /* runtime failure: I/O, disk full, no memory  */
-    EXIT_INPUT = 2    /* bad usage or bad input                      */
+    EXIT_INPUT = 2,   /* bad usage or bad input                      */
+    EXIT_OUTSIDE = 4  /* calibrate --check: a figure outside its range */
 };
 
 #ifndef SIM_VERSION
@@ -24,11 +25,14 @@ enum {
 
 /* The baseline scenario compiled into the binary (build/gen/embedded.c). */
 extern const char sim_embedded_baseline[];
+extern const char sim_embedded_headlines[];
 #define SIM_EMBEDDED_NAME "baseline.cfg (built in)"
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 /* Shared by the commands: scenario options. */
 typedef struct {
@@ -39,7 +43,12 @@ typedef struct {
     const char **sets;    /* --set, in order */
     int n_sets;
     int quiet;
+    int replicates;       /* --replicates (default 1) */
+    int jobs;             /* --jobs (default 1) */
 } scenario_opts;
+
+#define CMD_MAX_REPLICATES 1000000
+#define CMD_MAX_JOBS 1024
 
 /* Parse one scenario option at argv[*k] (advancing *k past its value).
  * 1 if consumed, 0 if not a scenario option, -1 on a usage error (printed). */
@@ -48,6 +57,10 @@ int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
 /* Load, apply --seed/--months/--set, validate.  Prints the error line and
  * returns NULL on failure. */
 sim_config *cmd_load_scenario(const scenario_opts *o);
+/* Median and the 5% and 95% quantiles of x[0], x[stride], ... (n values;
+ * NaN values are left out; all NaN when none is left). */
+void cmd_quantiles(const double *x, size_t stride, int n, double *median,
+                   double *q05, double *q95);
 /* "sim: <cmd>: <message>" on stderr. */
 void cmd_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -3,10 +3,34 @@
  */
 #include "cmd.h"
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+void cmd_quantiles(const double *x, size_t stride, int n, double *median,
+                   double *q05, double *q95)
+{
+    double *v = malloc(((size_t)n + 1) * sizeof *v);
+    int m = 0;
+    for (int k = 0; v && k < n; k++)
+        if (isfinite(x[(size_t)k * stride]))
+            v[m++] = x[(size_t)k * stride];
+    if (!v || m == 0) {
+        *median = *q05 = *q95 = NAN;
+        free(v);
+        return;
+    }
+    gsl_sort(v, 1, (size_t)m);
+    *median = gsl_stats_quantile_from_sorted_data(v, 1, (size_t)m, 0.5);
+    *q05 = gsl_stats_quantile_from_sorted_data(v, 1, (size_t)m, 0.05);
+    *q95 = gsl_stats_quantile_from_sorted_data(v, 1, (size_t)m, 0.95);
+    free(v);
+}
 
 void cmd_error(const char *cmd, const char *fmt, ...)
 {
@@ -56,6 +80,21 @@ int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
         return 1;
     } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
         o->quiet = 1;
+        return 1;
+    } else if (is_opt(arg, "--replicates") || is_opt(arg, "--jobs")) {
+        int reps = is_opt(arg, "--replicates");
+        const char *v = option_value(cmd, argc, argv, k);
+        if (!v)
+            return -1;
+        char *end;
+        long n = strtol(v, &end, 10);
+        long max = reps ? CMD_MAX_REPLICATES : CMD_MAX_JOBS;
+        if (*v == '\0' || *end != '\0' || n < 1 || n > max) {
+            cmd_error(cmd, "%s: '%s' is not a whole number from 1 to %ld",
+                      reps ? "--replicates" : "--jobs", v, max);
+            return -1;
+        }
+        *(reps ? &o->replicates : &o->jobs) = (int)n;
         return 1;
     } else {
         return 0;

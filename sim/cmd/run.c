@@ -1,18 +1,20 @@
 /*
- * run.c - `sim run`: one run of a scenario into a result file.
+ * run.c - `sim run`: a run, or an ensemble of replicates, of a scenario
+ * into one result file.
  */
 #include "cmd.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "exp/runner.h"
+#include "exp/ensemble.h"
 #include "io/output.h"
 
 static const char run_usage[] =
     "usage: sim run [SCENARIO.cfg] [-o FILE] [--seed N] [--months N]\n"
-    "               [--set path=value]... [-q]\n"
+    "               [--set path=value]... [--replicates N] [--jobs J] [-q]\n"
     "\n"
     "Run a scenario and write its trajectories to an HDF5 (netCDF-4) file.\n"
     "Without SCENARIO.cfg the built-in baseline runs (scenarios/baseline.cfg\n"
@@ -23,7 +25,12 @@ static const char run_usage[] =
     "  --months N          number of monthly steps (overrides scenario.months)\n"
     "  --set path=value    override any parameter, e.g.\n"
     "                      --set agents.RUS.sanctions=0.8\n"
-    "                      --set routes.caspian.open=false (repeatable)\n"
+    "                      --set routes.caspian.open=false\n"
+    "                      --set events.nk_shells.date=2023-06 (repeatable)\n"
+    "  --replicates N      an ensemble: N runs on the file's run axis, run r\n"
+    "                      seeded from hash(master seed, r)\n"
+    "  --jobs J            worker threads (default 1); the data do not\n"
+    "                      depend on J\n"
     "  -q, --quiet         print nothing on success\n";
 
 static double now_seconds(void)
@@ -33,16 +40,15 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void print_summary(const model_params *p, const run_summary *sum,
-                          const char *path, double seconds)
+static void span(const model_params *p, int months, char *first, char *last)
 {
-    char first[16], last[16];
-    int y0 = p->start_year, m0 = p->start_month - 1;
-    int ml = m0 + sum->months - 1;
-    snprintf(first, sizeof first, "%04d-%02d", y0, m0 + 1);
-    snprintf(last, sizeof last, "%04d-%02d", y0 + ml / 12, ml % 12 + 1);
-    printf("scenario %s: %d months simulated (%s to %s), seed %llu\n",
-           p->g.name, sum->months, first, last, (unsigned long long)p->g.seed);
+    int m0 = p->start_month - 1, ml = m0 + months - 1;
+    snprintf(first, 16, "%04d-%02d", p->start_year, m0 + 1);
+    snprintf(last, 16, "%04d-%02d", p->start_year + ml / 12, ml % 12 + 1);
+}
+
+static void print_single(const model_params *p, const run_summary *sum)
+{
     printf("%s (%s), totals over the run:\n", p->agents[p->focus].name,
            p->agents[p->focus].code);
     printf("  %-10s %16s %16s %16s %9s\n", "good", "demand", "shortfall",
@@ -59,18 +65,62 @@ static void print_summary(const model_params *p, const run_summary *sum,
            "hub share %.3f\n",
            sum->members, sum->cohesion, sum->connectivity, sum->hub_share);
     printf("events and incidents logged: %d\n", sum->n_events);
-    printf("wrote %s in %.3f s\n", path, seconds);
+}
+
+/* Median [5%, 95%] over the runs of one summary field. */
+static void print_spread(const char *label, run_summary **s, int n,
+                         size_t offset, int k, const char *unit)
+{
+    double *x = malloc((size_t)n * sizeof *x), med, lo, hi;
+    if (!x)
+        return;
+    for (int r = 0; r < n; r++) {
+        const char *base = (const char *)s[r] + offset;
+        x[r] = k < 0 ? *(const double *)base : (*(double *const *)base)[k];
+    }
+    cmd_quantiles(x, 1, n, &med, &lo, &hi);
+    printf("  %-28s %14.4g  [%.4g, %.4g]  %s\n", label, med, lo, hi, unit);
+    free(x);
+}
+
+static void print_ensemble(const model_params *p, run_summary **s, int n)
+{
+    printf("%s (%s), totals over the run, median [5%%, 95%%] of %d runs:\n",
+           p->agents[p->focus].name, p->agents[p->focus].code, n);
+    char label[64];
+    for (int k = 0; k < p->n_goods; k++) {
+        if (s[0]->demand[k] <= 0.0)
+            continue;
+        snprintf(label, sizeof label, "%s shortfall", p->goods[k].name);
+        print_spread(label, s, n, offsetof(run_summary, shortfall), k,
+                     p->goods[k].unit);
+        snprintf(label, sizeof label, "%s imported", p->goods[k].name);
+        print_spread(label, s, n, offsetof(run_summary, imports), k,
+                     p->goods[k].unit);
+    }
+    printf("bloc at the end, median [5%%, 95%%]:\n");
+    print_spread("cohesion", s, n, offsetof(run_summary, cohesion), -1, "");
+    print_spread("connectivity", s, n, offsetof(run_summary, connectivity), -1, "");
+    print_spread("hub share", s, n, offsetof(run_summary, hub_share), -1, "");
+    double *m = malloc((size_t)n * sizeof *m), med, lo, hi;
+    if (m) {
+        for (int r = 0; r < n; r++)
+            m[r] = s[r]->members;
+        cmd_quantiles(m, 1, n, &med, &lo, &hi);
+        printf("  %-28s %14.4g  [%.4g, %.4g]\n", "members", med, lo, hi);
+        free(m);
+    }
 }
 
 int cmd_run(int argc, char **argv)
 {
     double t0 = now_seconds();
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    scenario_opts o = {.sets = sets};
-    int rc = EXIT_INPUT;
+    scenario_opts o = {.sets = sets, .replicates = 1, .jobs = 1};
+    int rc = EXIT_INPUT, n = 0;
     sim_config *c = NULL;
     output *out = NULL;
-    run_summary *sum = NULL;
+    run_summary **sums = NULL;
     char *text = NULL, *history = NULL, *path = NULL;
     if (!sets) {
         cmd_error("run", "out of memory");
@@ -97,6 +147,7 @@ int cmd_run(int argc, char **argv)
     if (!(c = cmd_load_scenario(&o)))
         goto done;
     const model_params *p = config_params(c);
+    n = o.replicates;
     if (o.output) {
         path = strdup(o.output);
     } else {
@@ -106,8 +157,11 @@ int cmd_run(int argc, char **argv)
     }
     text = config_resolved_text(c);
     history = cmd_history(argc + 1, argv - 1);
-    sum = run_summary_alloc(p->n_goods);
-    if (!path || !text || !history || !sum) {
+    sums = calloc((size_t)n, sizeof *sums);
+    int ok = path && text && history && sums;
+    for (int r = 0; ok && r < n; r++)
+        ok = (sums[r] = run_summary_alloc(p->n_goods)) != NULL;
+    if (!ok) {
         cmd_error("run", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
@@ -115,7 +169,7 @@ int cmd_run(int argc, char **argv)
     int n_vars;
     const char *const *vars = config_output_vars(c, &n_vars);
     output_opts opts = {.path = path, .config_text = text, .history = history,
-                        .vars = vars, .n_vars = n_vars, .n_runs = 1,
+                        .vars = vars, .n_vars = n_vars, .n_runs = n,
                         .master_seed = (unsigned long long)p->g.seed};
     char err[1024];
     out = output_open(p, &opts, err, sizeof err);
@@ -124,22 +178,32 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
-    if (runner_run(p, (unsigned long long)p->g.seed, 0, out, sum, err,
-                   sizeof err) ||
-        output_close(out, err, sizeof err)) {
+    ensemble e = {.p = p, .master = (unsigned long long)p->g.seed,
+                  .n_runs = n, .jobs = o.jobs, .out = out, .sums = sums};
+    if (ensemble_run(&e, err, sizeof err) || output_close(out, err, sizeof err)) {
         cmd_error("run", "%s", err);
-        output_abort(out);
-        out = NULL;
         rc = EXIT_RUNTIME;
         goto done;
     }
     out = NULL;
-    if (!o.quiet)
-        print_summary(p, sum, path, now_seconds() - t0);
+    if (!o.quiet) {
+        char first[16], last[16];
+        span(p, sums[0]->months, first, last);
+        printf("scenario %s: %d months simulated (%s to %s), seed %llu%s\n",
+               p->g.name, sums[0]->months, first, last,
+               (unsigned long long)p->g.seed, n > 1 ? ", ensemble" : "");
+        if (n == 1)
+            print_single(p, sums[0]);
+        else
+            print_ensemble(p, sums, n);
+        printf("wrote %s in %.3f s\n", path, now_seconds() - t0);
+    }
     rc = EXIT_OK;
 done:
     output_abort(out);
-    run_summary_free(sum);
+    for (int r = 0; sums && r < n; r++)
+        run_summary_free(sums[r]);
+    free(sums);
     free(text);
     free(history);
     free(path);

@@ -1,5 +1,5 @@
 /*
- * runner.c - one run: seed, step, record, summarise.
+ * runner.c - one run: seed, step, record, measure, summarise.
  */
 #include "runner.h"
 
@@ -84,40 +84,56 @@ static void summarise_step(const model_state *s, run_summary *sum)
 }
 
 int runner_run(const model_params *p, unsigned long long master, int run,
-               output *out, run_summary *sum, char *err, size_t errlen)
+               const runner_io *io, char *err, size_t errlen)
 {
     unsigned long seed = model_run_seed(master, (unsigned long)run);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     model_state *s = model_alloc(p);
     event_log log = {NULL, 0, 0};
+    int nm = io->ms ? io->ms->n : 0;
+    int *cnt = calloc((size_t)nm + 1, sizeof *cnt);
     int rc = 0;
-    if (!rng || !s) {
+    if (!rng || !s || !cnt) {
         snprintf(err, errlen, "out of memory allocating run %d", run);
         rc = -2;
         goto done;
     }
     gsl_rng_set(rng, seed);
-    if (sum)
-        sum->seed = seed;
-    if (out && output_begin_run(out, run, seed)) {
-        rc = -1;
-        goto done;
+    if (io->sum) {
+        memset(io->sum->shortfall, 0, (size_t)p->n_goods * sizeof(double));
+        memset(io->sum->demand, 0, (size_t)p->n_goods * sizeof(double));
+        memset(io->sum->production, 0, (size_t)p->n_goods * sizeof(double));
+        memset(io->sum->imports, 0, (size_t)p->n_goods * sizeof(double));
+        io->sum->n_events = 0;
+        io->sum->seed = seed;
     }
+    if (io->rec)
+        output_run_reset(io->rec);
+    if (nm)
+        measure_begin(io->ms, io->values, cnt);
     for (int t = 0; t < p->g.months; t++) {
         model_step(s, rng);
-        if (sum)
-            summarise_step(s, sum);
-        if (out && (output_record(out, s) || log_append(&log, s->ev, s->n_ev))) {
+        if (io->sum)
+            summarise_step(s, io->sum);
+        if (nm)
+            measure_step(io->ms, s, io->values, cnt);
+        if (io->rec && output_run_record(io->rec, s)) {
+            snprintf(err, errlen, "%s", output_run_error(io->rec));
             rc = -1;
             goto done;
         }
+        if (io->sink && log_append(&log, s->ev, s->n_ev)) {
+            snprintf(err, errlen, "out of memory logging events of run %d", run);
+            rc = -2;
+            goto done;
+        }
     }
-    if (out && output_end_run(out, log.ev, log.n))
+    if (nm)
+        measure_finish(io->ms, io->values, cnt);
+    if (io->sink && io->sink(io->sink_ctx, run, seed, io->rec, log.ev, log.n))
         rc = -1;
 done:
-    if (rc == -1)
-        snprintf(err, errlen, "%s",
-                 out && output_error(out)[0] ? output_error(out) : "out of memory");
+    free(cnt);
     free(log.ev);
     model_free(s);
     gsl_rng_free(rng);

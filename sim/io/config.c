@@ -34,8 +34,14 @@ struct sim_config {
 static const char *const global_groups[] = {
     "scenario", "output", "trade", "world", "relations", "settlement",
     "sanctions", "membership", NULL};
-static const char *const element_groups[] = {"goods", "agents", "pairs",
-                                             "routes", "events", NULL};
+static const char *const element_groups[] = {
+    "goods", "agents", "pairs", "routes", "events", "variant", "calibrated", NULL};
+/* variant = { name; question; set = ["path=value", ...]; events = (...); }
+ * calibrated = { command; date; set = [...]; }  (written by sim calibrate) */
+static const char *const variant_keys[] = {"name", "question", "set", "events",
+                                           NULL};
+static const char *const calibrated_keys[] = {"command", "date", "set", "note",
+                                              NULL};
 
 void config_error_format(const config_error *e, char *buf, size_t len)
 {
@@ -619,7 +625,7 @@ static int build_routes(build_ctx *b, const config_setting_t *routes)
 
 static const char *const event_keys[] = {"month", "date", "kind", "path",
                                          "value", "ramp", "route", "a",
-                                         "b", "agent", "note", NULL};
+                                         "b", "agent", "note", "name", NULL};
 
 static int event_agent(build_ctx *b, const config_setting_t *e,
                        const char *key, const char *path, int *out)
@@ -705,7 +711,7 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
                        event_spec *ev)
 {
     model_params *p = b->p;
-    char path[64], why[300];
+    char path[96], why[300];
     snprintf(path, sizeof path, "events.[%d]", k);
     if (config_setting_type(e) != CONFIG_TYPE_GROUP)
         return fail_at(b->c, e, b->err, path, "each event is a group { ... }");
@@ -716,6 +722,20 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
             snprintf(full, sizeof full, "%s.%s", path, config_setting_name(m));
             return fail_at(b->c, m, b->err, full, "unknown key");
         }
+    }
+    config_setting_t *nm = config_setting_get_member(e, "name");
+    if (nm) {
+        const char *name = config_setting_get_string(nm);
+        if (!name || !valid_name(name, 1))
+            return fail_at(b->c, nm, b->err, path,
+                           "an event's name is a letter followed by letters, "
+                           "digits or '_'");
+        snprintf(ev->name, sizeof ev->name, "%s", name);
+        for (event_spec *o = b->p->events; o < ev; o++)
+            if (strcmp(o->name, ev->name) == 0)
+                return fail_at(b->c, nm, b->err, path,
+                               "two events are named '%s'", name);
+        snprintf(path, sizeof path, "events.%s", name);
     }
     if (event_month(b, e, path, &ev->month))
         return -1;
@@ -835,6 +855,37 @@ static int count_group(build_ctx *b, config_setting_t *root, const char *name,
     return n;
 }
 
+/* The shape of the variant and calibrated groups (their lists are used by
+ * build() and apply_set_lists()). */
+static int check_variant(const sim_config *c, config_setting_t *root,
+                         config_error *err)
+{
+    const char *groups[2] = {"variant", "calibrated"};
+    const char *const *keys[2] = {variant_keys, calibrated_keys};
+    for (int g = 0; g < 2; g++) {
+        config_setting_t *v = config_setting_get_member(root, groups[g]);
+        if (!v)
+            continue;
+        if (config_setting_type(v) != CONFIG_TYPE_GROUP)
+            return fail_at(c, v, err, groups[g], "wrong type: expected a group");
+        for (int k = 0; k < config_setting_length(v); k++) {
+            config_setting_t *m = config_setting_get_elem(v, (unsigned)k);
+            char path[200];
+            snprintf(path, sizeof path, "%s.%s", groups[g], config_setting_name(m));
+            if (!in_list(config_setting_name(m), keys[g]))
+                return fail_at(c, m, err, path, "unknown key");
+            int t = config_setting_type(m);
+            if (strcmp(config_setting_name(m), "set") == 0 &&
+                t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+                return fail_at(c, m, err, path,
+                               "expected an array of \"path=value\" strings");
+            if (strcmp(config_setting_name(m), "events") == 0 && t != CONFIG_TYPE_LIST)
+                return fail_at(c, m, err, path, "expected a list ( ... ) of events");
+        }
+    }
+    return 0;
+}
+
 static model_params *build(sim_config *c, config_error *err)
 {
     build_ctx b = {c, NULL, err, NULL};
@@ -847,7 +898,12 @@ static model_params *build(sim_config *c, config_error *err)
             return NULL;
         }
     }
-    config_setting_t *goods, *agents, *pairs, *routes, *events;
+    config_setting_t *goods, *agents, *pairs, *routes, *events, *vevents = NULL;
+    if (check_variant(c, root, err))
+        return NULL;
+    config_setting_t *variant = config_setting_get_member(root, "variant");
+    if (variant)
+        vevents = config_setting_get_member(variant, "events");
     int ng = count_group(&b, root, "goods", 1, MAX_GOODS, &goods, 0);
     int na = ng < 0 ? -1 : count_group(&b, root, "agents", 1, MAX_AGENTS, &agents, 0);
     int np = na < 0 ? -1 : count_group(&b, root, "pairs", 0, INT_MAX, &pairs, 0);
@@ -855,6 +911,8 @@ static model_params *build(sim_config *c, config_error *err)
     int ne = nr < 0 ? -1 : count_group(&b, root, "events", 0, MAX_EVENTS, &events, 1);
     if (ne < 0)
         return NULL;
+    int nbase = ne;
+    ne += vevents ? config_setting_length(vevents) : 0;
     b.p = params_alloc(na, ng, nr, ne);
     b.explicit_pair = calloc((size_t)na * na + 1, sizeof *b.explicit_pair);
     if (!b.p || !b.explicit_pair) {
@@ -896,9 +954,22 @@ static model_params *build(sim_config *c, config_error *err)
                 goto bad;
             }
     for (int k = 0; k < ne; k++)
-        if (build_event(&b, config_setting_get_elem(events, (unsigned)k), k,
-                        &b.p->events[k]))
+        if (build_event(&b, k < nbase ? config_setting_get_elem(events, (unsigned)k)
+                                      : config_setting_get_elem(vevents, (unsigned)(k - nbase)),
+                        k, &b.p->events[k]))
             goto bad;
+    if (variant) {
+        const char *name = NULL;
+        config_setting_t *vn = config_setting_get_member(variant, "name");
+        if (vn && (!(name = config_setting_get_string(vn)) ||
+                   strlen(name) == 0 || strlen(name) >= PARAM_NAME_MAX)) {
+            fail_at(c, vn, err, "variant.name", "a string of 1 to %d characters",
+                    PARAM_NAME_MAX - 1);
+            goto bad;
+        }
+        if (name)
+            snprintf(b.p->g.name, sizeof b.p->g.name, "%s", name);
+    }
     free(b.explicit_pair);
     return b.p;
 bad:
@@ -1014,12 +1085,54 @@ static void include_name(const char *file, int line, char *out, size_t len)
             continue;
         char *q = strchr(buf, '"'), *e = q ? strchr(q + 1, '"') : NULL;
         if (q && e)
-            snprintf(out, len, " '%.*s' (include paths are relative to the "
-                     "directory of the top-level file)", (int)(e - q - 1), q + 1);
+            snprintf(out, len, " '%.*s' (%s)", (int)(e - q - 1), q + 1,
+                     q[1] == '/' ? "libconfig 1.5 cannot include an absolute path"
+                                 : "include paths are relative to the directory "
+                                   "of the top-level file");
         break;
     }
     if (f)
         fclose(f);
+}
+
+/* calibrated.set, then variant.set: "path=value" overrides in the file,
+ * applied like --set in that order; errors point at the list. */
+static int apply_set_lists(sim_config *c, config_error *err)
+{
+    const char *lists[2] = {"calibrated.set", "variant.set"};
+    for (int l = 0; l < 2; l++) {
+        config_setting_t *s = config_lookup(&c->cfg, lists[l]);
+        int n = s ? config_setting_length(s) : 0;
+        /* copy: applying an override rebuilds the tree's settings */
+        char **items = calloc((size_t)n + 1, sizeof *items);
+        const char *file = s ? config_setting_source_file(s) : NULL;
+        int line = s ? config_setting_source_line(s) : 0;
+        char fname[256];
+        snprintf(fname, sizeof fname, "%s", file ? file : c->name);
+        int rc = items ? 0 : fail(err, c->name, 0, lists[l], "out of memory");
+        for (int k = 0; rc == 0 && k < n; k++) {
+            const char *v = config_setting_get_string_elem(s, k);
+            if (!v)
+                rc = fail(err, fname, line, lists[l], "element %d is not a string", k);
+            else if (!(items[k] = strdup(v)))
+                rc = fail(err, c->name, 0, lists[l], "out of memory");
+        }
+        for (int k = 0; rc == 0 && k < n; k++)
+            if (config_apply_set(c, items[k], err)) {
+                char key[256];
+                snprintf(key, sizeof key, "%s[%d] %s", lists[l], k, err->key);
+                snprintf(err->key, sizeof err->key, "%s", key);
+                snprintf(err->file, sizeof err->file, "%s", fname);
+                err->line = line;
+                rc = -1;
+            }
+        for (int k = 0; items && k < n; k++)
+            free(items[k]);
+        free(items);
+        if (rc)
+            return -1;
+    }
+    return 0;
 }
 
 static sim_config *finish_load(sim_config *c, int parsed, config_error *err)
@@ -1042,7 +1155,7 @@ static sim_config *finish_load(sim_config *c, int parsed, config_error *err)
         config_free(c);
         return NULL;
     }
-    if (rebuild(c, err)) {
+    if (rebuild(c, err) || apply_set_lists(c, err)) {
         config_free(c);
         return NULL;
     }
@@ -1234,6 +1347,76 @@ static config_setting_t *child_group(config_setting_t *parent, const char *name)
     return config_setting_add(parent, name, CONFIG_TYPE_GROUP);
 }
 
+/* The event group named `name` in `events` or `variant.events`. */
+static config_setting_t *find_event(sim_config *c, const char *name)
+{
+    const char *lists[2] = {"events", "variant.events"};
+    for (int l = 0; l < 2; l++) {
+        config_setting_t *s = config_lookup(&c->cfg, lists[l]);
+        for (int k = 0; s && k < config_setting_length(s); k++) {
+            config_setting_t *e = config_setting_get_elem(s, (unsigned)k);
+            const char *n = NULL;
+            if (config_setting_lookup_string(e, "name", &n) && strcmp(n, name) == 0)
+                return e;
+        }
+    }
+    return NULL;
+}
+
+/* --set events.NAME.FIELD=value: the time (month or date), size (value)
+ * or ramp of a named event. */
+static int set_event_field(sim_config *c, const char *path, const char *val,
+                           config_error *err)
+{
+    char name[PARAM_NAME_MAX + 1];
+    const char *dot = strchr(path + 7, '.');
+    if (!dot || (size_t)(dot - path - 7) >= sizeof name)
+        return fail(err, "--set", 0, path,
+                    "an event field is events.NAME.month, .date, .value or .ramp");
+    snprintf(name, sizeof name, "%.*s", (int)(dot - path - 7), path + 7);
+    const char *field = dot + 1;
+    config_setting_t *e = find_event(c, name);
+    if (!e)
+        return fail(err, "--set", 0, path,
+                    "no event named '%s' (an event is named with name = \"...\")",
+                    name);
+    char *end = NULL;
+    errno = 0;
+    double num = strtod(val, &end);
+    int numeric = *val && !*end && errno != ERANGE && isfinite(num);
+    config_setting_t *s;
+    if (strcmp(field, "month") == 0 || strcmp(field, "ramp") == 0) {
+        if (!numeric || num != floor(num) || num < 0 || num > 100000)
+            return fail(err, "--set", 0, path, "'%s' is not a whole number of months",
+                        val);
+        if (strcmp(field, "month") == 0)
+            config_setting_remove(e, "date");
+        config_setting_remove(e, field);
+        s = config_setting_add(e, field, CONFIG_TYPE_INT);
+        if (s)
+            config_setting_set_int(s, (int)num);
+    } else if (strcmp(field, "value") == 0) {
+        if (!numeric)
+            return fail(err, "--set", 0, path, "'%s' is not a number", val);
+        config_setting_remove(e, field);
+        s = config_setting_add(e, field, CONFIG_TYPE_FLOAT);
+        if (s)
+            config_setting_set_float(s, num);
+    } else if (strcmp(field, "date") == 0) {
+        config_setting_remove(e, "month");
+        config_setting_remove(e, field);
+        s = config_setting_add(e, field, CONFIG_TYPE_STRING);
+        if (s)
+            config_setting_set_string(s, val);
+    } else {
+        return fail(err, "--set", 0, path,
+                    "an event field is month, date, value or ramp, not '%s'", field);
+    }
+    if (!s)
+        return fail(err, "--set", 0, path, "cannot be set here");
+    return rebuild(c, err);
+}
+
 int config_apply_set(sim_config *c, const char *assignment, config_error *err)
 {
     char why[300];
@@ -1243,6 +1426,8 @@ int config_apply_set(sim_config *c, const char *assignment, config_error *err)
     char path[512];
     snprintf(path, sizeof path, "%.*s", (int)(eq - assignment), assignment);
     const char *val = eq + 1;
+    if (strncmp(path, "events.", 7) == 0)
+        return set_event_field(c, path, val, err);
     param_ref ref;
     if (config_resolve_path(c->p, path, &ref, why, sizeof why))
         return fail(err, "--set", 0, path, "%s", why);
@@ -1420,7 +1605,10 @@ static void put_keyed(FILE *f, const model_params *p, param_scope scope, int e1)
 static void put_event(FILE *f, const model_params *p, const event_spec *e,
                       int last)
 {
-    fprintf(f, "  { month = %d; kind = \"%s\"; ", e->month,
+    fprintf(f, "  { ");
+    if (e->name[0])
+        fprintf(f, "name = \"%s\"; ", e->name);
+    fprintf(f, "month = %d; kind = \"%s\"; ", e->month,
             event_kind_names[e->kind]);
     switch (e->kind) {
     case EV_SET:

@@ -2,18 +2,27 @@
  * output.c - the result file: one HDF5 file that is also netCDF-4/CF.
  *
  * Layout (see OUTPUT.md):
- *   coordinates   run(run) time(time) agent(agent) partner(partner)
- *                 good(good) event(event), each an HDF5 dimension scale;
- *                 step(time), good_unit(good), seed(run)
- *   records       one dataset per variable of var_table[], (run, time, ...)
- *                 doubles, chunked along run with whole time series in a
+ *   coordinates   [scenario(scenario)] run(run) time(time) agent(agent)
+ *                 partner(partner) good(good) event(event) [route(route)],
+ *                 each an HDF5 dimension scale; step(time), good_unit(good),
+ *                 seed(run), [scenario_config(scenario)],
+ *                 [route_a(route), route_b(route)]
+ *   records       one dataset per variable of var_table[],
+ *                 ([scenario,] run, time, ...) doubles, chunked along run
+ *                 (one scenario per chunk) with whole time series in a
  *                 chunk, shuffle + deflate, _FillValue NaN
- *   events        event_run, event_step, ... on the unlimited event dim
+ *   events        [event_scenario,] event_run, event_step, ... on the
+ *                 unlimited event dim, ordered by (scenario, run): kept in
+ *                 memory (labels copied) and written by output_close()
+ * The scenario dimension and its variables exist only with
+ * opts.n_scenarios >= 2.
  *
- * One run is buffered in memory (output_record copies the state into the
- * buffer) and written at output_end_run() as one hyperslab per variable.
- * The file is written under ".<name>.tmp.<pid>" in the destination directory
- * and renamed to its final name by output_close() after an fsync.
+ * A run is buffered in memory in an output_run (output_run_record copies
+ * the state into it) and written by output_write_run() as one hyperslab per
+ * variable.  The single-run API (output_begin_run...) wraps one output_run
+ * held by the writer.  The file is written under ".<name>.tmp.<pid>" in the
+ * destination directory and renamed to its final name by output_close()
+ * after an fsync.
  */
 #include "io/output.h"
 
@@ -57,10 +66,12 @@
 /* ---- dimensions and the variable table --------------------------------- */
 
 enum { DIM_RUN, DIM_TIME, DIM_AGENT, DIM_PARTNER, DIM_GOOD, DIM_EVENT,
-       DIM_ROUTE, DIM_COUNT };
+       DIM_ROUTE, DIM_SCENARIO, DIM_COUNT };
 
 static const char *const dim_names[DIM_COUNT] = {
-    "run", "time", "agent", "partner", "good", "event", "route"};
+    "run", "time", "agent", "partner", "good", "event", "route", "scenario"};
+
+#define MAX_RANK 6 /* scenario, run, time, agent, partner, good */
 
 /* The dimensions of a record variable after (run, time). */
 typedef enum { SH_AG, SH_APG, SH_AP, SH_G, SH_A, SH_BLOC, SH_RG } var_shape;
@@ -139,8 +150,8 @@ static const char *const var_names[] = {OUTPUT_VARS(VAR_NAME) NULL};
 
 /* The event table's columns, 1-D on the event dimension. */
 typedef enum { COL_INT, COL_DOUBLE, COL_STRING } col_type;
-enum { EC_RUN, EC_STEP, EC_KIND, EC_ACTOR, EC_TARGET, EC_VALUE, EC_LABEL,
-       EC_COUNT };
+enum { EC_SCENARIO, EC_RUN, EC_STEP, EC_KIND, EC_ACTOR, EC_TARGET, EC_VALUE,
+       EC_LABEL, EC_COUNT };
 
 static const struct {
     const char *name;
@@ -148,6 +159,9 @@ static const struct {
     const char *units; /* NULL for strings */
     const char *long_name;
 } ev_cols[EC_COUNT] = {
+    /* only with a scenario dimension */
+    {"event_scenario", COL_STRING, NULL,
+     "scenario in which the event happened"},
     {"event_run", COL_INT, "1", "run in which the event happened"},
     {"event_step", COL_INT, "1", "step (month from the start) it applied at"},
     {"event_kind", COL_STRING, NULL, "kind of event"},
@@ -160,22 +174,51 @@ static const struct {
 
 /* ---- the writer -------------------------------------------------------- */
 
+/* An event kept until output_close(), its label copied (owned). */
+typedef struct {
+    model_event ev;
+    int scen, run;
+    size_t seq; /* order of arrival */
+} kept_event;
+
 struct output {
     char *path, *tmp, *dir;
     char err[1024];
+    char what[160];      /* "run 3" or "run 3 of scenario B", for messages */
     hid_t file, vstr;
     hid_t dxpl; /* transfer: a small conversion buffer (default 1 MiB) */
     hid_t coord[DIM_COUNT];
     hid_t step, good_unit, seed;
     hid_t var[N_VARS]; /* -1: not selected */
     hid_t col[EC_COUNT];
-    double *buf[N_VARS]; /* one run: [n_rec * inner] */
-    size_t inner[N_VARS];
-    char *codes;         /* n agent codes, PARAM_NAME_MAX apart */
+    /* fixed by output_open(); output_run_alloc() reads only these */
+    int selected[N_VARS];
+    size_t inner[N_VARS]; /* elements of one record of each variable */
     int n, g, nr, n_runs, n_rec, every;
+    int n_scen;          /* scenarios; 1 without a scenario dimension */
+    int scen_dim;        /* the file has a scenario dimension */
+    char **scen_names;   /* [n_scen] with a scenario dimension */
+    char *codes;         /* n agent codes, PARAM_NAME_MAX apart */
+    /* changed by output_write_run() only */
+    unsigned char *written;    /* [n_scen * n_runs]: (scenario, run) done */
+    unsigned long long *seeds; /* [n_runs] seed written for each run */
+    int *seed_scen;            /* [n_runs] scenario that wrote it, -1: none */
+    kept_event *kept;          /* events, written by output_close() */
+    size_t n_kept, cap_kept;
+    /* the single-run API */
+    output_run *cur;     /* allocated at the first output_begin_run() */
     int run;             /* run being buffered, -1 between runs */
     unsigned long run_seed;
-    hsize_t n_events;
+};
+
+/* One run's records: buffers of the selected variables in one block. */
+struct output_run {
+    int n, g, nr, n_rec, every;
+    double *buf[N_VARS]; /* [n_rec * inner], NULL: not selected */
+    size_t inner[N_VARS];
+    double *block;
+    size_t n_values;
+    char err[256];
 };
 
 int output_var_known(const char *name)
@@ -319,28 +362,44 @@ static double bytes_of(int rank, const hsize_t *c)
     return b;
 }
 
-/* Chunk of a record variable (run, time, ...): one run's whole series,
- * split along time (then agent...) above CHUNK_MAX, grouped over several
- * runs towards CHUNK_TARGET when one run is small. */
-static void record_chunk(int rank, const hsize_t *dims, hsize_t *chunk)
+/* Chunk of a record variable ([scenario,] run, time, ...), the run axis
+ * at `ra`: one scenario's and run's whole series, split along time (then
+ * agent...) above CHUNK_MAX, grouped over several runs towards CHUNK_TARGET
+ * when one run is small. */
+static void record_chunk(int rank, int ra, const hsize_t *dims, hsize_t *chunk)
 {
-    chunk[0] = 1;
-    for (int a = 1; a < rank; a++)
+    for (int a = 0; a <= ra; a++)
+        chunk[a] = 1;
+    for (int a = ra + 1; a < rank; a++)
         chunk[a] = dims[a];
-    for (int a = 1; a < rank && bytes_of(rank, chunk) > CHUNK_MAX; a++) {
+    for (int a = ra + 1; a < rank && bytes_of(rank, chunk) > CHUNK_MAX; a++) {
         double rest = bytes_of(rank, chunk) / (double)chunk[a];
         double c = floor(CHUNK_MAX / rest);
         chunk[a] = c < 1.0 ? 1 : (hsize_t)c;
     }
-    if (chunk[1] == dims[1]) {
+    if (chunk[ra + 1] == dims[ra + 1]) {
         double k = floor(CHUNK_TARGET / bytes_of(rank, chunk));
-        chunk[0] = k < 1.0 ? 1 : (k > (double)dims[0] ? dims[0] : (hsize_t)k);
+        chunk[ra] = k < 1.0                 ? 1
+                    : k > (double)dims[ra] ? dims[ra]
+                                           : (hsize_t)k;
     }
+}
+
+/* The run axis of a record variable ([scenario,] run, time, ...), or -1
+ * for any other dataset. */
+static int record_run_axis(int rank, const int *dim)
+{
+    if (rank >= 2 && dim[0] == DIM_RUN && dim[1] == DIM_TIME)
+        return 0;
+    if (rank >= 3 && dim[0] == DIM_SCENARIO && dim[1] == DIM_RUN &&
+        dim[2] == DIM_TIME)
+        return 1;
+    return -1;
 }
 
 static int is_record(int rank, const int *dim)
 {
-    return rank >= 2 && dim[0] == DIM_RUN && dim[1] == DIM_TIME;
+    return record_run_axis(rank, dim) >= 0;
 }
 
 static hsize_t dim_size(const output *o, int d)
@@ -352,6 +411,7 @@ static hsize_t dim_size(const output *o, int d)
     case DIM_PARTNER: return (hsize_t)o->n;
     case DIM_GOOD: return (hsize_t)o->g;
     case DIM_ROUTE: return (hsize_t)o->nr;
+    case DIM_SCENARIO: return (hsize_t)o->n_scen;
     default: return 0; /* DIM_EVENT grows */
     }
 }
@@ -362,13 +422,13 @@ static int set_storage(hid_t dcpl, hid_t ftype, int rank, const int *dim,
                        const hsize_t *dims)
 {
     static const double nan_fill = NAN;
-    hsize_t chunk[5];
+    hsize_t chunk[MAX_RANK];
     int compress = H5Tis_variable_str(ftype) <= 0;
     if (H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED |
                                              H5P_CRT_ORDER_INDEXED) < 0)
         return -1;
     if (is_record(rank, dim)) {
-        record_chunk(rank, dims, chunk);
+        record_chunk(rank, record_run_axis(rank, dim), dims, chunk);
         if (H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan_fill) < 0)
             return -1;
     } else if (dim[0] == DIM_EVENT) {
@@ -387,7 +447,7 @@ static int set_storage(hid_t dcpl, hid_t ftype, int rank, const int *dim,
 static hid_t create_dataset(output *o, const char *name, hid_t ftype,
                             int rank, const int *dim)
 {
-    hsize_t dims[5], maxdims[5];
+    hsize_t dims[MAX_RANK], maxdims[MAX_RANK];
     for (int a = 0; a < rank; a++) {
         dims[a] = dim_size(o, dim[a]);
         maxdims[a] = dim[a] == DIM_EVENT ? H5S_UNLIMITED : dims[a];
@@ -582,10 +642,12 @@ typedef struct {
     int *run, *step;
     double *time;
     const char **agent, **good, **unit, **route, **route_a, **route_b;
+    const char **scen_config;
 } coord_values;
 
 static void coord_values_free(coord_values *c)
 {
+    free(c->scen_config);
     free(c->run);
     free(c->step);
     free(c->time);
@@ -597,8 +659,16 @@ static void coord_values_free(coord_values *c)
     free(c->route_b);
 }
 
-static int coord_values_fill(output *o, const model_params *p, coord_values *c)
+static int coord_values_fill(output *o, const model_params *p,
+                             const output_opts *opts, coord_values *c)
 {
+    c->scen_config = calloc((size_t)o->n_scen, sizeof *c->scen_config);
+    if (!c->scen_config)
+        return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+    for (int k = 0; k < o->n_scen; k++)
+        c->scen_config[k] = opts->scenario_configs && opts->scenario_configs[k]
+                                ? opts->scenario_configs[k]
+                                : "";
     c->run = calloc((size_t)o->n_runs, sizeof *c->run);
     c->step = calloc((size_t)o->n_rec, sizeof *c->step);
     c->time = calloc((size_t)o->n_rec, sizeof *c->time);
@@ -638,6 +708,12 @@ static int create_coords(output *o, const model_params *p,
     hid_t vs = o->vstr;
     snprintf(tunits, sizeof tunits, "days since %04d-%02d-01", p->start_year,
              p->start_month);
+    if (o->scen_dim &&
+        create_coord(o, DIM_SCENARIO, vs, NULL,
+                     "scenario of a paired comparison (the runs of every "
+                     "scenario share their seeds)",
+                     vs, o->scen_names) < 0)
+        return -1;
     if (create_coord(o, DIM_RUN, H5T_STD_I32LE, "1", "run index",
                      H5T_NATIVE_INT, c->run) < 0 ||
         create_coord(o, DIM_TIME, H5T_IEEE_F64LE, tunits,
@@ -663,7 +739,19 @@ static int create_coords(output *o, const model_params *p,
     return 0;
 }
 
-/* step(time), good_unit(good) and seed(run); seeds are written per run. */
+/* A 1-D string variable on dimension d, written whole and closed. */
+static int string_var(output *o, const char *name, int d,
+                      const char *long_name, const char **vals)
+{
+    hid_t ds = create_var(o, name, o->vstr, 1, &d, NULL, long_name);
+    int bad = ds < 0 || write_whole(o, ds, name, o->vstr, vals) < 0;
+    if (ds >= 0 && H5Dclose(ds) < 0 && !bad)
+        bad = fail(o, "cannot write '%s'", name);
+    return bad ? -1 : 0;
+}
+
+/* step(time), good_unit(good), seed(run), scenario_config(scenario) and
+ * route_a, route_b(route); seeds are written per run. */
 static int create_aux(output *o, const coord_values *c)
 {
     int time_dim = DIM_TIME, good_dim = DIM_GOOD, run_dim = DIM_RUN;
@@ -678,32 +766,31 @@ static int create_aux(output *o, const coord_values *c)
         write_whole(o, o->good_unit, "good_unit", o->vstr, c->unit) < 0)
         return -1;
     o->seed = create_var(o, "seed", H5T_STD_U64LE, 1, &run_dim, "1",
-                         "seed of the run's random number generator");
+                         o->scen_dim
+                             ? "seed of the run's random number generator "
+                               "(the same in every scenario)"
+                             : "seed of the run's random number generator");
     if (o->seed < 0)
         return -1;
-    if (o->nr > 0) {
-        int route_dim = DIM_ROUTE;
-        const char *const names[2] = {"route_a", "route_b"};
-        const char *const longs[2] = {"agent at one end of the route",
-                                      "agent at the other end of the route"};
-        const char **vals[2] = {c->route_a, c->route_b};
-        for (int e = 0; e < 2; e++) {
-            hid_t ds = create_var(o, names[e], o->vstr, 1, &route_dim, NULL,
-                                  longs[e]);
-            int bad = ds < 0 || write_whole(o, ds, names[e], o->vstr, vals[e]) < 0;
-            if (ds >= 0)
-                H5Dclose(ds);
-            if (bad)
-                return -1;
-        }
-    }
+    if (o->scen_dim &&
+        string_var(o, "scenario_config", DIM_SCENARIO,
+                   "resolved configuration of the scenario (libconfig text)",
+                   c->scen_config) < 0)
+        return -1;
+    if (o->nr > 0 &&
+        (string_var(o, "route_a", DIM_ROUTE, "agent at one end of the route",
+                    c->route_a) < 0 ||
+         string_var(o, "route_b", DIM_ROUTE,
+                    "agent at the other end of the route", c->route_b) < 0))
+        return -1;
     return 0;
 }
 
-static int write_coords(output *o, const model_params *p)
+static int write_coords(output *o, const model_params *p,
+                        const output_opts *opts)
 {
     coord_values c = {0};
-    int rc = coord_values_fill(o, p, &c);
+    int rc = coord_values_fill(o, p, opts, &c);
     if (rc == 0)
         rc = create_coords(o, p, &c);
     if (rc == 0)
@@ -720,18 +807,23 @@ static size_t var_inner(const output *o, const out_var *v)
     return e;
 }
 
+/* Leading dimensions of the record variables: ([scenario,] run, time). */
+static int record_lead(const output *o)
+{
+    return o->scen_dim ? 3 : 2;
+}
+
 static int create_record_var(output *o, size_t v)
 {
     const out_var *d = &var_table[v];
-    int dim[5] = {DIM_RUN, DIM_TIME, 0, 0, 0};
-    int rank = 2 + shape_dims[d->shape].rank;
-    for (int a = 2; a < rank; a++)
-        dim[a] = shape_dims[d->shape].dim[a - 2];
-    o->inner[v] = var_inner(o, d);
-    o->buf[v] = malloc((size_t)o->n_rec * o->inner[v] * sizeof(double));
-    if (!o->buf[v])
-        return fail_sys(o, ENOMEM, "cannot buffer '%s' for %s", d->name,
-                        o->path);
+    int dim[MAX_RANK], lead = record_lead(o), k = 0;
+    if (o->scen_dim)
+        dim[k++] = DIM_SCENARIO;
+    dim[k++] = DIM_RUN;
+    dim[k++] = DIM_TIME;
+    int rank = lead + shape_dims[d->shape].rank;
+    for (int a = lead; a < rank; a++)
+        dim[a] = shape_dims[d->shape].dim[a - lead];
     o->var[v] = create_var(o, d->name, H5T_IEEE_F64LE, rank, dim, d->units,
                            d->long_name);
     return o->var[v] < 0 ? -1 : 0;
@@ -754,9 +846,11 @@ static int select_vars(output *o, const output_opts *opts, int *selected)
         selected[v] = 1;
     }
     /* without routes there is no route axis to record on */
-    for (size_t v = 0; v < N_VARS; v++)
+    for (size_t v = 0; v < N_VARS; v++) {
         if (o->nr == 0 && var_table[v].shape == SH_RG)
             selected[v] = 0;
+        o->inner[v] = selected[v] ? var_inner(o, &var_table[v]) : 0;
+    }
     return 0;
 }
 
@@ -768,7 +862,7 @@ static int create_event_cols(output *o)
         size_t len = strlen(kinds);
         snprintf(kinds + len, sizeof kinds - len, " %s", event_kind_names[k]);
     }
-    for (int c = 0; c < EC_COUNT; c++) {
+    for (int c = o->scen_dim ? 0 : EC_SCENARIO + 1; c < EC_COUNT; c++) {
         hid_t ft = ev_cols[c].type == COL_INT      ? H5T_STD_I32LE
                    : ev_cols[c].type == COL_DOUBLE ? H5T_IEEE_F64LE
                                                    : o->vstr;
@@ -789,11 +883,60 @@ static int check_args(output *o, const model_params *p, const output_opts *opts)
         why = "fewer months than output.every: nothing to record";
     else if (opts->n_runs < 1)
         why = "no runs";
+    else if (opts->n_scenarios < 0)
+        why = "negative number of scenarios";
     else if (p->start_month < 1 || p->start_month > 12)
         why = "start date not resolved";
     if (why)
         snprintf(o->err, sizeof o->err, "cannot create %s: %s", o->path, why);
     return why ? -1 : 0;
+}
+
+/* Copy the scenario names: given, non-empty and distinct (they label the
+ * scenario coordinate). */
+static int copy_scenarios(output *o, const output_opts *opts)
+{
+    if (!o->scen_dim)
+        return 0;
+    if (!opts->scenario_names) {
+        snprintf(o->err, sizeof o->err,
+                 "cannot create %s: %d scenarios but no scenario names",
+                 o->path, o->n_scen);
+        return -1;
+    }
+    o->scen_names = calloc((size_t)o->n_scen, sizeof *o->scen_names);
+    if (!o->scen_names)
+        return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+    for (int k = 0; k < o->n_scen; k++) {
+        const char *name = opts->scenario_names[k];
+        const char *why = !name || !name[0] ? "is empty" : NULL;
+        for (int j = 0; !why && j < k; j++)
+            if (strcmp(name, o->scen_names[j]) == 0)
+                why = "is given twice";
+        if (why) {
+            snprintf(o->err, sizeof o->err,
+                     "cannot create %s: scenario name %d%s%s%s %s", o->path, k,
+                     name ? " '" : "", name ? name : "", name ? "'" : "", why);
+            return -1;
+        }
+        if (!(o->scen_names[k] = strdup(name)))
+            return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+    }
+    return 0;
+}
+
+/* Book-keeping of the runs written: which, and with which seed. */
+static int alloc_books(output *o)
+{
+    size_t runs = (size_t)o->n_runs;
+    o->written = calloc(runs * (size_t)o->n_scen, 1);
+    o->seeds = calloc(runs, sizeof *o->seeds);
+    o->seed_scen = malloc(runs * sizeof *o->seed_scen);
+    if (!o->written || !o->seeds || !o->seed_scen)
+        return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+    for (size_t r = 0; r < runs; r++)
+        o->seed_scen[r] = -1;
+    return 0;
 }
 
 static output *output_new(const model_params *p, const output_opts *opts)
@@ -812,6 +955,8 @@ static output *output_new(const model_params *p, const output_opts *opts)
     o->g = p->n_goods;
     o->nr = p->n_routes;
     o->n_runs = opts->n_runs;
+    o->scen_dim = opts->n_scenarios >= 2;
+    o->n_scen = o->scen_dim ? opts->n_scenarios : 1;
     o->every = p->g.every;
     o->n_rec = output_n_records(p);
     o->run = -1;
@@ -831,10 +976,10 @@ static int copy_codes(output *o, const model_params *p)
 
 static int setup(output *o, const model_params *p, const output_opts *opts)
 {
-    int selected[N_VARS];
+    int *selected = o->selected;
     if (make_paths(o, opts->path) < 0 || check_args(o, p, opts) < 0 ||
-        select_vars(o, opts, selected) < 0 || copy_codes(o, p) < 0 ||
-        create_file(o) < 0)
+        select_vars(o, opts, selected) < 0 || copy_scenarios(o, opts) < 0 ||
+        copy_codes(o, p) < 0 || alloc_books(o) < 0 || create_file(o) < 0)
         return -1;
     o->vstr = string_type(H5T_VARIABLE);
     if (o->vstr < 0)
@@ -844,7 +989,7 @@ static int setup(output *o, const model_params *p, const output_opts *opts)
     o->dxpl = H5Pcreate(H5P_DATASET_XFER);
     if (o->dxpl < 0 || H5Pset_buffer(o->dxpl, 64 * 1024, NULL, NULL) < 0)
         return fail(o, "cannot create a transfer property list");
-    if (write_globals(o, p, opts) < 0 || write_coords(o, p) < 0)
+    if (write_globals(o, p, opts) < 0 || write_coords(o, p, opts) < 0)
         return -1;
     for (size_t v = 0; v < N_VARS; v++)
         if (selected[v] && create_record_var(o, v) < 0)
@@ -854,8 +999,16 @@ static int setup(output *o, const model_params *p, const output_opts *opts)
 
 static void output_free(output *o)
 {
-    for (size_t v = 0; v < N_VARS; v++)
-        free(o->buf[v]);
+    output_run_free(o->cur);
+    for (int k = 0; o->scen_names && k < o->n_scen; k++)
+        free(o->scen_names[k]);
+    free(o->scen_names);
+    free(o->written);
+    free(o->seeds);
+    free(o->seed_scen);
+    for (size_t e = 0; e < o->n_kept; e++)
+        free((char *)o->kept[e].ev.label);
+    free(o->kept);
     free(o->codes);
     free(o->path);
     free(o->tmp);
@@ -895,55 +1048,106 @@ output *output_open(const model_params *p, const output_opts *opts, char *err,
     return o;
 }
 
-/* ---- runs -------------------------------------------------------------- */
+/* ---- run buffers ------------------------------------------------------- */
 
-int output_begin_run(output *o, int run, unsigned long seed)
+output_run *output_run_alloc(const output *o)
 {
-    if (o->run >= 0 || run < 0 || run >= o->n_runs) {
-        snprintf(o->err, sizeof o->err,
-                 "cannot begin run %d in %s: %s", run, o->path,
-                 o->run >= 0 ? "another run is not finished"
-                             : "run index out of range");
-        return -1;
-    }
+    if (!o)
+        return NULL;
+    output_run *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->n = o->n;
+    r->g = o->g;
+    r->nr = o->nr;
+    r->n_rec = o->n_rec;
+    r->every = o->every;
     for (size_t v = 0; v < N_VARS; v++)
-        for (size_t e = 0; o->buf[v] && e < (size_t)o->n_rec * o->inner[v]; e++)
-            o->buf[v][e] = NAN;
-    o->run = run;
-    o->run_seed = seed;
-    return 0;
+        if (o->selected[v]) {
+            r->inner[v] = o->inner[v];
+            r->n_values += (size_t)o->n_rec * o->inner[v];
+        }
+    r->block = malloc((r->n_values ? r->n_values : 1) * sizeof *r->block);
+    if (!r->block) {
+        free(r);
+        return NULL;
+    }
+    size_t at = 0;
+    for (size_t v = 0; v < N_VARS; v++)
+        if (o->selected[v]) {
+            r->buf[v] = r->block + at;
+            at += (size_t)o->n_rec * o->inner[v];
+        }
+    output_run_reset(r);
+    return r;
 }
 
-int output_record(output *o, const model_state *s)
+void output_run_free(output_run *r)
 {
-    if (o->run < 0 || s->n != o->n || s->g != o->g) {
-        snprintf(o->err, sizeof o->err, "cannot record in %s: %s", o->path,
-                 o->run < 0 ? "no run begun" : "state and file differ in size");
+    if (!r)
+        return;
+    free(r->block);
+    free(r);
+}
+
+void output_run_reset(output_run *r)
+{
+    if (!r)
+        return;
+    for (size_t e = 0; e < r->n_values; e++)
+        r->block[e] = NAN;
+    r->err[0] = '\0';
+}
+
+const char *output_run_error(const output_run *r)
+{
+    return r ? r->err : "no run buffer";
+}
+
+/* Does s have the sizes r was made for?  Routes count only when recorded. */
+static int run_fits(const output_run *r, const model_state *s)
+{
+    if (s->n != r->n || s->g != r->g)
+        return 0;
+    for (size_t v = 0; v < N_VARS; v++)
+        if (r->buf[v] && var_table[v].shape == SH_RG && s->p &&
+            s->p->n_routes != r->nr)
+            return 0;
+    return 1;
+}
+
+int output_run_record(output_run *r, const model_state *s)
+{
+    if (!r)
+        return -1;
+    if (!s || !run_fits(r, s)) {
+        snprintf(r->err, sizeof r->err, "state and file differ in size");
         return -1;
     }
-    if (s->t < 0 || (s->t + 1) % o->every != 0)
+    if (s->t < 0 || (s->t + 1) % r->every != 0)
         return 0;
-    int rec = (s->t + 1) / o->every - 1;
-    if (rec >= o->n_rec) {
-        snprintf(o->err, sizeof o->err,
-                 "cannot record step %d in %s: the file holds %d records",
-                 s->t, o->path, o->n_rec);
+    int rec = (s->t + 1) / r->every - 1;
+    if (rec >= r->n_rec) {
+        snprintf(r->err, sizeof r->err,
+                 "step %d is past the %d records of a run", s->t, r->n_rec);
         return -1;
     }
     for (size_t v = 0; v < N_VARS; v++) {
-        if (!o->buf[v])
+        if (!r->buf[v])
             continue;
         const char *field = (const char *)s + var_table[v].offset;
-        double *dst = o->buf[v] + (size_t)rec * o->inner[v];
+        double *dst = r->buf[v] + (size_t)rec * r->inner[v];
         if (var_table[v].shape == SH_BLOC)
             *dst = *(const double *)field;
         else
-            memcpy(dst, *(double *const *)field, o->inner[v] * sizeof *dst);
+            memcpy(dst, *(double *const *)field, r->inner[v] * sizeof *dst);
     }
     return 0;
 }
 
-/* Write `count` rows starting at `start` of a 1-D or record dataset. */
+/* ---- writing a run ----------------------------------------------------- */
+
+/* Write `count` elements starting at `start` of a dataset of `rank` axes. */
 static int write_slab(output *o, hid_t ds, const char *name, int rank,
                       const hsize_t *start, const hsize_t *count, hid_t mtype,
                       const void *buf)
@@ -954,7 +1158,7 @@ static int write_slab(output *o, hid_t ds, const char *name, int rank,
     if (fs < 0 || ms < 0 ||
         H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
         H5Dwrite(ds, mtype, ms, fs, o->dxpl, buf) < 0)
-        rc = fail(o, "cannot write run %d of '%s'", o->run, name);
+        rc = fail(o, "cannot write %s of '%s'", o->what, name);
     if (fs >= 0)
         H5Sclose(fs);
     if (ms >= 0)
@@ -962,17 +1166,24 @@ static int write_slab(output *o, hid_t ds, const char *name, int rank,
     return rc;
 }
 
-static int write_run_var(output *o, size_t v)
+static int write_run_var(output *o, size_t v, int scen, int run,
+                         const double *buf)
 {
     const out_var *d = &var_table[v];
-    hsize_t start[5] = {(hsize_t)o->run, 0, 0, 0, 0}, count[5];
-    int rank = 2 + shape_dims[d->shape].rank;
-    count[0] = 1;
-    count[1] = (hsize_t)o->n_rec;
-    for (int a = 2; a < rank; a++)
-        count[a] = dim_size(o, shape_dims[d->shape].dim[a - 2]);
+    hsize_t start[MAX_RANK] = {0}, count[MAX_RANK];
+    int k = 0, lead = record_lead(o);
+    if (o->scen_dim) {
+        start[k] = (hsize_t)scen;
+        count[k++] = 1;
+    }
+    start[k] = (hsize_t)run;
+    count[k++] = 1;
+    count[k++] = (hsize_t)o->n_rec;
+    int rank = lead + shape_dims[d->shape].rank;
+    for (int a = lead; a < rank; a++)
+        count[a] = dim_size(o, shape_dims[d->shape].dim[a - lead]);
     return write_slab(o, o->var[v], d->name, rank, start, count,
-                      H5T_NATIVE_DOUBLE, o->buf[v]);
+                      H5T_NATIVE_DOUBLE, buf);
 }
 
 static const char *agent_code(const output *o, int i)
@@ -982,44 +1193,50 @@ static const char *agent_code(const output *o, int i)
 
 /* Event rows as columns, in one allocation. */
 typedef struct {
-    int *run, *step;
+    int *run, *step, *row;
     double *value;
-    const char **kind, **actor, **target, **label;
+    const char **scen, **kind, **actor, **target, **label;
 } event_cols;
 
-static int event_cols_fill(output *o, const model_event *ev, int n_ev,
+static int event_cols_fill(output *o, const kept_event *k, size_t n,
                            event_cols *c)
 {
-    size_t n = (size_t)n_ev;
+    c->row = malloc(n * sizeof *c->row);
     c->run = malloc(n * sizeof *c->run);
     c->step = malloc(n * sizeof *c->step);
     c->value = malloc(n * sizeof *c->value);
+    c->scen = malloc(n * sizeof *c->scen);
     c->kind = malloc(n * sizeof *c->kind);
     c->actor = malloc(n * sizeof *c->actor);
     c->target = malloc(n * sizeof *c->target);
     c->label = malloc(n * sizeof *c->label);
-    if (!c->run || !c->step || !c->value || !c->kind || !c->actor ||
-        !c->target || !c->label)
+    if (!c->row || !c->run || !c->step || !c->value || !c->scen ||
+        !c->kind || !c->actor || !c->target || !c->label)
         return fail_sys(o, ENOMEM, "cannot write events to %s", o->path);
     for (size_t e = 0; e < n; e++) {
-        c->run[e] = o->run;
-        c->step[e] = ev[e].step;
-        c->value[e] = ev[e].value;
-        c->kind[e] = ev[e].kind >= 0 && ev[e].kind < EV_KIND_COUNT
-                         ? event_kind_names[ev[e].kind]
+        const model_event *ev = &k[e].ev;
+        c->row[e] = (int)e;
+        c->scen[e] = o->scen_dim ? o->scen_names[k[e].scen] : "";
+        c->run[e] = k[e].run;
+        c->step[e] = ev->step;
+        c->value[e] = ev->value;
+        c->kind[e] = ev->kind >= 0 && ev->kind < EV_KIND_COUNT
+                         ? event_kind_names[ev->kind]
                          : "unknown";
-        c->actor[e] = agent_code(o, ev[e].actor);
-        c->target[e] = agent_code(o, ev[e].target);
-        c->label[e] = ev[e].label ? ev[e].label : "";
+        c->actor[e] = agent_code(o, ev->actor);
+        c->target[e] = agent_code(o, ev->target);
+        c->label[e] = ev->label ? ev->label : "";
     }
     return 0;
 }
 
 static void event_cols_free(event_cols *c)
 {
+    free(c->row);
     free(c->run);
     free(c->step);
     free(c->value);
+    free(c->scen);
     free(c->kind);
     free(c->actor);
     free(c->target);
@@ -1033,37 +1250,201 @@ static int extend(output *o, hid_t ds, const char *name, hsize_t size)
     return 0;
 }
 
-static int append_events(output *o, const model_event *ev, int n_ev)
+/* Keep a run's events until output_close(), their labels copied (they
+ * point into the caller's model state). */
+static int keep_events(output *o, int scen, int run, const model_event *ev,
+                       int n_ev)
+{
+    size_t n = (size_t)n_ev;
+    if (o->n_kept + n > o->cap_kept) {
+        size_t cap = o->cap_kept ? o->cap_kept : 64;
+        while (cap < o->n_kept + n)
+            cap *= 2;
+        kept_event *grown = realloc(o->kept, cap * sizeof *grown);
+        if (!grown)
+            return fail_sys(o, ENOMEM, "cannot keep the events of %s for %s",
+                            o->what, o->path);
+        o->kept = grown;
+        o->cap_kept = cap;
+    }
+    for (size_t e = 0; e < n; e++) {
+        kept_event *k = &o->kept[o->n_kept + e];
+        k->ev = ev[e];
+        k->scen = scen;
+        k->run = run;
+        k->seq = o->n_kept + e;
+        if (ev[e].label && !(k->ev.label = strdup(ev[e].label))) {
+            while (e-- > 0)
+                free((char *)o->kept[o->n_kept + e].ev.label);
+            return fail_sys(o, ENOMEM, "cannot keep the events of %s for %s",
+                            o->what, o->path);
+        }
+    }
+    o->n_kept += n;
+    return 0;
+}
+
+static int kept_order(const void *pa, const void *pb)
+{
+    const kept_event *a = pa, *b = pb;
+    if (a->scen != b->scen)
+        return a->scen < b->scen ? -1 : 1;
+    if (a->run != b->run)
+        return a->run < b->run ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Write the kept events by (scenario, run), each run's in its own order:
+ * the table does not depend on the order the runs were written in. */
+static int write_events(output *o)
 {
     event_cols c = {0};
-    hsize_t start = o->n_events, count = (hsize_t)n_ev, total = start + count;
-    int *rows = malloc((size_t)n_ev * sizeof *rows);
-    int rc = rows ? event_cols_fill(o, ev, n_ev, &c)
-                   : fail_sys(o, ENOMEM, "cannot write events to %s", o->path);
-    for (int e = 0; rc == 0 && e < n_ev; e++)
-        rows[e] = (int)start + e;
-    const void *data[EC_COUNT] = {c.run, c.step, c.kind, c.actor,
+    hsize_t start = 0, count = (hsize_t)o->n_kept;
+    if (o->n_kept == 0)
+        return 0;
+    if (o->n_kept > INT32_MAX) {
+        snprintf(o->err, sizeof o->err,
+                 "cannot write events to %s: more than %ld rows", o->path,
+                 (long)INT32_MAX);
+        return -1;
+    }
+    qsort(o->kept, o->n_kept, sizeof *o->kept, kept_order);
+    snprintf(o->what, sizeof o->what, "the events");
+    int rc = event_cols_fill(o, o->kept, o->n_kept, &c);
+    const void *data[EC_COUNT] = {c.scen, c.run, c.step, c.kind, c.actor,
                                   c.target, c.value, c.label};
     if (rc == 0)
-        rc = extend(o, o->coord[DIM_EVENT], "event", total) < 0 ||
+        rc = extend(o, o->coord[DIM_EVENT], "event", count) < 0 ||
                      write_slab(o, o->coord[DIM_EVENT], "event", 1, &start,
-                                &count, H5T_NATIVE_INT, rows) < 0
+                                &count, H5T_NATIVE_INT, c.row) < 0
                  ? -1
                  : 0;
     for (int k = 0; rc == 0 && k < EC_COUNT; k++) {
         hid_t mt = ev_cols[k].type == COL_INT      ? H5T_NATIVE_INT
                    : ev_cols[k].type == COL_DOUBLE ? H5T_NATIVE_DOUBLE
                                                    : o->vstr;
-        if (extend(o, o->col[k], ev_cols[k].name, total) < 0 ||
+        if (o->col[k] < 0)
+            continue; /* event_scenario without a scenario dimension */
+        if (extend(o, o->col[k], ev_cols[k].name, count) < 0 ||
             write_slab(o, o->col[k], ev_cols[k].name, 1, &start, &count, mt,
                        data[k]) < 0)
             rc = -1;
     }
-    if (rc == 0)
-        o->n_events = total;
-    free(rows);
     event_cols_free(&c);
     return rc;
+}
+
+/* Why (scenario, run) cannot be written, or NULL; `why` holds the longer
+ * reasons. */
+static const char *write_refused(const output *o, int scen, int run,
+                                 unsigned long seed, const output_run *r,
+                                 const model_event *ev, int n_ev, char *why,
+                                 size_t whylen)
+{
+    if (o->file < 0)
+        return "the file is closed";
+    if (scen < 0 || scen >= o->n_scen)
+        return o->scen_dim ? "scenario index out of range"
+                           : "no scenario dimension: the scenario must be 0";
+    if (run < 0 || run >= o->n_runs)
+        return "run index out of range";
+    if (!r)
+        return "no run buffer";
+    if (r->n != o->n || r->g != o->g || r->nr != o->nr ||
+        r->n_rec != o->n_rec || r->every != o->every)
+        return "the run buffer was made for another file";
+    for (size_t v = 0; v < N_VARS; v++)
+        if (o->selected[v] && (!r->buf[v] || r->inner[v] != o->inner[v]))
+            return "the run buffer was made for another file";
+    if (n_ev < 0 || (n_ev > 0 && !ev))
+        return "bad event list";
+    if (o->written[(size_t)scen * (size_t)o->n_runs + (size_t)run])
+        return "it was written already";
+    int from = o->seed_scen[run];
+    if (from >= 0 && o->seeds[run] != (unsigned long long)seed) {
+        snprintf(why, whylen,
+                 "its seed %lu differs from seed %llu of run %d of scenario "
+                 "'%s' (scenarios share each run's seed)",
+                 seed, o->seeds[run], run, o->scen_names[from]);
+        return why;
+    }
+    return NULL;
+}
+
+int output_write_run(output *o, int scenario, int run, unsigned long seed,
+                     const output_run *r, const model_event *ev, int n_ev)
+{
+    if (!o)
+        return -1;
+    /* a thread-safe HDF5 keeps this setting per thread */
+    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (o->scen_dim && scenario >= 0 && scenario < o->n_scen)
+        snprintf(o->what, sizeof o->what, "run %d of scenario '%s'", run,
+                 o->scen_names[scenario]);
+    else if (o->scen_dim)
+        snprintf(o->what, sizeof o->what, "run %d of scenario %d", run,
+                 scenario);
+    else
+        snprintf(o->what, sizeof o->what, "run %d", run);
+    char buf[320];
+    const char *why =
+        write_refused(o, scenario, run, seed, r, ev, n_ev, buf, sizeof buf);
+    if (why) {
+        snprintf(o->err, sizeof o->err, "cannot write %s to %s: %s", o->what,
+                 o->path, why);
+        return -1;
+    }
+    for (size_t v = 0; v < N_VARS; v++)
+        if (o->var[v] >= 0 &&
+            write_run_var(o, v, scenario, run, r->buf[v]) < 0)
+            return -1;
+    if (o->seed_scen[run] < 0) {
+        unsigned long long s = seed;
+        hsize_t start = (hsize_t)run, one = 1;
+        if (write_slab(o, o->seed, "seed", 1, &start, &one, H5T_NATIVE_ULLONG,
+                       &s) < 0)
+            return -1;
+        o->seeds[run] = s;
+        o->seed_scen[run] = scenario;
+    }
+    if (n_ev > 0 && keep_events(o, scenario, run, ev, n_ev) < 0)
+        return -1;
+    o->written[(size_t)scenario * (size_t)o->n_runs + (size_t)run] = 1;
+    return 0;
+}
+
+/* ---- the single-run API ------------------------------------------------ */
+
+int output_begin_run(output *o, int run, unsigned long seed)
+{
+    if (o->run >= 0 || run < 0 || run >= o->n_runs) {
+        snprintf(o->err, sizeof o->err,
+                 "cannot begin run %d in %s: %s", run, o->path,
+                 o->run >= 0 ? "another run is not finished"
+                             : "run index out of range");
+        return -1;
+    }
+    if (!o->cur && !(o->cur = output_run_alloc(o)))
+        return fail_sys(o, ENOMEM, "cannot begin run %d in %s", run, o->path);
+    output_run_reset(o->cur);
+    o->run = run;
+    o->run_seed = seed;
+    return 0;
+}
+
+int output_record(output *o, const model_state *s)
+{
+    if (o->run < 0) {
+        snprintf(o->err, sizeof o->err, "cannot record in %s: no run begun",
+                 o->path);
+        return -1;
+    }
+    if (output_run_record(o->cur, s) < 0) {
+        snprintf(o->err, sizeof o->err, "cannot record in %s: %s", o->path,
+                 output_run_error(o->cur));
+        return -1;
+    }
+    return 0;
 }
 
 int output_end_run(output *o, const model_event *ev, int n_ev)
@@ -1073,15 +1454,7 @@ int output_end_run(output *o, const model_event *ev, int n_ev)
                  o->path);
         return -1;
     }
-    unsigned long long seed = o->run_seed;
-    hsize_t start = (hsize_t)o->run, one = 1;
-    for (size_t v = 0; v < N_VARS; v++)
-        if (o->var[v] >= 0 && write_run_var(o, v) < 0)
-            return -1;
-    if (write_slab(o, o->seed, "seed", 1, &start, &one, H5T_NATIVE_ULLONG,
-                   &seed) < 0)
-        return -1;
-    if (n_ev > 0 && append_events(o, ev, n_ev) < 0)
+    if (output_write_run(o, 0, o->run, o->run_seed, o->cur, ev, n_ev) < 0)
         return -1;
     o->run = -1;
     return 0;
@@ -1161,6 +1534,8 @@ int output_close(output *o, char *err, size_t errlen)
                  o->run);
         rc = -1;
     }
+    if (rc == 0 && o->file >= 0 && write_events(o) < 0)
+        rc = -1;
     if (close_all(o) < 0)
         rc = -1;
     if (rc == 0)
@@ -1194,6 +1569,12 @@ const char *output_error(const output *o)
 double output_estimate_bytes(const model_params *p, const char *const *vars,
                              int n_vars, int n_runs)
 {
+    return output_estimate_bytes2(p, vars, n_vars, 0, n_runs);
+}
+
+double output_estimate_bytes2(const model_params *p, const char *const *vars,
+                              int n_vars, int n_scenarios, int n_runs)
+{
     double n = p->n_agents, g = p->n_goods, total = 0.0;
     double per_rec[] = {[SH_AG] = n * g, [SH_APG] = n * n * g,
                         [SH_AP] = n * n, [SH_G] = g, [SH_A] = n,
@@ -1206,5 +1587,6 @@ double output_estimate_bytes(const model_params *p, const char *const *vars,
         if (on)
             total += per_rec[var_table[v].shape];
     }
-    return total * sizeof(double) * output_n_records(p) * (double)n_runs;
+    return total * sizeof(double) * output_n_records(p) * (double)n_runs *
+           (n_scenarios > 1 ? (double)n_scenarios : 1.0);
 }

@@ -5,13 +5,29 @@
  * in the destination directory and appears under its final name only after
  * output_close() has written, closed, fsynced and renamed it.
  *
- * Usage for R runs:
+ * Usage, one run at a time (the writer buffers the run):
  *   output *o = output_open(p, &opts, err, sizeof err);
  *   for each run r:
  *       output_begin_run(o, r, seed);
  *       for each step: model_step(...); output_record(o, state);
  *       output_end_run(o, events, n_events);
  *   output_close(o, err, sizeof err);   (or output_abort(o) on failure)
+ *
+ * Usage with worker threads (each worker owns its run buffer; only
+ * output_write_run touches the file, under the caller's mutex):
+ *   output *o = output_open(p, &opts, err, sizeof err);      main thread
+ *   worker:  output_run *r = output_run_alloc(o);
+ *            for each (scenario, run) it is given:
+ *                output_run_reset(r);
+ *                for each step: model_step(...); output_run_record(r, state);
+ *                lock; output_write_run(o, scenario, run, seed, r, ev, n_ev);
+ *                unlock;
+ *            output_run_free(r);
+ *   output_close(o, err, sizeof err);                           main thread
+ * Runs may be written in any order, each (scenario, run) once.  The event
+ * table is written by output_close(), ordered by (scenario, run) and within
+ * a run as given, so the file does not depend on the order of writing (nor
+ * on the number of threads).
  */
 #ifndef SIM_IO_OUTPUT_H
 #define SIM_IO_OUTPUT_H
@@ -30,6 +46,16 @@ typedef struct {
     int n_vars;
     int n_runs;              /* size of the run dimension                */
     unsigned long long master_seed;
+    /* Paired comparisons: 0 or 1, no scenario dimension (the file is as
+     * without these fields); >= 2, every record variable is
+     * (scenario, run, time, ...), with a string coordinate scenario(scenario)
+     * from scenario_names (distinct, non-empty) and scenario_config(scenario)
+     * from scenario_configs (each scenario's resolved configuration; NULL
+     * entries or array: empty).  All scenarios share p's agents, goods,
+     * routes and record times, and every run's seed (seed(run)). */
+    int n_scenarios;
+    const char *const *scenario_names;
+    const char *const *scenario_configs;
 } output_opts;
 
 /* Optional: call first thing in main(), before any other HDF5 use.  Keeps
@@ -47,14 +73,50 @@ const char *const *output_var_names(void);
  * attributes and empty variables.  NULL on failure, with one line in err. */
 output *output_open(const model_params *p, const output_opts *opts, char *err,
                     size_t errlen);
+/* The single-run API: a wrapper around one output_run held by o.  With a
+ * scenario dimension it writes scenario 0. */
 int output_begin_run(output *o, int run, unsigned long seed);
 /* Call after every model_step(); records when (s->t+1) % every == 0. */
 int output_record(output *o, const model_state *s);
-/* Write the buffered run and append its events. 0 or -1 (see output_error).
- * The events are those of the whole run (model_state.ev holds one step's):
- * the caller gathers them.  After any -1, call output_abort(). */
+/* Write the buffered run; its events are copied and go to the file at
+ * output_close().  0 or -1 (see output_error).  The events are those of
+ * the whole run (model_state.ev holds one step's): the caller gathers them.
+ * After any -1, call output_abort(). */
 int output_end_run(output *o, const model_event *ev, int n_ev);
-/* Finish: close, fsync, rename to the final name, free o.  0, or -1 with
+
+/* ---- run buffers, one per worker --------------------------------------- */
+
+typedef struct output_run output_run; /* one run's records, owned by a worker */
+
+/* Buffers for the variables o records, filled with NaN; NULL when memory is
+ * short.  Reads only what output_open() fixed (sizes, selected variables),
+ * so any thread may call it while another writes with output_write_run().
+ * The buffer does not refer to o afterwards (it may outlive it). */
+output_run *output_run_alloc(const output *o);
+/* Free r; NULL is harmless. */
+void output_run_free(output_run *r);
+/* Refill with NaN, for the next run. */
+void output_run_reset(output_run *r);
+/* As output_record(): call after every model_step(); records when
+ * (s->t+1) % every == 0.  Pure memory, no HDF5: thread-safe for distinct r.
+ * 0, or -1 with the reason in output_run_error(r). */
+int output_run_record(output_run *r, const model_state *s);
+/* The last error of output_run_record(), one line ("" when none). */
+const char *output_run_error(const output_run *r);
+/* Write the finished run r as (scenario, run) (scenario 0 without a
+ * scenario dimension), with its seed, and keep a copy of its events (the
+ * whole run's, labels included, so the caller may free the model state
+ * afterwards) for output_close() to write.  seed(run) is written once:
+ * writing the same run in another scenario with another seed is an error
+ * (scenarios use common random numbers), as is writing a (scenario, run)
+ * twice.  r is not changed and may be reset and reused at once.
+ * Not thread-safe: the caller serialises calls (one mutex around it), and
+ * may call it from any thread.  0, or -1 (see output_error); after any -1
+ * call output_abort(). */
+int output_write_run(output *o, int scenario, int run, unsigned long seed,
+                     const output_run *r, const model_event *ev, int n_ev);
+/* Finish: write the events, close, fsync, rename to the final name, free o.
+ * Runs never written stay NaN (seed 0).  0, or -1 with
  * err: then the temporary file is already removed, an existing file under
  * the final name is left as it was, and o must still be freed with
  * output_abort(o). */
@@ -66,8 +128,13 @@ const char *output_error(const output *o);
 
 /* Number of records for a run of p (months / every). */
 int output_n_records(const model_params *p);
-/* Bytes the full file would hold for n_runs runs before compression. */
+/* Bytes the record variables would hold for n_runs runs before
+ * compression (vars NULL: all variables). */
 double output_estimate_bytes(const model_params *p, const char *const *vars,
                              int n_vars, int n_runs);
+/* The same for n_scenarios scenarios (0 or 1: no scenario dimension) of
+ * n_runs runs each. */
+double output_estimate_bytes2(const model_params *p, const char *const *vars,
+                              int n_vars, int n_scenarios, int n_runs);
 
 #endif

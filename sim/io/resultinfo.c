@@ -5,7 +5,8 @@
  * the coordinates, the names of the recorded variables, the number of
  * events, and the headline figures for the focus agent (total shortfall per
  * good over the run, cohesion at the last record), as median and 5-95%
- * range when the file holds several runs.
+ * range across runs when the file holds several runs; with a scenario
+ * dimension (paired comparisons), per scenario.
  */
 #include "io/resultinfo.h"
 
@@ -28,8 +29,9 @@ typedef struct {
     unsigned long long seed;
     int have_seed, months, every;
     size_t n_runs, n_rec, n_ev, n_agents, n_goods;
+    size_t n_scen; /* 0: no scenario dimension */
     double *time;
-    char **agents, **goods, **units;
+    char **agents, **goods, **units, **scens;
 } info;
 
 /* ---- reading helpers --------------------------------------------------- */
@@ -182,6 +184,7 @@ static void info_free(info *in)
     free_strings(in->agents, in->n_agents);
     free_strings(in->goods, in->n_goods);
     free_strings(in->units, in->n_goods);
+    free_strings(in->scens, in->n_scen);
 }
 
 static int info_read(hid_t f, info *in)
@@ -202,6 +205,7 @@ static int info_read(hid_t f, info *in)
     in->n_ev = length_of(f, "event");
     in->n_agents = length_of(f, "agent");
     in->n_goods = length_of(f, "good");
+    in->n_scen = length_of(f, "scenario");
     n_rec = (hsize_t)in->n_rec;
     hid_t t = H5Dopen2(f, "time", H5P_DEFAULT);
     if (t >= 0) {
@@ -212,7 +216,12 @@ static int info_read(hid_t f, info *in)
     in->agents = read_strings(f, "agent", in->n_agents);
     in->goods = read_strings(f, "good", in->n_goods);
     in->units = read_strings(f, "good_unit", in->n_goods);
-    return in->scenario && in->agents && in->goods ? 0 : -1;
+    if (in->n_scen)
+        in->scens = read_strings(f, "scenario", in->n_scen);
+    return in->scenario && in->agents && in->goods &&
+                   (in->n_scen == 0 || in->scens)
+               ? 0
+               : -1;
 }
 
 /* ---- calendar ---------------------------------------------------------- */
@@ -305,7 +314,10 @@ static void print_header(FILE *out, const char *path, const info *in)
         fprintf(out, "%-12s %s\n", "history", in->history);
     if (in->have_seed)
         fprintf(out, "%-12s %llu\n", "master seed", in->seed);
-    fprintf(out, "%-12s %zu\n", "runs", in->n_runs);
+    if (in->n_scen)
+        print_list(out, "scenarios", in->scens, NULL, in->n_scen);
+    fprintf(out, "%-12s %zu%s\n", "runs", in->n_runs,
+            in->n_scen ? " per scenario (the same seeds in each)" : "");
     fprintf(out, "%-12s %zu", "records", in->n_rec);
     if (in->every > 0 && in->months > 0)
         fprintf(out, in->every == 1 ? " (every month over %d months)"
@@ -346,20 +358,45 @@ static void print_stat(FILE *out, double *x, size_t n)
             gsl_stats_quantile_from_sorted_data(x, 1, k, 0.95));
 }
 
-/* Goods with nonzero demand for agent `a` (all goods without `demand`). */
+/* An (agent, good) variable for agent `a` over all runs and records of
+ * scenario `sc` (ignored without a scenario dimension), as [run][rec][good];
+ * NULL when not recorded. */
+static double *read_agent_goods(hid_t f, const info *in, const char *name,
+                                size_t sc, size_t a)
+{
+    hsize_t start[5] = {0}, count[5];
+    int k = 0;
+    if (in->n_scen) {
+        start[k] = sc;
+        count[k++] = 1;
+    }
+    count[k++] = in->n_runs;
+    count[k++] = in->n_rec;
+    start[k] = a;
+    count[k++] = 1;
+    count[k++] = in->n_goods;
+    return read_slab(f, name, k, start, count);
+}
+
+/* Goods with nonzero demand for agent `a` in any scenario (all goods
+ * without `demand`). */
 static void goods_in_demand(hid_t f, const info *in, size_t a, int *keep)
 {
-    hsize_t start[4] = {0, 0, a, 0},
-            count[4] = {in->n_runs, in->n_rec, 1, in->n_goods};
-    double *d = read_slab(f, "demand", 4, start, count);
     size_t per_good = in->n_runs * in->n_rec;
-    for (size_t k = 0; k < in->n_goods; k++) {
-        keep[k] = d == NULL;
-        for (size_t i = 0; d && i < per_good; i++)
-            if (d[i * in->n_goods + k] != 0.0 && !isnan(d[i * in->n_goods + k]))
-                keep[k] = 1;
+    size_t n_scen = in->n_scen ? in->n_scen : 1;
+    for (size_t k = 0; k < in->n_goods; k++)
+        keep[k] = 0;
+    for (size_t sc = 0; sc < n_scen; sc++) {
+        double *d = read_agent_goods(f, in, "demand", sc, a);
+        for (size_t k = 0; k < in->n_goods; k++) {
+            keep[k] |= d == NULL;
+            for (size_t i = 0; d && i < per_good; i++)
+                if (d[i * in->n_goods + k] != 0.0 &&
+                    !isnan(d[i * in->n_goods + k]))
+                    keep[k] = 1;
+        }
+        free(d);
     }
-    free(d);
 }
 
 /* Per run, the sum over records of s[run][t][k] (NaN: nothing recorded). */
@@ -379,30 +416,75 @@ static void run_totals(const double *s, const info *in, size_t k, double *tot)
     }
 }
 
+/* x[n_scen][n_runs]: one line per scenario with its figure across runs,
+ * then one per later scenario with the paired differences from the first
+ * (run by run: the scenarios share their seeds). */
+static void print_scenario_rows(FILE *out, const info *in, const double *x)
+{
+    size_t R = in->n_runs, width = 12;
+    double *tmp = malloc((R ? R : 1) * sizeof *tmp);
+    char label[160];
+    if (!tmp)
+        return;
+    for (size_t sc = 0; sc < in->n_scen; sc++) {
+        size_t w = strlen(in->scens[sc]) + (sc ? 3 + strlen(in->scens[0]) : 0);
+        width = w > width ? w : width;
+    }
+    width = width < sizeof label ? width : sizeof label - 1;
+    for (size_t sc = 0; sc < in->n_scen; sc++) {
+        memcpy(tmp, x + sc * R, R * sizeof *tmp);
+        fprintf(out, "    %-*s ", (int)width, in->scens[sc]);
+        print_stat(out, tmp, R);
+        fputc('\n', out);
+    }
+    for (size_t sc = 1; sc < in->n_scen; sc++) {
+        for (size_t r = 0; r < R; r++)
+            tmp[r] = x[sc * R + r] - x[r];
+        snprintf(label, sizeof label, "%s - %s", in->scens[sc], in->scens[0]);
+        fprintf(out, "    %-*s ", (int)width, label);
+        print_stat(out, tmp, R);
+        fputc('\n', out);
+    }
+    free(tmp);
+}
+
+/* One run total per good, or (scenarios) per good one line per scenario
+ * and one per difference from the first. */
 static void print_shortfall(FILE *out, hid_t f, const info *in, size_t a)
 {
-    hsize_t start[4] = {0, 0, a, 0},
-            count[4] = {in->n_runs, in->n_rec, 1, in->n_goods};
-    double *s = read_slab(f, "shortfall", 4, start, count);
-    double *tot = calloc(in->n_runs, sizeof *tot);
+    size_t n_scen = in->n_scen ? in->n_scen : 1;
+    double **s = calloc(n_scen, sizeof *s);
+    double *tot = calloc(in->n_runs * n_scen, sizeof *tot);
     int *keep = calloc(in->n_goods, sizeof *keep);
-    size_t shown = 0;
-    if (s && tot && keep) {
+    size_t shown = 0, have = 0;
+    for (size_t sc = 0; s && sc < n_scen; sc++)
+        have += (s[sc] = read_agent_goods(f, in, "shortfall", sc, a)) != NULL;
+    if (s && tot && keep && have == n_scen) {
         goods_in_demand(f, in, a, keep);
         for (size_t k = 0; k < in->n_goods; k++) {
+            const char *unit = in->units ? in->units[k] : "";
             if (!keep[k])
                 continue;
-            run_totals(s, in, k, tot);
-            fprintf(out, "  %-10s ", in->goods[k]);
-            print_stat(out, tot, in->n_runs);
-            fprintf(out, " %s\n", in->units ? in->units[k] : "");
             shown++;
+            if (!in->n_scen) {
+                run_totals(s[0], in, k, tot);
+                fprintf(out, "  %-10s ", in->goods[k]);
+                print_stat(out, tot, in->n_runs);
+                fprintf(out, " %s\n", unit);
+                continue;
+            }
+            fprintf(out, "  %s (%s)\n", in->goods[k], unit);
+            for (size_t sc = 0; sc < n_scen; sc++)
+                run_totals(s[sc], in, k, tot + sc * in->n_runs);
+            print_scenario_rows(out, in, tot);
         }
     }
-    if (!s)
+    if (s && have < n_scen)
         fprintf(out, "  shortfall not recorded\n");
     else if (shown == 0)
         fprintf(out, "  no good with demand\n");
+    for (size_t sc = 0; s && sc < n_scen; sc++)
+        free(s[sc]);
     free(s);
     free(tot);
     free(keep);
@@ -411,16 +493,28 @@ static void print_shortfall(FILE *out, hid_t f, const info *in, size_t a)
 static void print_cohesion(FILE *out, hid_t f, const info *in)
 {
     char when[48] = "?";
-    hsize_t start[2] = {0, in->n_rec - 1}, count[2] = {in->n_runs, 1};
-    double *c = read_slab(f, "cohesion", 2, start, count);
+    size_t n_scen = in->n_scen ? in->n_scen : 1;
     if (in->time)
         format_month(in, in->time[in->n_rec - 1], when, sizeof when);
-    fprintf(out, "cohesion at %s: ", when);
-    if (c)
+    hsize_t start[3] = {0}, count[3];
+    int k = 0;
+    if (in->n_scen)
+        count[k++] = n_scen;
+    count[k++] = in->n_runs;
+    start[k] = in->n_rec - 1;
+    count[k++] = 1;
+    double *c = read_slab(f, "cohesion", k, start, count);
+    fprintf(out, "cohesion at %s:", when);
+    if (!c)
+        fprintf(out, " not recorded\n");
+    else if (in->n_scen) {
+        fputc('\n', out);
+        print_scenario_rows(out, in, c);
+    } else {
+        fputc(' ', out);
         print_stat(out, c, in->n_runs);
-    else
-        fprintf(out, "not recorded");
-    fputc('\n', out);
+        fputc('\n', out);
+    }
     free(c);
 }
 
@@ -443,7 +537,10 @@ static void print_headline(FILE *out, hid_t f, const info *in)
         else
             fprintf(out, "run");
         if (in->n_runs > 1)
-            fprintf(out, " (across %zu runs)", in->n_runs);
+            fprintf(out, " (across %zu runs%s: median and 5-95%% range)",
+                    in->n_runs, in->n_scen ? " per scenario" : "");
+        else if (in->n_scen)
+            fprintf(out, " (per scenario)");
         fprintf(out, "\n");
         print_shortfall(out, f, in, a);
     }

@@ -196,6 +196,7 @@ typedef struct {
 } param_ref;
 
 typedef struct {
+    char name[PARAM_NAME_MAX]; /* optional, for --set events.NAME.FIELD */
     int month;       /* step at which it starts */
     int ramp;        /* months to reach the value linearly; 0: at once */
     event_kind kind;

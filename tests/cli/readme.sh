@@ -1,27 +1,20 @@
 #!/bin/sh
 # readme.sh - the README tells the truth: its quick start is two commands
-# ending in `make test` (what CI runs), its calibration table is exactly
-# what analysis/calibration.py prints for the built-in baseline, and every
-# calibrated figure is inside its range.
-# shellcheck source-path=SCRIPTDIR source=common.inc
+# ending in `make test` (what CI runs) that install what the tests need;
+# its calibration table and every scenario table are exactly what the
+# program prints today.
 . "$(dirname "$0")/common.inc"
 
-# section NAME : the lines of README.md between <!-- NAME --> and
-# <!-- /NAME -->, without the markers
+# section START END: the README lines between two marker lines, markers out
 section() {
-    sed -n "/<!-- $1 -->/,/<!-- \\/$1 -->/p" "$ROOT/README.md" | grep -v '^<!--'
+    sed -n "/$1/,/$2/p" "$ROOT/README.md" | grep -v '^<!--'
 }
 
-# commands : the commands of the quick start, one a line
-commands() { section quickstart | grep -v '^```' | grep -v '^[[:space:]]*$'; }
-
-steps=$(commands | grep -c '')
-if [ "$steps" -eq 2 ]; then ok "quick start has two commands"; else
-    not_ok "quick start has $steps commands"; fi
-last=$(commands | tail -n 1)
-if [ "$last" = "make test" ]; then ok "the test command is 'make test'"; else
-    not_ok "test command is '$last'"; fi
-first=$(section quickstart | grep apt-get)
+steps=$(section '<!-- quickstart -->' '<!-- \/quickstart -->' | grep -v '^```' | grep -cv '^[[:space:]]*$')
+[ "$steps" -eq 2 ] && ok "quick start has two commands" || not_ok "quick start has $steps commands"
+last=$(section '<!-- quickstart -->' '<!-- \/quickstart -->' | grep -v '^```' | grep -v '^[[:space:]]*$' | tail -n 1)
+[ "$last" = "make test" ] && ok "the test command is 'make test'" || not_ok "test command is '$last'"
+first=$(section '<!-- quickstart -->' '<!-- \/quickstart -->' | grep apt-get)
 for pkg in libgsl-dev libconfig-dev libhdf5-dev hdf5-tools netcdf-bin libcmocka-dev python3-h5py python3-xarray; do
     case "$first" in
         *" $pkg "*) ok "quick start installs $pkg" ;;
@@ -29,23 +22,34 @@ for pkg in libgsl-dev libconfig-dev libhdf5-dev hdf5-tools netcdf-bin libcmocka-
     esac
 done
 
-if (cd "$T" && timeout 60 "$SIM" run -q -o base.h5); then
-    ok "baseline runs"
-else
-    not_ok "baseline run failed"
-fi
-if (cd "$ROOT" && timeout 120 "$PYTHON" analysis/calibration.py "$T/base.h5" --check > "$T/cal.txt"); then
-    ok "every calibrated figure is inside its range"
-else
-    not_ok "calibration figures outside their range:"
-    grep OUTSIDE "$T/cal.txt"
-fi
-(cd "$ROOT" && "$PYTHON" analysis/calibration.py "$T/base.h5" --markdown > "$T/cal.md")
-section calibration > "$T/readme.md"
+section '<!-- calibration -->' '<!-- \/calibration -->' > "$T/readme.md"
+(cd "$ROOT" && timeout 120 "$SIM" calibrate --targets configs/targets.cfg --check --markdown) > "$T/cal.md"
+rc=$?
+[ "$rc" -eq 0 ] && ok "the shipped baseline is inside every target range (calibrate --check)" ||
+    not_ok "calibrate --check exit $rc"
 if cmp -s "$T/cal.md" "$T/readme.md"; then
-    ok "README calibration table is what the program prints"
+    ok "README calibration table is what sim calibrate prints"
 else
-    not_ok "README calibration table differs from analysis/calibration.py:"
-    diff "$T/readme.md" "$T/cal.md"
+    not_ok "README calibration table differs from sim calibrate:"
+    diff "$T/readme.md" "$T/cal.md" | sed 's/^/#   /'
 fi
+
+# every <!-- compare FILE [ARGS] --> block
+grep -n '^<!-- compare ' "$ROOT/README.md" | while IFS= read -r mark; do
+    line=${mark%%:*}
+    args=$(echo "${mark#*:}" | sed 's/^<!-- compare //; s/ -->$//')
+    sed -n "$((line + 1)),\$p" "$ROOT/README.md" | sed '/^<!-- \/compare -->/,$d' > "$T/want.md"
+    # shellcheck disable=SC2086
+    (cd "$ROOT" && timeout 300 "$SIM" compare scenarios/baseline.cfg $args --replicates 30 --markdown -o "$T/c.h5") > "$T/got.md"
+    if cmp -s "$T/want.md" "$T/got.md"; then
+        echo "ok - README table for $args is what sim compare prints"
+    else
+        echo "not ok - README table for $args differs:"
+        diff "$T/want.md" "$T/got.md" | sed 's/^/#   /'
+        echo FAIL >> "$T/compare_failures"
+    fi
+done
+[ ! -e "$T/compare_failures" ] || not_ok "$(wc -l < "$T/compare_failures") scenario table(s) out of date"
+n=$(grep -c '^<!-- compare ' "$ROOT/README.md")
+[ "$n" -eq 7 ] && ok "the README has a table for each of the 7 scenarios" || not_ok "$n scenario tables"
 finish

@@ -1,0 +1,40 @@
+/*
+ * targets.h - measure files (libconfig): calibration targets with their
+ * public figures, and the free parameters calibration may move.
+ *
+ *   targets = ( { name; label; figure; source; variables = [...];
+ *                 agents = [...]; partners = [...]; goods = [...];
+ *                 routes = [...]; from = "YYYY-MM"; to = "YYYY-MM";
+ *                 reduce = "sum"|"mean"|"first"|"last"; scale; unit;
+ *                 value; range = [lo, hi]; weight; }, ... );
+ *   measures = ( ... the same without value, range and weight ... );
+ *   free = ( { path = "world.gravity_g"; min; max; }, ... );
+ */
+#ifndef SIM_IO_TARGETS_H
+#define SIM_IO_TARGETS_H
+
+#include "io/config.h"
+#include "model/measure.h"
+
+typedef struct {
+    char path[160];
+    param_ref ref;
+    double min, max;
+} free_param;
+
+typedef struct {
+    measure_set *ms;  /* targets first, then plain measures */
+    free_param *free;
+    int n_free;
+} target_file;
+
+/* Load and check against the scenario's parameters p (agents, goods,
+ * routes, parameter paths, start date).  NULL with err on failure. */
+target_file *targets_load(const char *path, const model_params *p,
+                          config_error *err);
+/* The same from text in memory; `name` stands for the file in messages. */
+target_file *targets_load_string(const char *text, const char *name,
+                                 const model_params *p, config_error *err);
+void targets_free(target_file *t);
+
+#endif
