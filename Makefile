@@ -3,6 +3,8 @@
 #   make test       build and run the whole test suite (cmocka + tool checks)
 #   make bench      print speed figures
 #   make run        run the baseline scenario
+#   make lint       cppcheck and clang-tidy on sim/ (warnings are errors)
+#   make valgrind   a baseline run, an ensemble and a comparison under memcheck
 # Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD.
 
 CC      ?= cc
@@ -40,7 +42,7 @@ MAIN_OBJ := $(BUILD)/obj/sim/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all test check-c check-tools bench run clean
+.PHONY: all test bench run clean lint valgrind
 all: $(BUILD)/sim
 
 $(BUILD)/sim: $(MAIN_OBJ) $(BUILD)/libsim.a
@@ -82,6 +84,27 @@ $(BUILD)/tests/bench_step: tests/bench_step.c $(BUILD)/libsim.a
 
 run: $(BUILD)/sim
 	$(BUILD)/sim run
+
+SRC_ALL := $(wildcard sim/*.c sim/*/*.c)
+lint: $(BUILD)/gen/embedded.c
+	cppcheck --enable=warning,style,performance,portability --std=c11 \
+	  --inline-suppr --quiet --error-exitcode=1 -Isim -I$(BUILD)/gen sim
+	@for f in $(SRC_ALL); do \
+	  clang-tidy --quiet $$f -- -std=c11 -D_POSIX_C_SOURCE=200809L -pthread \
+	    $(shell pkg-config --cflags $(PKGS)) -Isim -I$(BUILD)/gen \
+	    -DSIM_VERSION='"lint"' -DSIM_COMMIT='"lint"' || exit 1; \
+	done
+	@echo "lint: cppcheck and clang-tidy clean"
+
+VALGRIND := valgrind --quiet --error-exitcode=9 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect
+valgrind: $(BUILD)/sim
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(VALGRIND) $(BUILD)/sim run -q -o $$dir/b.h5 && \
+	$(VALGRIND) $(BUILD)/sim run -q --replicates 4 --jobs 2 -o $$dir/e.h5 && \
+	$(VALGRIND) $(BUILD)/sim compare scenarios/baseline.cfg scenarios/dedollarisation.cfg \
+	  --replicates 3 -q -o $$dir/c.h5 && \
+	echo "valgrind: no errors, no leaks"
 
 clean:
 	rm -rf $(BUILD)

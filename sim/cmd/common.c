@@ -119,7 +119,7 @@ static int apply(sim_config *c, const char *origin, const char *path,
                  const char *value)
 {
     config_error e;
-    char buf[600];
+    char buf[600] = "";
     memset(&e, 0, sizeof e);
     if (path)
         snprintf(buf, sizeof buf, "%s=%s", path, value);

@@ -44,18 +44,18 @@ static int same_shape(const model_params *a, const model_params *b, char *why,
         return 0;
     }
     for (int i = 0; i < a->n_agents; i++)
-        if (strcmp(a->agents[i].code, b->agents[i].code)) {
+        if (strcmp(a->agents[i].code, b->agents[i].code) != 0) {
             snprintf(why, len, "agent %d is %s in A and %s in B", i,
                      a->agents[i].code, b->agents[i].code);
             return 0;
         }
     for (int k = 0; k < a->n_goods; k++)
-        if (strcmp(a->goods[k].name, b->goods[k].name)) {
+        if (strcmp(a->goods[k].name, b->goods[k].name) != 0) {
             snprintf(why, len, "good %d differs", k);
             return 0;
         }
     for (int r = 0; r < a->n_routes; r++)
-        if (strcmp(a->routes[r].name, b->routes[r].name)) {
+        if (strcmp(a->routes[r].name, b->routes[r].name) != 0) {
             snprintf(why, len, "route %d differs", r);
             return 0;
         }

@@ -67,17 +67,29 @@ static void print_single(const model_params *p, const run_summary *sum)
     printf("events and incidents logged: %d\n", sum->n_events);
 }
 
+enum { F_SHORTFALL, F_IMPORTS, F_COHESION, F_CONNECTIVITY, F_HUB, F_MEMBERS };
+
+static double summary_field(const run_summary *s, int field, int k)
+{
+    switch (field) {
+    case F_SHORTFALL: return s->shortfall[k];
+    case F_IMPORTS: return s->imports[k];
+    case F_COHESION: return s->cohesion;
+    case F_CONNECTIVITY: return s->connectivity;
+    case F_HUB: return s->hub_share;
+    default: return s->members;
+    }
+}
+
 /* Median [5%, 95%] over the runs of one summary field. */
-static void print_spread(const char *label, run_summary **s, int n,
-                         size_t offset, int k, const char *unit)
+static void print_spread(const char *label, run_summary **s, int n, int field,
+                         int k, const char *unit)
 {
     double *x = malloc((size_t)n * sizeof *x), med, lo, hi;
     if (!x)
         return;
-    for (int r = 0; r < n; r++) {
-        const char *base = (const char *)s[r] + offset;
-        x[r] = k < 0 ? *(const double *)base : (*(double *const *)base)[k];
-    }
+    for (int r = 0; r < n; r++)
+        x[r] = summary_field(s[r], field, k);
     cmd_quantiles(x, 1, n, &med, &lo, &hi);
     printf("  %-28s %14.4g  [%.4g, %.4g]  %s\n", label, med, lo, hi, unit);
     free(x);
@@ -92,24 +104,15 @@ static void print_ensemble(const model_params *p, run_summary **s, int n)
         if (s[0]->demand[k] <= 0.0)
             continue;
         snprintf(label, sizeof label, "%s shortfall", p->goods[k].name);
-        print_spread(label, s, n, offsetof(run_summary, shortfall), k,
-                     p->goods[k].unit);
+        print_spread(label, s, n, F_SHORTFALL, k, p->goods[k].unit);
         snprintf(label, sizeof label, "%s imported", p->goods[k].name);
-        print_spread(label, s, n, offsetof(run_summary, imports), k,
-                     p->goods[k].unit);
+        print_spread(label, s, n, F_IMPORTS, k, p->goods[k].unit);
     }
     printf("bloc at the end, median [5%%, 95%%]:\n");
-    print_spread("cohesion", s, n, offsetof(run_summary, cohesion), -1, "");
-    print_spread("connectivity", s, n, offsetof(run_summary, connectivity), -1, "");
-    print_spread("hub share", s, n, offsetof(run_summary, hub_share), -1, "");
-    double *m = malloc((size_t)n * sizeof *m), med, lo, hi;
-    if (m) {
-        for (int r = 0; r < n; r++)
-            m[r] = s[r]->members;
-        cmd_quantiles(m, 1, n, &med, &lo, &hi);
-        printf("  %-28s %14.4g  [%.4g, %.4g]\n", "members", med, lo, hi);
-        free(m);
-    }
+    print_spread("cohesion", s, n, F_COHESION, -1, "");
+    print_spread("connectivity", s, n, F_CONNECTIVITY, -1, "");
+    print_spread("hub share", s, n, F_HUB, -1, "");
+    print_spread("members", s, n, F_MEMBERS, -1, "");
 }
 
 int cmd_run(int argc, char **argv)
@@ -157,7 +160,7 @@ int cmd_run(int argc, char **argv)
     }
     text = config_resolved_text(c);
     history = cmd_history(argc + 1, argv - 1);
-    sums = calloc((size_t)n, sizeof *sums);
+    sums = calloc((size_t)n, sizeof(run_summary *));
     int ok = path && text && history && sums;
     for (int r = 0; ok && r < n; r++)
         ok = (sums[r] = run_summary_alloc(p->n_goods)) != NULL;

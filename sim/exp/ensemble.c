@@ -86,7 +86,6 @@ int ensemble_run(const ensemble *e, char *err, size_t errlen)
         jobs = e->n_runs > 0 ? e->n_runs : 1;
     pthread_mutex_init(&sh.lock, NULL);
     pthread_t *tid = calloc((size_t)jobs, sizeof *tid);
-    int started = 0;
     if (!tid) {
         snprintf(err, errlen, "out of memory starting %d workers", jobs);
         pthread_mutex_destroy(&sh.lock);
@@ -95,6 +94,7 @@ int ensemble_run(const ensemble *e, char *err, size_t errlen)
     if (jobs == 1) {
         worker(&sh); /* no thread for a single worker */
     } else {
+        int started = 0;
         for (; started < jobs; started++)
             if (pthread_create(&tid[started], NULL, worker, &sh) != 0)
                 break;

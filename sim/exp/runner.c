@@ -48,7 +48,7 @@ static int log_append(event_log *log, const model_event *ev, int n)
 {
     if (n == 0)
         return 0;
-    if (log->n + n > log->cap) {
+    if (!log->ev || log->n + n > log->cap) {
         int cap = log->cap ? log->cap : 64;
         while (cap < log->n + n)
             cap *= 2;

@@ -116,7 +116,7 @@ static const char *ptype_name(param_type t)
     case PT_REAL: return "a number";
     case PT_INT: return "an integer";
     case PT_BOOL: return "true or false";
-    case PT_STRING: return "a string";
+    case PT_STRING:
     case PT_CHOICE: return "a string";
     }
     return "?";
@@ -178,10 +178,10 @@ static int read_param(const sim_config *c, const param_def *d,
                       config_error *err)
 {
     int t = config_setting_type(s);
-    char why[256];
     switch (d->type) {
     case PT_REAL:
     case PT_INT: {
+        char why[256];
         double v;
         if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
             long long iv = config_setting_get_int64(s);
@@ -711,7 +711,7 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
                        event_spec *ev)
 {
     model_params *p = b->p;
-    char path[96], why[300];
+    char path[96];
     snprintf(path, sizeof path, "events.[%d]", k);
     if (config_setting_type(e) != CONFIG_TYPE_GROUP)
         return fail_at(b->c, e, b->err, path, "each event is a group { ... }");
@@ -764,6 +764,7 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
     switch (ev->kind) {
     case EV_SET:
     case EV_ADD: {
+        char why[300];
         config_setting_t *ps = config_setting_get_member(e, "path");
         const char *ppath = ps ? config_setting_get_string(ps) : NULL;
         if (!ppath)
@@ -1109,7 +1110,9 @@ static int apply_set_lists(sim_config *c, config_error *err)
         int line = s ? config_setting_source_line(s) : 0;
         char fname[256];
         snprintf(fname, sizeof fname, "%s", file ? file : c->name);
-        int rc = items ? 0 : fail(err, c->name, 0, lists[l], "out of memory");
+        if (!items)
+            return fail(err, c->name, 0, lists[l], "out of memory");
+        int rc = 0;
         for (int k = 0; rc == 0 && k < n; k++) {
             const char *v = config_setting_get_string_elem(s, k);
             if (!v)
@@ -1126,7 +1129,7 @@ static int apply_set_lists(sim_config *c, config_error *err)
                 err->line = line;
                 rc = -1;
             }
-        for (int k = 0; items && k < n; k++)
+        for (int k = 0; k < n; k++)
             free(items[k]);
         free(items);
         if (rc)
@@ -1420,7 +1423,7 @@ static int set_event_field(sim_config *c, const char *path, const char *val,
 int config_apply_set(sim_config *c, const char *assignment, config_error *err)
 {
     char why[300];
-    const char *eq = strchr(assignment, '=');
+    const char *eq = assignment ? strchr(assignment, '=') : NULL;
     if (!eq || eq == assignment)
         return fail(err, "--set", 0, assignment, "expected path=value");
     char path[512];
@@ -1485,6 +1488,8 @@ int config_apply_set(sim_config *c, const char *assignment, config_error *err)
     char *parts[MAX_PATH_PARTS];
     snprintf(buf, sizeof buf, "%s", path);
     int n = split_path(buf, parts);
+    if (n < 2)
+        return fail(err, "--set", 0, path, "not a parameter path");
     config_setting_t *at = config_root_setting(&c->cfg);
     char pairname[2 * PARAM_NAME_MAX + 2];
     for (int k = 0; k < n - 1 && at; k++) {
@@ -1536,8 +1541,9 @@ static void put_real(FILE *f, double v)
         if (strtod(b, NULL) == v)
             break;
     }
-    if (!strpbrk(b, ".eEn"))
-        strcat(b, ".0");
+    size_t len = strlen(b);
+    if (!strpbrk(b, ".eEn") && len + 2 < sizeof b)
+        memcpy(b + len, ".0", 3);
     fputs(b, f);
 }
 

@@ -43,6 +43,8 @@
 #include <hdf5_hl.h>
 #include <libconfig.h>
 
+#include "model/vars.h"
+
 #ifndef SIM_VERSION
 #define SIM_VERSION "unknown"
 #endif
@@ -53,7 +55,7 @@
 #define PROGRAM "bloc-sim"
 #define CHUNK_MAX (1024.0 * 1024.0)    /* bytes: largest chunk            */
 #define CHUNK_TARGET (256.0 * 1024.0)  /* bytes: aim when grouping runs   */
-#define CHUNK_CACHE (2u * 1024u * 1024u) /* per dataset, > CHUNK_MAX      */
+#define CHUNK_CACHE ((size_t)2 * 1024 * 1024) /* per dataset, > CHUNK_MAX      */
 #define EVENT_CHUNK 1024               /* rows per chunk of event columns */
 #define DEFLATE_LEVEL 1
 
@@ -74,19 +76,19 @@ static const char *const dim_names[DIM_COUNT] = {
 #define MAX_RANK 6 /* scenario, run, time, agent, partner, good */
 
 /* The dimensions of a record variable after (run, time). */
-typedef enum { SH_AG, SH_APG, SH_AP, SH_G, SH_A, SH_BLOC, SH_RG } var_shape;
+/* Shapes are the model's (vars.h): VAR_AG, VAR_APG, ... */
 
 static const struct {
     int rank;
     int dim[3];
 } shape_dims[] = {
-    [SH_AG] = {2, {DIM_AGENT, DIM_GOOD, 0}},
-    [SH_APG] = {3, {DIM_AGENT, DIM_PARTNER, DIM_GOOD}},
-    [SH_AP] = {2, {DIM_AGENT, DIM_PARTNER, 0}},
-    [SH_G] = {1, {DIM_GOOD, 0, 0}},
-    [SH_A] = {1, {DIM_AGENT, 0, 0}},
-    [SH_BLOC] = {0, {0, 0, 0}},
-    [SH_RG] = {2, {DIM_ROUTE, DIM_GOOD, 0}},
+    [VAR_AG] = {2, {DIM_AGENT, DIM_GOOD, 0}},
+    [VAR_APG] = {3, {DIM_AGENT, DIM_PARTNER, DIM_GOOD}},
+    [VAR_AP] = {2, {DIM_AGENT, DIM_PARTNER, 0}},
+    [VAR_G] = {1, {DIM_GOOD, 0, 0}},
+    [VAR_A] = {1, {DIM_AGENT, 0, 0}},
+    [VAR_BLOC] = {0, {0, 0, 0}},
+    [VAR_RG] = {2, {DIM_ROUTE, DIM_GOOD, 0}},
 };
 
 #define U_GOOD "good units (see good_unit)"
@@ -96,42 +98,42 @@ static const struct {
 /* One row per variable: name (also the model_state field), shape, units,
  * long_name.  Order is the order in the file. */
 #define OUTPUT_VARS(X)                                                        \
-    X(stock, SH_AG, U_GOOD, "stock at the end of the month")                  \
-    X(capacity, SH_AG, U_GOOD_M, "production capacity")                       \
-    X(production, SH_AG, U_GOOD_M, "production")                              \
-    X(consumption, SH_AG, U_GOOD_M, "domestic consumption met from stock")    \
-    X(shortfall, SH_AG, U_GOOD_M, "domestic demand not met")                  \
-    X(demand, SH_AG, U_GOOD_M, "domestic final demand")                       \
-    X(imports, SH_AG, U_GOOD_M,                                               \
+    X(stock, VAR_AG, U_GOOD, "stock at the end of the month")                  \
+    X(capacity, VAR_AG, U_GOOD_M, "production capacity")                       \
+    X(production, VAR_AG, U_GOOD_M, "production")                              \
+    X(consumption, VAR_AG, U_GOOD_M, "domestic consumption met from stock")    \
+    X(shortfall, VAR_AG, U_GOOD_M, "domestic demand not met")                  \
+    X(demand, VAR_AG, U_GOOD_M, "domestic final demand")                       \
+    X(imports, VAR_AG, U_GOOD_M,                                               \
       "imports, rest of the world included")                                  \
-    X(exports, SH_AG, U_GOOD_M, "exports, rest of the world included")        \
-    X(world_imports, SH_AG, U_GOOD_M, "imports from the rest of the world")   \
-    X(world_exports, SH_AG, U_GOOD_M, "exports to the rest of the world")     \
-    X(flow, SH_APG, U_GOOD_M,                                                 \
+    X(exports, VAR_AG, U_GOOD_M, "exports, rest of the world included")        \
+    X(world_imports, VAR_AG, U_GOOD_M, "imports from the rest of the world")   \
+    X(world_exports, VAR_AG, U_GOOD_M, "exports to the rest of the world")     \
+    X(flow, VAR_APG, U_GOOD_M,                                                 \
       "shipped from agent to partner, before interdiction")                   \
-    X(interdicted, SH_APG, U_GOOD_M,                                          \
+    X(interdicted, VAR_APG, U_GOOD_M,                                          \
       "lost to interdiction on the way from agent to partner")                \
-    X(route_flow, SH_RG, U_GOOD_M,                                            \
+    X(route_flow, VAR_RG, U_GOOD_M,                                            \
       "shipped on the route, both directions, before interdiction")           \
-    X(route_interdicted, SH_RG, U_GOOD_M,                                     \
+    X(route_interdicted, VAR_RG, U_GOOD_M,                                     \
       "lost to interdiction on the route, both directions")                   \
-    X(trade_value, SH_AP, "USD month-1",                                      \
+    X(trade_value, VAR_AP, "USD month-1",                                      \
       "value of strategic goods shipped from agent to partner")               \
-    X(civilian_trade, SH_AP, "USD month-1",                                   \
+    X(civilian_trade, VAR_AP, "USD month-1",                                   \
       "civilian (gravity) trade from agent to partner")                       \
-    X(usd_share, SH_AP, "1", "share of agent-partner settlement in USD")      \
-    X(affinity, SH_AP, "1", "affinity of agent to partner")                   \
-    X(rivalry, SH_AP, "1", "rivalry between agent and partner")               \
-    X(price, SH_G, U_PRICE, "world reference price")                          \
-    X(discount, SH_AG, "1", "discount on the agent's export price")           \
-    X(sanctions, SH_A, "1", "Western sanctions pressure")                     \
-    X(gdp, SH_A, "USD month-1", "nominal GDP")                                \
-    X(member, SH_A, "1", "bloc member (1) or not (0)")                        \
-    X(cash, SH_A, "USD", "liquid reserves")                                   \
-    X(cohesion, SH_BLOC, "1", "bloc cohesion: mean affinity among members")   \
-    X(connectivity, SH_BLOC, "1",                                             \
+    X(usd_share, VAR_AP, "1", "share of agent-partner settlement in USD")      \
+    X(affinity, VAR_AP, "1", "affinity of agent to partner")                   \
+    X(rivalry, VAR_AP, "1", "rivalry between agent and partner")               \
+    X(price, VAR_G, U_PRICE, "world reference price")                          \
+    X(discount, VAR_AG, "1", "discount on the agent's export price")           \
+    X(sanctions, VAR_A, "1", "Western sanctions pressure")                     \
+    X(gdp, VAR_A, "USD month-1", "nominal GDP")                                \
+    X(member, VAR_A, "1", "bloc member (1) or not (0)")                        \
+    X(cash, VAR_A, "USD", "liquid reserves")                                   \
+    X(cohesion, VAR_BLOC, "1", "bloc cohesion: mean affinity among members")   \
+    X(connectivity, VAR_BLOC, "1",                                             \
       "algebraic connectivity of the members' affinity graph per member")     \
-    X(hub_share, SH_BLOC, "1",                                                \
+    X(hub_share, VAR_BLOC, "1",                                                \
       "share of intra-bloc trade value that touches the busiest member")
 
 typedef struct {
@@ -139,10 +141,10 @@ typedef struct {
     var_shape shape;
     const char *units;
     const char *long_name;
-    size_t offset; /* into model_state: double * (arrays) or double (bloc) */
+    /* the values come from the model's variable of the same name (vars.h) */
 } out_var;
 
-#define VAR_ROW(nm, sh, u, ln) {#nm, sh, u, ln, offsetof(model_state, nm)},
+#define VAR_ROW(nm, sh, u, ln) {#nm, sh, u, ln},
 #define VAR_NAME(nm, sh, u, ln) #nm,
 static const out_var var_table[] = {OUTPUT_VARS(VAR_ROW)};
 static const char *const var_names[] = {OUTPUT_VARS(VAR_NAME) NULL};
@@ -214,6 +216,7 @@ struct output {
 /* One run's records: buffers of the selected variables in one block. */
 struct output_run {
     int n, g, nr, n_rec, every;
+    const state_var *sv[N_VARS]; /* where each variable's values live */
     double *buf[N_VARS]; /* [n_rec * inner], NULL: not selected */
     size_t inner[N_VARS];
     double *block;
@@ -847,7 +850,7 @@ static int select_vars(output *o, const output_opts *opts, int *selected)
     }
     /* without routes there is no route axis to record on */
     for (size_t v = 0; v < N_VARS; v++) {
-        if (o->nr == 0 && var_table[v].shape == SH_RG)
+        if (o->nr == 0 && var_table[v].shape == VAR_RG)
             selected[v] = 0;
         o->inner[v] = selected[v] ? var_inner(o, &var_table[v]) : 0;
     }
@@ -987,7 +990,7 @@ static int setup(output *o, const model_params *p, const output_opts *opts)
     /* HDF5 callocs its type-conversion buffer (1 MiB by default) on every
      * write that converts (strings); the coordinates need far less. */
     o->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (o->dxpl < 0 || H5Pset_buffer(o->dxpl, 64 * 1024, NULL, NULL) < 0)
+    if (o->dxpl < 0 || H5Pset_buffer(o->dxpl, (size_t)64 * 1024, NULL, NULL) < 0)
         return fail(o, "cannot create a transfer property list");
     if (write_globals(o, p, opts) < 0 || write_coords(o, p, opts) < 0)
         return -1;
@@ -1064,6 +1067,11 @@ output_run *output_run_alloc(const output *o)
     r->every = o->every;
     for (size_t v = 0; v < N_VARS; v++)
         if (o->selected[v]) {
+            r->sv[v] = state_var_find(var_table[v].name);
+            if (!r->sv[v]) { /* the two tables disagree: a build error */
+                free(r);
+                return NULL;
+            }
             r->inner[v] = o->inner[v];
             r->n_values += (size_t)o->n_rec * o->inner[v];
         }
@@ -1110,7 +1118,7 @@ static int run_fits(const output_run *r, const model_state *s)
     if (s->n != r->n || s->g != r->g)
         return 0;
     for (size_t v = 0; v < N_VARS; v++)
-        if (r->buf[v] && var_table[v].shape == SH_RG && s->p &&
+        if (r->buf[v] && var_table[v].shape == VAR_RG && s->p &&
             s->p->n_routes != r->nr)
             return 0;
     return 1;
@@ -1135,12 +1143,8 @@ int output_run_record(output_run *r, const model_state *s)
     for (size_t v = 0; v < N_VARS; v++) {
         if (!r->buf[v])
             continue;
-        const char *field = (const char *)s + var_table[v].offset;
         double *dst = r->buf[v] + (size_t)rec * r->inner[v];
-        if (var_table[v].shape == SH_BLOC)
-            *dst = *(const double *)field;
-        else
-            memcpy(dst, *(double *const *)field, r->inner[v] * sizeof *dst);
+        memcpy(dst, state_var_values(s, r->sv[v]), r->inner[v] * sizeof *dst);
     }
     return 0;
 }
@@ -1576,10 +1580,10 @@ double output_estimate_bytes2(const model_params *p, const char *const *vars,
                               int n_vars, int n_scenarios, int n_runs)
 {
     double n = p->n_agents, g = p->n_goods, total = 0.0;
-    double per_rec[] = {[SH_AG] = n * g, [SH_APG] = n * n * g,
-                        [SH_AP] = n * n, [SH_G] = g, [SH_A] = n,
-                        [SH_BLOC] = 1.0,
-                        [SH_RG] = (double)p->n_routes * g};
+    const double per_rec[] = {[VAR_AG] = n * g, [VAR_APG] = n * n * g,
+                        [VAR_AP] = n * n, [VAR_G] = g, [VAR_A] = n,
+                        [VAR_BLOC] = 1.0,
+                        [VAR_RG] = (double)p->n_routes * g};
     for (size_t v = 0; v < N_VARS; v++) {
         int on = vars == NULL;
         for (int i = 0; !on && i < n_vars; i++)

@@ -524,7 +524,7 @@ static void print_headline(FILE *out, hid_t f, const info *in)
     if (in->n_runs == 0 || in->n_rec == 0)
         return;
     fputc('\n', out);
-    while (in->focus && a < in->n_agents && strcmp(in->agents[a], in->focus))
+    while (in->focus && a < in->n_agents && strcmp(in->agents[a], in->focus) != 0)
         a++;
     if (!in->focus || a == in->n_agents) {
         fprintf(out, "focus agent '%s' is not among the agents\n",

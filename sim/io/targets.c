@@ -287,7 +287,8 @@ static target_file *load(const char *path, const char *text,
     for (int k = 0; k < config_setting_length(root); k++) {
         config_setting_t *s = config_setting_get_elem(root, (unsigned)k);
         const char *name = config_setting_name(s);
-        if (strcmp(name, "targets") && strcmp(name, "measures") && strcmp(name, "free")) {
+        if (strcmp(name, "targets") != 0 && strcmp(name, "measures") != 0 &&
+            strcmp(name, "free") != 0) {
             fail(err, path, s, name, "unknown key (targets, measures, free)");
             goto bad;
         }

@@ -141,7 +141,7 @@ model_state *model_alloc(const model_params *p)
     s->w_members = calloc(n + 1, sizeof *s->w_members);
     s->cap_ev = p->n_events + (int)(n * n + 2 * n) + 8;
     s->ev = calloc((size_t)s->cap_ev, sizeof *s->ev);
-    s->eig = calloc(n + 1, sizeof *s->eig);
+    s->eig = calloc(n + 1, sizeof(gsl_eigen_symm_workspace *));
     /* routes by pair, in CSR form: pair_first[i*n+j] .. pair_first[..+1] */
     s->pair_first = calloc(n * n + 1, sizeof *s->pair_first);
     s->pair_route = calloc(2 * (size_t)p->n_routes + 1, sizeof *s->pair_route);

@@ -36,9 +36,11 @@ const state_var *state_var_find(const char *name)
 
 const double *state_var_values(const model_state *s, const state_var *v)
 {
-    const char *field = (const char *)s + v->offset;
-    return v->shape == VAR_BLOC ? (const double *)field
-                                : *(double *const *)field;
+    const void *field = (const char *)s + v->offset;
+    if (v->shape == VAR_BLOC)
+        return field;
+    const double *const *array = field;
+    return *array;
 }
 
 size_t state_var_count(const model_state *s, const state_var *v)
