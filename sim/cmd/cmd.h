@@ -61,6 +61,12 @@ sim_config *cmd_load_scenario(const scenario_opts *o);
  * NaN values are left out; all NaN when none is left). */
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
                    double *q05, double *q95);
+/* Refuse up front a job that cannot fit: the run buffers of `jobs` workers
+ * in memory, the file on the disk of `path`'s directory.  0, or -1 after
+ * printing one line with the estimate (exit 2). */
+int cmd_preflight(const char *cmd, const model_params *p,
+                  const char *const *vars, int n_vars, int n_scenarios,
+                  int n_runs, int jobs, const char *path);
 /* "sim: <cmd>: <message>" on stderr. */
 void cmd_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -10,7 +10,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "io/output.h"
 
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
                    double *q05, double *q95)
@@ -30,6 +34,54 @@ void cmd_quantiles(const double *x, size_t stride, int n, double *median,
     *q05 = gsl_stats_quantile_from_sorted_data(v, 1, (size_t)m, 0.05);
     *q95 = gsl_stats_quantile_from_sorted_data(v, 1, (size_t)m, 0.95);
     free(v);
+}
+
+/* Deflate leaves model trajectories at about half their raw size or less;
+ * a file is refused only when even that would not fit. */
+#define COMPRESSED_SHARE 0.5
+/* Run buffers may take at most this share of the machine's memory. */
+#define MEMORY_SHARE 0.8
+
+int cmd_preflight(const char *cmd, const model_params *p,
+                  const char *const *vars, int n_vars, int n_scenarios,
+                  int n_runs, int jobs, const char *path)
+{
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    /* one run's records per worker, plus the model's own arrays (about
+     * ten agent x partner x good arrays) */
+    double run = output_estimate_bytes(p, vars, n_vars, 1);
+    double state = 10.0 * 8.0 * p->n_agents * (double)p->n_agents * p->n_goods;
+    double need = (run + state) * (jobs > 0 ? jobs : 1);
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    double mem = pages > 0 && size > 0 ? (double)pages * (double)size : 0.0;
+    if (mem > 0 && need > MEMORY_SHARE * mem) {
+        cmd_error(cmd, "would need %.1f GiB of memory for %d worker%s (%.1f GiB "
+                  "installed); record fewer variables (output.variables), every "
+                  "k months (output.every), or use fewer --jobs",
+                  need / gib, jobs, jobs == 1 ? "" : "s", mem / gib);
+        return -1;
+    }
+    double raw = output_estimate_bytes2(p, vars, n_vars, n_scenarios, n_runs);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct statvfs fs;
+    if (statvfs(dir, &fs) == 0) {
+        double avail = (double)fs.f_bavail * (double)fs.f_frsize;
+        if (raw * COMPRESSED_SHARE > avail) {
+            cmd_error(cmd, "%s would hold about %.2f GiB (%.2f GiB before "
+                      "compression) but %s has %.2f GiB free; record fewer "
+                      "variables (output.variables) or every k months "
+                      "(output.every)", path, raw * COMPRESSED_SHARE / gib,
+                      raw / gib, dir, avail / gib);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void cmd_error(const char *cmd, const char *fmt, ...)

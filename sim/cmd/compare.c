@@ -203,6 +203,8 @@ int cmd_compare(int argc, char **argv)
     }
     int n_vars;
     const char *const *vars = config_output_vars(c[0], &n_vars);
+    if (cmd_preflight("compare", pa, vars, n_vars, 2, n, o.jobs, path))
+        goto done;
     const char *const configs[2] = {text[0], text[1]};
     output_opts opts = {.path = path, .config_text = text[0], .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,

@@ -171,6 +171,8 @@ int cmd_run(int argc, char **argv)
     }
     int n_vars;
     const char *const *vars = config_output_vars(c, &n_vars);
+    if (cmd_preflight("run", p, vars, n_vars, 0, n, o.jobs, path))
+        goto done;
     output_opts opts = {.path = path, .config_text = text, .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
                         .master_seed = (unsigned long long)p->g.seed};
