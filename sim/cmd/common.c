@@ -42,11 +42,23 @@ void cmd_quantiles(const double *x, size_t stride, int n, double *median,
 /* Run buffers may take at most this share of the machine's memory. */
 #define MEMORY_SHARE 0.8
 
+/* "1.2 GiB", "340 KiB": bytes for people. */
+static const char *human(double bytes, char *buf, size_t len)
+{
+    const char *unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 4) {
+        bytes /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+    return buf;
+}
+
 int cmd_preflight(const char *cmd, const model_params *p,
                   const char *const *vars, int n_vars, int n_scenarios,
                   int n_runs, int jobs, const char *path)
 {
-    const double gib = 1024.0 * 1024.0 * 1024.0;
     /* one run's records per worker, plus the model's own arrays (about
      * ten agent x partner x good arrays) */
     double run = output_estimate_bytes(p, vars, n_vars, 1);
@@ -55,10 +67,12 @@ int cmd_preflight(const char *cmd, const model_params *p,
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
     double mem = pages > 0 && size > 0 ? (double)pages * (double)size : 0.0;
     if (mem > 0 && need > MEMORY_SHARE * mem) {
-        cmd_error(cmd, "would need %.1f GiB of memory for %d worker%s (%.1f GiB "
-                  "installed); record fewer variables (output.variables), every "
-                  "k months (output.every), or use fewer --jobs",
-                  need / gib, jobs, jobs == 1 ? "" : "s", mem / gib);
+        char a[32], b[32];
+        cmd_error(cmd, "would need %s of memory for %d worker%s (%s installed); "
+                  "record fewer variables (output.variables), every k months "
+                  "(output.every), or use fewer --jobs",
+                  human(need, a, sizeof a), jobs, jobs == 1 ? "" : "s",
+                  human(mem, b, sizeof b));
         return -1;
     }
     double raw = output_estimate_bytes2(p, vars, n_vars, n_scenarios, n_runs);
@@ -73,11 +87,12 @@ int cmd_preflight(const char *cmd, const model_params *p,
     if (statvfs(dir, &fs) == 0) {
         double avail = (double)fs.f_bavail * (double)fs.f_frsize;
         if (raw * COMPRESSED_SHARE > avail) {
-            cmd_error(cmd, "%s would hold about %.2f GiB (%.2f GiB before "
-                      "compression) but %s has %.2f GiB free; record fewer "
-                      "variables (output.variables) or every k months "
-                      "(output.every)", path, raw * COMPRESSED_SHARE / gib,
-                      raw / gib, dir, avail / gib);
+            char a[32], b[32], c[32];
+            cmd_error(cmd, "%s would hold about %s (%s before compression) but "
+                      "%s has %s free; record fewer variables "
+                      "(output.variables) or every k months (output.every)",
+                      path, human(raw * COMPRESSED_SHARE, a, sizeof a),
+                      human(raw, b, sizeof b), dir, human(avail, c, sizeof c));
             return -1;
         }
     }

@@ -58,6 +58,7 @@
 #define CHUNK_CACHE ((size_t)2 * 1024 * 1024) /* per dataset, > CHUNK_MAX      */
 #define EVENT_CHUNK 1024               /* rows per chunk of event columns */
 #define DEFLATE_LEVEL 1
+#define HDF5_HEADROOM (16 << 20) /* bytes free before HDF5 is started */
 
 #if defined(__GNUC__)
 #define FMT(a, b) __attribute__((format(printf, a, b)))
@@ -1038,6 +1039,16 @@ output *output_open(const model_params *p, const output_opts *opts, char *err,
         snprintf(err, errlen, "no output file name given");
         return NULL;
     }
+    /* HDF5 1.10 does not survive a failed allocation (it crashes in
+     * H5AC_create, say): make sure it has room before it starts. */
+    void *room = malloc(HDF5_HEADROOM);
+    if (!room) {
+        snprintf(err, errlen, "cannot create %s: out of memory (HDF5 needs "
+                 "%d MiB free to start)", opts->path, HDF5_HEADROOM >> 20);
+        return NULL;
+    }
+    memset(room, 0, 1); /* keep the probe from being optimised away */
+    free(room);
     output *o = output_new(p, opts);
     if (!o) {
         snprintf(err, errlen, "cannot create %s: out of memory", opts->path);

@@ -4,7 +4,9 @@
 # temporary file left, and an existing file at that name untouched.
 #   SIM     the program under test (may be relative to the repository root)
 # Disk full is simulated with `ulimit -f` and, when mounting is permitted,
-# with a 32 KiB tmpfs.
+# with a tmpfs of three quarters of a result's size (room enough to pass
+# the up-front check, too little to write); a 32 KiB tmpfs is refused up
+# front with the estimate.
 # Prints one "ok - ..." / "not ok - ..." line per check; exits 1 if any
 # check failed.
 # shellcheck source-path=SCRIPTDIR source=common.inc
@@ -124,9 +126,10 @@ for limit in 1 $((blocks / 4)) $((blocks * 45 / 100)); do
 done
 expect_dir "disk full: nothing written in the working directory" "$W" ""
 
-# ---- disk full: a 32 KiB tmpfs ----------------------------------------------------------
+# ---- disk full: a tmpfs of three quarters of a result --------------------------------
 mkdir "$T/mnt"
-if mount -t tmpfs -o size=32k tmpfs "$T/mnt" 2>"$T/log/mount"; then
+tmpfs_kb=$((size * 3 / 4 / 1024))
+if mount -t tmpfs -o "size=${tmpfs_kb}k" tmpfs "$T/mnt" 2>"$T/log/mount"; then
     MNT=$T/mnt
     write_fails "tmpfs full" "" "$MNT/r.h5" "r.h5" "No space left on device"
     expect_dir "tmpfs full: no file under the final name, no temporary file" "$MNT" ""
@@ -147,8 +150,44 @@ if mount -t tmpfs -o size=32k tmpfs "$T/mnt" 2>"$T/log/mount"; then
     else
         not_ok "tmpfs unmounted"
     fi
+    # far too small: refused before anything is written, with the estimate
+    if mount -t tmpfs -o size=32k tmpfs "$T/mnt" 2>"$T/log/mount"; then
+        MNT=$T/mnt
+        sim "" -- run -q -o "$MNT/r.h5"
+        expect_rc "tiny tmpfs: refused up front" 2
+        if message_is "r.h5 would hold about" "free"; then
+            ok "tiny tmpfs: the message gives the estimate and the free space"
+        else
+            not_ok "tiny tmpfs: message (missing:$missing)"
+            show "$ERR"
+        fi
+        expect_dir "tiny tmpfs: nothing written" "$MNT" ""
+        umount "$MNT" && MNT=""
+    fi
 else
     ok "tmpfs full # skipped: mount not permitted ($(head -n 1 "$T/log/mount"))"
 fi
+
+# ---- out of memory: an address-space limit from tight to loose ------------------
+# At every limit the program either works or fails with exit 1 and one
+# line; it never crashes and never leaves a file under the final name.
+crashes=0 oom=0 stray=0
+for kb in 30000 40000 50000 60000 80000 100000 140000; do
+    rm -f "$W/oom.h5"
+    (ulimit -v "$kb"; ulimit -c 0; cd "$W" && exec "$SIM" run --replicates 20 --jobs 2 -q -o oom.h5) \
+        >"$OUT" 2>"$ERR"
+    rc=$?
+    [ "$rc" -ge 128 ] && crashes=$((crashes + 1)) && echo "# crash at ulimit -v $kb (exit $rc)"
+    if [ "$rc" -eq 1 ] && grep -q "^sim: run: .*\(out of memory\|memory allocation failed\)" "$ERR"; then
+        oom=$((oom + 1))
+        [ -e "$W/oom.h5" ] && stray=$((stray + 1))
+    fi
+done
+[ "$crashes" -eq 0 ] && ok "out of memory: no crash at any limit" || not_ok "out of memory: $crashes crash(es)"
+[ "$oom" -ge 1 ] && ok "out of memory: $oom limit(s) give exit 1 and a clear line" ||
+    not_ok "out of memory: no limit gave a clear out-of-memory line"
+[ "$stray" -eq 0 ] && ok "out of memory: no file under the final name" || not_ok "out of memory: a file was left"
+rm -f "$W"/.oom.h5.tmp.* 2>/dev/null
+[ -z "$(ls -A "$W" 2>/dev/null | grep -v '^oom.h5$')" ] || true
 
 finish
