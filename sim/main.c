@@ -29,12 +29,15 @@ static const char usage[] =
     "  info FILE.h5         summarise a result file\n"
     "  compare A.cfg B.cfg  paired ensembles of two scenarios (same seeds)\n"
     "  calibrate [SCENARIO] fit free parameters to public figures\n"
+    "  sweep SWEEP.cfg      a parameter sweep (grid, random, LHS, Sobol,\n"
+    "                       Saltelli) into one file\n"
     "\n"
     "  sim COMMAND --help   options of a command\n"
     "  sim --version        version, git commit and library versions\n"
     "\n"
     "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
     "            2 bad usage or bad input (the message names file, line, key);\n"
+    "            3 sweep interrupted by SIGTERM/SIGINT (the file is valid);\n"
     "            4 calibrate --check: a figure outside its range\n";
 
 int main(int argc, char **argv)
@@ -81,6 +84,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate") == 0)
         return cmd_calibrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc - 1, argv + 1);
     fprintf(stderr, "sim: unknown command '%s' (see 'sim --help')\n", cmd);
     return EXIT_INPUT;
 }

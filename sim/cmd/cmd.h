@@ -13,6 +13,7 @@ enum {
     EXIT_OK = 0,      /* success                                     */
     EXIT_RUNTIME = 1, /* runtime failure: I/O, disk full, no memory  */
     EXIT_INPUT = 2,   /* bad usage or bad input                      */
+    EXIT_INTERRUPTED = 3, /* a sweep stopped by SIGTERM/SIGINT          */
     EXIT_OUTSIDE = 4  /* calibrate --check: a figure outside its range */
 };
 
@@ -33,6 +34,7 @@ int cmd_check(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Shared by the commands: scenario options. */
 typedef struct {

@@ -1,7 +1,8 @@
 /*
  * design.c - grids on the fly; random, Latin hypercube, Sobol and Saltelli
  * designs stored as a row-major n_points x n_axes matrix of unit-cube
- * coordinates.
+ * coordinates.  (GSL's own allocators, gsl_rng_alloc and gsl_qrng_alloc,
+ * call GSL's error handler when memory runs out; the default one aborts.)
  */
 #include "design.h"
 
@@ -108,9 +109,8 @@ static int copy_axes(design *d, const design_axis *axes)
         if (axes[a].kind == AXIS_LIST)
             nv += (size_t)axes[a].n_values;
     d->axes = malloc((size_t)d->n_axes * sizeof *d->axes);
-    if (!d->axes)
-        return -1;
-    if (nv && !(d->values = malloc(nv * sizeof *d->values)))
+    d->values = malloc((nv + 1) * sizeof *d->values);  /* + 1: never 0 */
+    if (!d->axes || !d->values)
         return -1;
     size_t off = 0;
     for (int a = 0; a < d->n_axes; a++) {
@@ -178,7 +178,8 @@ static int fill_lhs(design *d, unsigned long seed)
 }
 
 /* The first n points of a fresh Sobol sequence of dimension dim, into
- * out[n * dim] row-major. */
+ * out[n * dim] row-major.  GSL's sequence ends after 2^30 points, beyond
+ * DESIGN_MAX_POINTS. */
 static int sobol_points(int dim, int n, double *out)
 {
     gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)dim);

@@ -69,10 +69,11 @@
 /* ---- dimensions and the variable table --------------------------------- */
 
 enum { DIM_RUN, DIM_TIME, DIM_AGENT, DIM_PARTNER, DIM_GOOD, DIM_EVENT,
-       DIM_ROUTE, DIM_SCENARIO, DIM_COUNT };
+       DIM_ROUTE, DIM_SCENARIO, DIM_PARAM, DIM_COUNT };
 
 static const char *const dim_names[DIM_COUNT] = {
-    "run", "time", "agent", "partner", "good", "event", "route", "scenario"};
+    "run", "time", "agent", "partner", "good", "event", "route", "scenario",
+    "param"};
 
 #define MAX_RANK 6 /* scenario, run, time, agent, partner, good */
 
@@ -192,6 +193,8 @@ struct output {
     hid_t dxpl; /* transfer: a small conversion buffer (default 1 MiB) */
     hid_t coord[DIM_COUNT];
     hid_t step, good_unit, seed;
+    hid_t param_value, point; /* sweeps: (run, param) and (run) */
+    int n_params;
     hid_t var[N_VARS]; /* -1: not selected */
     hid_t col[EC_COUNT];
     /* fixed by output_open(); output_run_alloc() reads only these */
@@ -416,6 +419,7 @@ static hsize_t dim_size(const output *o, int d)
     case DIM_GOOD: return (hsize_t)o->g;
     case DIM_ROUTE: return (hsize_t)o->nr;
     case DIM_SCENARIO: return (hsize_t)o->n_scen;
+    case DIM_PARAM: return (hsize_t)o->n_params;
     default: return 0; /* DIM_EVENT grows */
     }
 }
@@ -647,6 +651,7 @@ typedef struct {
     double *time;
     const char **agent, **good, **unit, **route, **route_a, **route_b;
     const char **scen_config;
+    const char *const *param;
 } coord_values;
 
 static void coord_values_free(coord_values *c)
@@ -666,6 +671,7 @@ static void coord_values_free(coord_values *c)
 static int coord_values_fill(output *o, const model_params *p,
                              const output_opts *opts, coord_values *c)
 {
+    c->param = opts->param_names;
     c->scen_config = calloc((size_t)o->n_scen, sizeof *c->scen_config);
     if (!c->scen_config)
         return fail_sys(o, ENOMEM, "cannot create %s", o->path);
@@ -735,6 +741,11 @@ static int create_coords(output *o, const model_params *p,
     if (o->nr > 0 &&
         create_coord(o, DIM_ROUTE, vs, NULL, "route name", vs, c->route) < 0)
         return -1;
+    if (o->n_params > 0 &&
+        create_coord(o, DIM_PARAM, vs, NULL,
+                     "swept parameter (a path of the parameter table or a "
+                     "named event's field)", vs, c->param) < 0)
+        return -1;
     hid_t t = o->coord[DIM_TIME];
     if (attr_text(o, t, "time", "calendar", "standard") < 0 ||
         attr_text(o, t, "time", "standard_name", "time") < 0 ||
@@ -787,6 +798,26 @@ static int create_aux(output *o, const coord_values *c)
          string_var(o, "route_b", DIM_ROUTE,
                     "agent at the other end of the route", c->route_b) < 0))
         return -1;
+    if (o->n_params > 0) {
+        int pv[2] = {DIM_RUN, DIM_PARAM};
+        o->param_value = create_var(o, "param_value", H5T_IEEE_F64LE, 2, pv, "1",
+                                    "value of each swept parameter in the run "
+                                    "(in the parameter's own unit)");
+        o->point = create_var(o, "point", H5T_STD_I32LE, 1, &run_dim, "1",
+                              "design point of the run (-1: run not done)");
+        if (o->param_value < 0 || o->point < 0)
+            return -1;
+        /* -1 marks a run not (yet) done */
+        int *none = malloc((size_t)o->n_runs * sizeof *none);
+        if (!none)
+            return fail_sys(o, ENOMEM, "cannot create %s", o->path);
+        for (int r = 0; r < o->n_runs; r++)
+            none[r] = -1;
+        int bad = write_whole(o, o->point, "point", H5T_NATIVE_INT, none) < 0;
+        free(none);
+        if (bad)
+            return -1;
+    }
     return 0;
 }
 
@@ -949,6 +980,7 @@ static output *output_new(const model_params *p, const output_opts *opts)
     if (!o)
         return NULL;
     o->file = o->vstr = o->step = o->good_unit = o->seed = o->dxpl = -1;
+    o->param_value = o->point = -1;
     for (int d = 0; d < DIM_COUNT; d++)
         o->coord[d] = -1;
     for (size_t v = 0; v < N_VARS; v++)
@@ -959,6 +991,7 @@ static output *output_new(const model_params *p, const output_opts *opts)
     o->g = p->n_goods;
     o->nr = p->n_routes;
     o->n_runs = opts->n_runs;
+    o->n_params = opts->n_params > 0 ? opts->n_params : 0;
     o->scen_dim = opts->n_scenarios >= 2;
     o->n_scen = o->scen_dim ? opts->n_scenarios : 1;
     o->every = p->g.every;
@@ -1475,13 +1508,30 @@ int output_end_run(output *o, const model_event *ev, int n_ev)
     return 0;
 }
 
+int output_write_point(output *o, int run, int point, const double *values)
+{
+    if (o->n_params == 0 || run < 0 || run >= o->n_runs) {
+        snprintf(o->err, sizeof o->err, "cannot write the design point of run "
+                 "%d in %s: %s", run, o->path,
+                 o->n_params ? "run index out of range" : "the file has no parameters");
+        return -1;
+    }
+    hsize_t start[2] = {(hsize_t)run, 0}, count[2] = {1, (hsize_t)o->n_params};
+    return write_slab(o, o->param_value, "param_value", 2, start, count,
+                      H5T_NATIVE_DOUBLE, values) < 0 ||
+                   write_slab(o, o->point, "point", 1, start, count, H5T_NATIVE_INT,
+                              &point) < 0
+               ? -1
+               : 0;
+}
+
 /* ---- closing ----------------------------------------------------------- */
 
 /* Close every dataset, then the file; the first failure is reported. */
 static int close_all(output *o)
 {
     int rc = 0;
-    hid_t *ids[DIM_COUNT + N_VARS + EC_COUNT + 3];
+    hid_t *ids[DIM_COUNT + N_VARS + EC_COUNT + 5];
     size_t n = 0;
     for (int d = 0; d < DIM_COUNT; d++)
         ids[n++] = &o->coord[d];
@@ -1492,6 +1542,8 @@ static int close_all(output *o)
     ids[n++] = &o->step;
     ids[n++] = &o->good_unit;
     ids[n++] = &o->seed;
+    ids[n++] = &o->param_value;
+    ids[n++] = &o->point;
     for (size_t k = 0; k < n; k++) {
         char name[64] = "/?";
         if (*ids[k] < 0)

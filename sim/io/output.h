@@ -56,6 +56,11 @@ typedef struct {
     int n_scenarios;
     const char *const *scenario_names;
     const char *const *scenario_configs;
+    /* Sweeps: n_params > 0 adds a string coordinate param(param) from
+     * param_names, param_value(run, param) and point(run), written with
+     * output_write_point(). */
+    int n_params;
+    const char *const *param_names;
 } output_opts;
 
 /* Optional: call first thing in main(), before any other HDF5 use.  Keeps
@@ -115,6 +120,9 @@ const char *output_run_error(const output_run *r);
  * call output_abort(). */
 int output_write_run(output *o, int scenario, int run, unsigned long seed,
                      const output_run *r, const model_event *ev, int n_ev);
+/* Sweeps: the design point of a run and its parameter values
+ * (values[n_params]).  Not thread-safe, like output_write_run. */
+int output_write_point(output *o, int run, int point, const double *values);
 /* Finish: write the events, close, fsync, rename to the final name, free o.
  * Runs never written stay NaN (seed 0).  0, or -1 with
  * err: then the temporary file is already removed, an existing file under

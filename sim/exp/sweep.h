@@ -1,0 +1,48 @@
+/*
+ * sweep.h - parameter sweeps: a design of points over the axes of a sweep
+ * file, replicates at each point, run over worker threads into one file.
+ *
+ * Run r is replicate r % R of point r / R (R replicates a point).  Its
+ * seed is model_run_seed(master, r % R): every point uses the same
+ * replicate seeds (common random numbers), which sharpens differences
+ * between points and sensitivity estimates.  The data do not depend on
+ * the number of threads.
+ */
+#ifndef SIM_EXP_SWEEP_H
+#define SIM_EXP_SWEEP_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "exp/design.h"
+#include "io/output.h"
+#include "io/sweepfile.h"
+
+typedef struct {
+    const sweep_spec *spec;
+    design *d;
+    int n_points, n_runs;
+    unsigned long long master;
+} sweep_plan;
+
+/* The design and run count of a loaded sweep.  NULL with err. */
+sweep_plan *sweep_plan_alloc(const sweep_spec *s, char *err, size_t errlen);
+void sweep_plan_free(sweep_plan *pl);
+
+/* The axis values of a point (values[n_axes]). */
+void sweep_point_values(const sweep_plan *pl, int point, double *values);
+
+typedef struct {
+    int jobs;
+    output *out;                 /* NULL: nothing written (benchmarks) */
+    volatile sig_atomic_t *stop; /* set by a signal: finish the runs under
+                                  * way, start no more */
+    FILE *progress;              /* progress line, or NULL */
+} sweep_opts;
+
+/* Run the plan.  0 when every run is done; 1 when stopped early (*done
+ * runs complete); -1 with err on failure. */
+int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
+              size_t errlen);
+
+#endif
