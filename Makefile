@@ -43,10 +43,17 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all test bench run clean lint valgrind
-all: $(BUILD)/sim
+# build/sim-mpi too when Open MPI's compiler wrapper is installed
+MPICC   ?= $(shell command -v mpicc 2>/dev/null)
+all: $(BUILD)/sim $(if $(MPICC),$(BUILD)/sim-mpi)
 
 $(BUILD)/sim: $(MAIN_OBJ) $(BUILD)/libsim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/sim-mpi: sim/mpi_main.c $(BUILD)/libsim.a
+	@mkdir -p $(dir $@)
+	OMPI_CC=$(CC) $(MPICC) $(ALL_CFLAGS) -DSIM_VERSION='"$(VERSION)"' \
+	  -DSIM_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' $(LDFLAGS) -o $@ $< $(BUILD)/libsim.a $(LDLIBS)
 
 $(BUILD)/libsim.a: $(LIB_OBJ)
 	@rm -f $@
@@ -72,7 +79,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libsim.a $(LDLIBS) -lcmocka
 
-test: $(BUILD)/sim $(TEST_BIN)
+test: all $(TEST_BIN)
 	@PYTHON=$(PYTHON) SIM=$(BUILD)/sim BUILD=$(BUILD) sh tests/run_tests.sh $(TEST_BIN)
 
 bench: $(BUILD)/sim $(BUILD)/tests/bench_step

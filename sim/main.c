@@ -31,6 +31,7 @@ static const char usage[] =
     "  calibrate [SCENARIO] fit free parameters to public figures\n"
     "  sweep SWEEP.cfg      a parameter sweep (grid, random, LHS, Sobol,\n"
     "                       Saltelli) into one file\n"
+    "  merge -o OUT FILE... join the shards of a sweep into one file\n"
     "\n"
     "  sim COMMAND --help   options of a command\n"
     "  sim --version        version, git commit and library versions\n"
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
         return cmd_calibrate(argc - 1, argv + 1);
     if (strcmp(cmd, "sweep") == 0)
         return cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
     fprintf(stderr, "sim: unknown command '%s' (see 'sim --help')\n", cmd);
     return EXIT_INPUT;
 }

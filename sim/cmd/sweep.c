@@ -9,12 +9,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "exp/merge.h"
 #include "exp/runner.h"
 #include "exp/sweep.h"
 #include "io/sweepfile.h"
 
 static const char sweep_usage[] =
-    "usage: sim sweep SWEEP.cfg [-o FILE] [--jobs J] [--dry-run] [--progress] [-q]\n"
+    "usage: sim sweep SWEEP.cfg [-o FILE] [--jobs J] [--shard I/N] [--resume]\n"
+    "                 [--dry-run] [--progress] [-q]\n"
     "\n"
     "Run every point of a sweep file's design, with its replicates, into one\n"
     "file: run r is replicate r %% R of point r / R, param_value(run, param)\n"
@@ -24,11 +30,20 @@ static const char sweep_usage[] =
     "\n"
     "  -o FILE        result file (default: <sweep file name>.h5)\n"
     "  --jobs J       worker threads (default 1)\n"
+    "  --shard I/N    only the runs r with r %% N == I (Slurm job arrays); the\n"
+    "                 shards are joined by `sim merge`\n"
+    "  --resume       go on with an interrupted sweep: its finished runs are\n"
+    "                 kept, the others run\n"
     "  --dry-run      print the runs, months, estimated bytes and core-seconds\n"
     "  --progress     a progress line on stderr even when it is not a terminal\n"
     "\n"
-    "SIGTERM or SIGINT finishes the runs under way, writes a valid file in\n"
-    "which point(run) = -1 marks the runs not done, and exits 3.\n";
+    "Finished runs are kept in FILE.parts/ (closed files of %d runs) until the\n"
+    "sweep is complete: a sweep killed at any moment (even SIGKILL) goes on\n"
+    "with --resume and never repeats a finished run.  SIGTERM or SIGINT\n"
+    "finishes the runs under way, writes a valid FILE in which point(run) = -1\n"
+    "marks the runs not done, keeps FILE.parts/ and exits 3.\n";
+
+#define PART_RUNS 256 /* runs in one part file */
 
 static volatile sig_atomic_t stop_flag = 0;
 
@@ -60,44 +75,191 @@ static double time_one_run(const model_params *p)
     return (now() - t0) / n;
 }
 
+/* The parts directory of a sweep and how its parts are opened. */
+typedef struct {
+    char dir[4200];
+    int seq;                 /* next part number */
+    output_opts opts;        /* shared by every part */
+    const model_params *p;
+} parts;
+
+static output *open_part(void *ctx, char *err, size_t len)
+{
+    parts *pt = ctx;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/part-%06d.h5", pt->dir, pt->seq++);
+    output_opts o = pt->opts;
+    o.path = path;
+    return output_open(pt->p, &o, err, len);
+}
+
+static int close_part(void *ctx, output *o, char *err, size_t len)
+{
+    (void)ctx;
+    if (output_close(o, err, len) == 0)
+        return 0;
+    output_abort(o);
+    return -1;
+}
+
+/* The part files in dir (malloc'ed names, sorted), how many. */
+static int list_parts(const char *dir, char ***names)
+{
+    DIR *d = opendir(dir);
+    int n = 0, cap = 16;
+    *names = malloc((size_t)cap * sizeof **names);
+    if (!d || !*names) {
+        if (d)
+            closedir(d);
+        return *names ? 0 : -1;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (strncmp(e->d_name, "part-", 5) != 0 || l < 4 ||
+            strcmp(e->d_name + l - 3, ".h5") != 0)
+            continue;
+        if (n == cap) {
+            char **grown = realloc(*names, (size_t)(cap *= 2) * sizeof **names);
+            if (!grown)
+                break;
+            *names = grown;
+        }
+        size_t sz = strlen(dir) + l + 2;
+        if (((*names)[n] = malloc(sz)))
+            snprintf((*names)[n++], sz, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    for (int a = 1; a < n; a++) /* insertion sort: few parts */
+        for (int b = a; b > 0 && strcmp((*names)[b - 1], (*names)[b]) > 0; b--) {
+            char *t = (*names)[b];
+            (*names)[b] = (*names)[b - 1];
+            (*names)[b - 1] = t;
+        }
+    return n;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int k = 0; k < n; k++)
+        free(names[k]);
+    free(names);
+}
+
+/* Remove the parts directory: its part files and leftover temporaries. */
+static void remove_parts(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[4400];
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* Mark the runs held by the parts in dir; check they are this sweep's.
+ * Returns the number of parts, -1 after an error line. */
+static int scan_parts(const char *dir, const char *hash, unsigned char *done,
+                      int n_runs, int *max_seq)
+{
+    char **names;
+    int n = list_parts(dir, &names);
+    if (n < 0) {
+        cmd_error("sweep", "out of memory");
+        return -1;
+    }
+    for (int k = 0; k < n; k++) {
+        char err[1024];
+        output_reader *r = output_reader_open(names[k], err, sizeof err);
+        if (!r) {
+            cmd_error("sweep", "%s (remove it to run its runs again)", err);
+            free_names(names, n);
+            return -1;
+        }
+        const char *h = output_reader_attr(r, "sweep_hash");
+        if (!h || strcmp(h, hash) != 0 || output_reader_n_runs(r) != n_runs) {
+            cmd_error("sweep", "%s belongs to another sweep (the sweep file or "
+                      "its scenario changed); remove %s to start afresh",
+                      names[k], dir);
+            output_reader_close(r);
+            free_names(names, n);
+            return -1;
+        }
+        for (int run = 0; run < n_runs; run++) {
+            unsigned long seed;
+            int point;
+            if (output_reader_run_info(r, run, &seed, &point, NULL) == 1)
+                done[run] = 1;
+        }
+        output_reader_close(r);
+        int seq = 0;
+        const char *base = strrchr(names[k], '/');
+        if (sscanf(base ? base + 1 : names[k], "part-%d.h5", &seq) == 1 &&
+            seq >= *max_seq)
+            *max_seq = seq + 1;
+    }
+    free_names(names, n);
+    return n;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     const char *file = NULL, *outpath = NULL;
-    int jobs = 1, dry = 0, show_progress = isatty(STDERR_FILENO), quiet = 0;
+    int jobs = 1, dry = 0, resume = 0, quiet = 0, shard_i = 0, shard_n = 1;
+    int show_progress = isatty(STDERR_FILENO);
     int rc = EXIT_INPUT;
     sweep_spec *s = NULL;
     sweep_plan *pl = NULL;
-    output *out = NULL;
     char *text = NULL, *history = NULL, *path = NULL, **pnames = NULL;
+    char **partfiles = NULL;
+    int n_partfiles = 0;
+    unsigned char *done_runs = NULL;
     char err[1024];
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(sweep_usage, stdout);
+            printf(sweep_usage, PART_RUNS);
             return EXIT_OK;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = 1;
+        } else if (strcmp(a, "--resume") == 0) {
+            resume = 1;
         } else if (strcmp(a, "--progress") == 0) {
             show_progress = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quiet = 1;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--jobs") == 0) {
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--jobs") == 0 ||
+                   strcmp(a, "--shard") == 0) {
             if (k + 1 >= argc) {
                 cmd_error("sweep", "option %s needs a value", a);
                 return EXIT_INPUT;
             }
-            if (a[1] == 'o') {
-                outpath = argv[++k];
-                continue;
-            }
+            const char *v = argv[++k];
             char *end;
-            long j = strtol(argv[++k], &end, 10);
-            if (*end || j < 1 || j > CMD_MAX_JOBS) {
-                cmd_error("sweep", "--jobs: '%s' is not a whole number from 1 to %d",
-                          argv[k], CMD_MAX_JOBS);
-                return EXIT_INPUT;
+            if (a[1] == 'o') {
+                outpath = v;
+            } else if (a[2] == 'j') {
+                long j = strtol(v, &end, 10);
+                if (*end || j < 1 || j > CMD_MAX_JOBS) {
+                    cmd_error("sweep", "--jobs: '%s' is not a whole number from 1 "
+                              "to %d", v, CMD_MAX_JOBS);
+                    return EXIT_INPUT;
+                }
+                jobs = (int)j;
+            } else {
+                char extra;
+                if (sscanf(v, "%d/%d%c", &shard_i, &shard_n, &extra) != 2 ||
+                    shard_n < 1 || shard_i < 0 || shard_i >= shard_n) {
+                    cmd_error("sweep", "--shard: '%s' is not I/N with 0 <= I < N", v);
+                    return EXIT_INPUT;
+                }
             }
-            jobs = (int)j;
         } else if (a[0] == '-' || file) {
             cmd_error("sweep", "unexpected argument '%s' (see 'sim sweep --help')", a);
             return EXIT_INPUT;
@@ -123,34 +285,73 @@ int cmd_sweep(int argc, char **argv)
     const model_params *p = config_params(s->cfg);
     if (outpath) {
         path = strdup(outpath);
-    } else if ((path = malloc(strlen(file) + 4))) {
+    } else if ((path = malloc(strlen(file) + 32))) {
         const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
         strcpy(path, base);
         char *dot = strrchr(path, '.');
-        strcpy(dot ? dot : path + strlen(path), ".h5");
+        if (shard_n > 1)
+            sprintf(dot ? dot : path + strlen(path), "_shard%d.h5", shard_i);
+        else
+            strcpy(dot ? dot : path + strlen(path), ".h5");
     }
     if (!path) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
+    int mine = 0;
+    sweep_opts so = {.shard_i = shard_i, .shard_n = shard_n};
+    for (int r = 0; r < pl->n_runs; r++)
+        mine += sweep_wants(&so, r);
     double bytes = output_estimate_bytes(p, (const char *const *)s->vars, s->n_vars,
-                                         pl->n_runs);
+                                         mine);
     if (dry) {
         double one = time_one_run(p);
         printf("sweep %s: design %s, %d points x %d replicates = %d runs of %d "
-               "months (%d axes)\n", file, s->design, pl->n_points, s->replicates,
-               pl->n_runs, p->g.months, s->n_axes);
-        printf("output %s: about %.3g MB before compression (%s)\n", path, bytes / 1e6,
-               s->n_vars ? "the variables listed" : "every variable");
+               "months (%d axes)%s\n", file, s->design, pl->n_points, s->replicates,
+               pl->n_runs, p->g.months, s->n_axes, shard_n > 1 ? "" : "");
+        if (shard_n > 1)
+            printf("shard %d/%d: %d of the runs\n", shard_i, shard_n, mine);
+        printf("output %s: about %.3g MB before compression (%s)\n", path,
+               bytes / 1e6, s->n_vars ? "the variables listed" : "every variable");
         printf("estimated compute: %.3g core-seconds (%.3g ms a run without output)\n",
-               one * pl->n_runs, one * 1e3);
+               one * mine, one * 1e3);
         rc = EXIT_OK;
         goto done;
     }
     if (cmd_preflight("sweep", p, (const char *const *)s->vars, s->n_vars, 0,
                       pl->n_runs, jobs, path))
         goto done;
+    /* the parts directory: finished runs, kept until the sweep is complete */
+    parts pt = {.p = p};
+    snprintf(pt.dir, sizeof pt.dir, "%s.parts", path);
+    char hash[32], shard[32];
+    snprintf(hash, sizeof hash, "%016llx", s->hash);
+    snprintf(shard, sizeof shard, "%d/%d", shard_i, shard_n);
+    done_runs = calloc((size_t)pl->n_runs + 1, 1);
+    if (!done_runs) {
+        cmd_error("sweep", "out of memory");
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    struct stat st;
+    int have_parts = stat(pt.dir, &st) == 0;
+    if (have_parts && !resume) {
+        cmd_error("sweep", "%s holds the finished runs of an interrupted sweep: "
+                  "go on with --resume, or remove it to start afresh", pt.dir);
+        goto done;
+    }
+    int before = 0;
+    if (have_parts) {
+        if (scan_parts(pt.dir, hash, done_runs, pl->n_runs, &pt.seq) < 0)
+            goto done;
+        for (int r = 0; r < pl->n_runs; r++)
+            before += done_runs[r] && sweep_wants(&so, r);
+    } else if (mkdir(pt.dir, 0777) != 0) {
+        cmd_error("sweep", "cannot create %s: %s", pt.dir, strerror(errno));
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
     text = config_resolved_text(s->cfg);
     history = cmd_history(argc + 1, argv - 1);
     pnames = calloc((size_t)s->n_axes, sizeof *pnames);
@@ -161,43 +362,72 @@ int cmd_sweep(int argc, char **argv)
     }
     for (int a = 0; a < s->n_axes; a++)
         pnames[a] = s->axes[a].path;
-    output_opts opts = {.path = path, .config_text = text, .history = history,
-                        .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
-                        .n_runs = pl->n_runs, .master_seed = pl->master,
-                        .n_params = s->n_axes,
-                        .param_names = (const char *const *)pnames};
-    if (!(out = output_open(p, &opts, err, sizeof err))) {
-        cmd_error("sweep", "%s", err);
-        rc = EXIT_RUNTIME;
-        goto done;
-    }
+    /* a shard says which; a whole sweep's file carries no shard attribute,
+     * so it is the same however it was computed */
+    static const char *const attr_names[] = {"sweep_hash", "shard"};
+    const char *attr_values[] = {hash, shard};
+    int n_attrs = shard_n > 1 ? 2 : 1;
+    pt.opts = (output_opts){.config_text = text, .history = history,
+                            .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
+                            .n_runs = pl->n_runs, .master_seed = pl->master,
+                            .n_params = s->n_axes,
+                            .param_names = (const char *const *)pnames,
+                            .attr_names = attr_names, .attr_values = attr_values,
+                            .n_attrs = n_attrs};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    sweep_opts so = {.jobs = jobs, .out = out, .stop = &stop_flag,
-                     .progress = show_progress ? stderr : NULL};
-    int done_runs = 0;
-    int r = sweep_run(pl, &so, &done_runs, err, sizeof err);
-    if (r < 0 || output_close(out, err, sizeof err)) {
-        cmd_error("sweep", "%s", err);
+    so.jobs = jobs;
+    so.open_part = open_part;
+    so.close_part = close_part;
+    so.part_ctx = &pt;
+    so.part_runs = PART_RUNS;
+    so.skip = done_runs;
+    so.stop = &stop_flag;
+    so.progress = show_progress ? stderr : NULL;
+    int ran = 0;
+    int r = sweep_run(pl, &so, &ran, err, sizeof err);
+    if (r < 0) {
+        cmd_error("sweep", "%s (finished runs are kept in %s: go on with --resume)",
+                  err, pt.dir);
         rc = EXIT_RUNTIME;
         goto done;
     }
-    out = NULL;
+    /* join the parts into the result */
+    n_partfiles = list_parts(pt.dir, &partfiles);
+    merge_opts mo = {.path = path, .history = history,
+                     .attr_names = attr_names + 1, .attr_values = attr_values + 1,
+                     .n_attrs = n_attrs - 1};
+    int written = 0;
+    if (n_partfiles < 0 ||
+        (n_partfiles > 0 &&
+         merge_files((const char *const *)partfiles, n_partfiles, &mo, &written,
+                     err, sizeof err))) {
+        cmd_error("sweep", "%s (finished runs are kept in %s)",
+                  n_partfiles < 0 ? "out of memory" : err, pt.dir);
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
     if (r == 1) {
         cmd_error("sweep", "interrupted: %d of %d runs done and written to %s "
-                  "(point(run) = -1 marks the others)", done_runs, pl->n_runs, path);
+                  "(point(run) = -1 marks the others); go on with --resume",
+                  before + ran, mine, path);
         rc = EXIT_INTERRUPTED;
         goto done;
     }
+    remove_parts(pt.dir);
     if (!quiet)
-        printf("sweep %s: %d runs (%d points x %d replicates) written to %s\n", file,
-               pl->n_runs, pl->n_points, s->replicates, path);
+        printf("sweep %s: %d runs (%d points x %d replicates%s%s) written to %s%s\n",
+               file, mine, pl->n_points, s->replicates, shard_n > 1 ? ", shard " : "",
+               shard_n > 1 ? shard : "", path,
+               before ? " (resumed: earlier runs kept)" : "");
     rc = EXIT_OK;
 done:
-    output_abort(out);
+    if (partfiles)
+        free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
+    free(done_runs);
     free(pnames);
     free(text);
     free(history);

@@ -73,11 +73,20 @@ void sweep_point_values(const sweep_plan *pl, int point, double *values)
 
 /* ---- the worker pool ------------------------------------------------------ */
 
+int sweep_wants(const sweep_opts *o, int r)
+{
+    if (o->shard_n > 1 && r % o->shard_n != o->shard_i)
+        return 0;
+    return !(o->skip && o->skip[r]);
+}
+
 typedef struct {
     const sweep_plan *pl;
     const sweep_opts *o;
-    pthread_mutex_t lock; /* next, done, failed, err, output calls */
-    int next, done, failed;
+    pthread_mutex_t lock; /* next, done, failed, err, the part */
+    int next, done, todo, failed;
+    output *part;         /* the part being written, or NULL */
+    int in_part;          /* runs in it */
     char err[1024];
     double t0;
 } pool;
@@ -100,12 +109,32 @@ static void progress(pool *p)
     if (!p->o->progress)
         return;
     double t = now() - p->t0, rate = t > 0 ? p->done / t : 0;
-    double eta = rate > 0 ? (p->pl->n_runs - p->done) / rate : 0;
+    double eta = rate > 0 ? (p->todo - p->done) / rate : 0;
     fprintf(p->o->progress, "\rsweep: %d of %d runs, %.1f runs/s, ETA %.0f s   ",
-            p->done, p->pl->n_runs, rate, eta);
-    if (p->done == p->pl->n_runs)
+            p->done, p->todo, rate, eta);
+    if (p->done == p->todo)
         fputc('\n', p->o->progress);
     fflush(p->o->progress);
+}
+
+/* Under the lock: the part to write into, opened when needed. */
+static output *current_part(pool *p)
+{
+    if (!p->part && p->o->open_part) {
+        p->part = p->o->open_part(p->o->part_ctx, p->err, sizeof p->err);
+        p->in_part = 0;
+    }
+    return p->part;
+}
+
+/* Under the lock: close the part being written, if any. */
+static int close_part(pool *p)
+{
+    if (!p->part)
+        return 0;
+    output *o = p->part;
+    p->part = NULL;
+    return p->o->close_part(p->o->part_ctx, o, p->err, sizeof p->err);
 }
 
 static int write_run(void *arg, int run, unsigned long seed,
@@ -116,16 +145,23 @@ static int write_run(void *arg, int run, unsigned long seed,
     (void)run;
     pthread_mutex_lock(&p->lock);
     int rc = 0;
-    if (p->o->out)
-        rc = output_write_run(p->o->out, 0, c->run, seed, rec, ev, n_ev) ||
-             output_write_point(p->o->out, c->run, c->point, c->values);
-    if (rc)
-        snprintf(p->err, sizeof p->err, "%s", output_error(p->o->out));
-    else
+    if (p->o->open_part) {
+        output *o = current_part(p);
+        if (!o)
+            rc = -1;
+        else if (output_write_run(o, 0, c->run, seed, rec, ev, n_ev) ||
+                 output_write_point(o, c->run, c->point, c->values)) {
+            snprintf(p->err, sizeof p->err, "%s", output_error(o));
+            rc = -1;
+        } else if (++p->in_part >= p->o->part_runs) {
+            rc = close_part(p);
+        }
+    }
+    if (rc == 0)
         p->done++;
     progress(p);
     pthread_mutex_unlock(&p->lock);
-    return rc ? -1 : 0;
+    return rc;
 }
 
 static void *worker(void *arg)
@@ -134,17 +170,29 @@ static void *worker(void *arg)
     const sweep_plan *pl = p->pl;
     const sweep_spec *s = pl->spec;
     const model_params *base = config_params(s->cfg);
-    model_params *mp = params_copy(base);
+    model_params *mp = NULL;
     double *values = calloc((size_t)s->n_axes + 1, sizeof *values);
-    output_run *rec = p->o->out ? output_run_alloc(p->o->out) : NULL;
+    output_run *rec = NULL;
     char err[1024] = "";
-    if (!mp || !values || (p->o->out && !rec)) {
-        snprintf(err, sizeof err, "out of memory for a worker");
+    if (p->o->open_part) {
+        pthread_mutex_lock(&p->lock);
+        output *o = current_part(p);
+        rec = o ? output_run_alloc(o) : NULL;
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (!values || (p->o->open_part && !rec)) {
+        snprintf(err, sizeof err, "%s", p->err[0] ? p->err : "out of memory for a worker");
         goto fail;
     }
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        int run = (p->failed || (p->o->stop && *p->o->stop)) ? pl->n_runs : p->next++;
+        int run = pl->n_runs;
+        if (!p->failed && !(p->o->stop && *p->o->stop))
+            while (p->next < pl->n_runs && run == pl->n_runs) {
+                int r = p->next++;
+                if (sweep_wants(p->o, r))
+                    run = r;
+            }
         pthread_mutex_unlock(&p->lock);
         if (run >= pl->n_runs)
             break;
@@ -185,6 +233,8 @@ int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
               size_t errlen)
 {
     pool p = {.pl = pl, .o = o, .t0 = now()};
+    for (int r = 0; r < pl->n_runs; r++)
+        p.todo += sweep_wants(o, r);
     int jobs = o->jobs < 1 ? 1 : o->jobs;
     pthread_mutex_init(&p.lock, NULL);
     pthread_t *tid = calloc((size_t)jobs, sizeof *tid);
@@ -202,11 +252,13 @@ int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
     for (int k = 0; k < started; k++)
         pthread_join(tid[k], NULL);
     free(tid);
+    if (close_part(&p) && !p.failed)
+        p.failed = 1;
     pthread_mutex_destroy(&p.lock);
     *done = p.done;
     if (p.failed) {
         snprintf(err, errlen, "%s", p.err);
         return -1;
     }
-    return p.done < pl->n_runs ? 1 : 0;
+    return p.done < p.todo ? 1 : 0;
 }

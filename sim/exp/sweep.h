@@ -32,16 +32,27 @@ void sweep_plan_free(sweep_plan *pl);
 /* The axis values of a point (values[n_axes]). */
 void sweep_point_values(const sweep_plan *pl, int point, double *values);
 
+/* Where finished runs go: the sweep writes into "parts", files opened and
+ * closed by the caller's functions, each holding at most part_runs runs
+ * (so that a crash loses at most the runs of the part being written). */
 typedef struct {
     int jobs;
-    output *out;                 /* NULL: nothing written (benchmarks) */
+    output *(*open_part)(void *ctx, char *err, size_t errlen); /* NULL: no output */
+    int (*close_part)(void *ctx, output *o, char *err, size_t errlen);
+    void *part_ctx;
+    int part_runs;
+    const unsigned char *skip;   /* runs already done (resume), or NULL */
+    int shard_i, shard_n;        /* only runs r with r % shard_n == shard_i */
     volatile sig_atomic_t *stop; /* set by a signal: finish the runs under
                                   * way, start no more */
     FILE *progress;              /* progress line, or NULL */
 } sweep_opts;
 
-/* Run the plan.  0 when every run is done; 1 when stopped early (*done
- * runs complete); -1 with err on failure. */
+/* Does this sweep (shard) run r? */
+int sweep_wants(const sweep_opts *o, int r);
+
+/* Run the plan's wanted runs not skipped.  0 when all are done; 1 when
+ * stopped early (*done runs written); -1 with err on failure. */
 int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
               size_t errlen);
 

@@ -626,6 +626,9 @@ static int write_globals(output *o, const model_params *p,
         attr_text(o, f, "/", "gsl_version", gsl_version) < 0 ||
         attr_text(o, f, "/", "libconfig_version", cfgv) < 0)
         return -1;
+    for (int k = 0; k < opts->n_attrs; k++)
+        if (attr_text(o, f, "/", opts->attr_names[k], opts->attr_values[k]) < 0)
+            return -1;
     return 0;
 }
 
@@ -1656,4 +1659,1033 @@ double output_estimate_bytes2(const model_params *p, const char *const *vars,
     }
     return total * sizeof(double) * output_n_records(p) * (double)n_runs *
            (n_scenarios > 1 ? (double)n_scenarios : 1.0);
+}
+
+/* ---- reading runs back ------------------------------------------------- */
+
+#define READER_BLOCK 1024 /* runs of seed, point, param_value read at once */
+#define READER_EV_BLOCK 4096 /* event rows read at once */
+#define READER_MDC_MIN ((size_t)1 << 20) /* HDF5 metadata cache, bytes */
+#define READER_MDC_MAX ((size_t)4 << 20)
+
+typedef struct {
+    char *name, *value;
+} reader_attr;
+
+struct output_reader {
+    char *path;
+    char err[1024];
+    hid_t file;
+    reader_attr *attrs;
+    int n_attrs;
+    int n_runs, n_rec, n, g, nr, n_params, every; /* every 0: not given */
+    char **agents, **goods, **routes, **params;   /* from the file */
+    /* record variables in file order: var_table index and open dataset */
+    int n_vars;
+    size_t var_of[N_VARS];
+    hid_t var_ds[N_VARS];
+    int in_file[N_VARS];      /* by var_table index */
+    size_t inner[N_VARS];     /* by var_table index */
+    hid_t seed, point, param_value;
+    /* a block of runs' seeds, points and parameter values */
+    int blk_first, blk_n;
+    unsigned long long *blk_seed;
+    int *blk_point;
+    double *blk_values;
+    /* the event table, in file order, and rows ordered by run (stable) */
+    size_t n_ev;
+    int *ev_run, *ev_step, *ev_kind, *ev_actor, *ev_target;
+    double *ev_value;
+    const char **ev_label;    /* interned: lab[] */
+    size_t *ev_order;         /* NULL: the file's order is by run */
+    char **lab;               /* distinct labels */
+    size_t n_lab, *slot, cap_slot; /* hash table of lab: index + 1, 0 empty */
+    model_event *ev_out; /* the events given by output_reader_run() */
+    size_t cap_out;
+};
+
+/* Format into r->err; returns -1.  The HDF5 error stack is cleared. */
+FMT(2, 3) static int rd_fail(output_reader *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+    H5Eclear2(H5E_DEFAULT);
+    return -1;
+}
+
+/* "<what>: <HDF5 reason>" into r->err; returns -1. */
+FMT(2, 3) static int rd_fail_h5(output_reader *r, const char *fmt, ...)
+{
+    char what[600], why[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    h5_reason(why, sizeof why);
+    snprintf(r->err, sizeof r->err, "%s: %s", what, why);
+    return -1;
+}
+
+static int rd_nomem(output_reader *r)
+{
+    return rd_fail(r, "cannot read %s: out of memory", r->path);
+}
+
+/* ---- attributes -------------------------------------------------------- */
+
+/* An attribute as new text: strings as they are ("" for a null
+ * dataspace), scalar integers and floats in decimal; NULL for anything
+ * else or on failure. */
+static char *rd_attr_text(hid_t a)
+{
+    hid_t t = H5Aget_type(a), s = H5Aget_space(a);
+    char *val = NULL;
+    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    H5S_class_t sc = s >= 0 ? H5Sget_simple_extent_type(s) : H5S_NO_CLASS;
+    if (cls == H5T_STRING && sc == H5S_NULL) {
+        val = strdup("");
+    } else if (cls == H5T_STRING && sc == H5S_SCALAR) {
+        if (H5Tis_variable_str(t) > 0) {
+            char *v = NULL;
+            if (H5Aread(a, t, &v) >= 0 && v)
+                val = strdup(v);
+            H5free_memory(v);
+        } else {
+            size_t n = H5Tget_size(t);
+            val = calloc(n + 1, 1);
+            if (val && H5Aread(a, t, val) < 0) {
+                free(val);
+                val = NULL;
+            }
+        }
+    } else if (cls == H5T_INTEGER && sc == H5S_SCALAR) {
+        char buf[32];
+        if (H5Tget_sign(t) == H5T_SGN_NONE) {
+            unsigned long long u;
+            if (H5Aread(a, H5T_NATIVE_ULLONG, &u) >= 0) {
+                snprintf(buf, sizeof buf, "%llu", u);
+                val = strdup(buf);
+            }
+        } else {
+            long long i;
+            if (H5Aread(a, H5T_NATIVE_LLONG, &i) >= 0) {
+                snprintf(buf, sizeof buf, "%lld", i);
+                val = strdup(buf);
+            }
+        }
+    } else if (cls == H5T_FLOAT && sc == H5S_SCALAR) {
+        double d;
+        if (H5Aread(a, H5T_NATIVE_DOUBLE, &d) >= 0) {
+            char buf[40];
+            snprintf(buf, sizeof buf, "%.17g", d);
+            val = strdup(buf);
+        }
+    }
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    return val;
+}
+
+static herr_t rd_attr_cb(hid_t loc, const char *name, const H5A_info_t *info,
+                         void *data)
+{
+    output_reader *r = data;
+    (void)info;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return 0; /* unreadable: as if absent */
+    char *val = rd_attr_text(a);
+    H5Aclose(a);
+    if (!val)
+        return 0;
+    reader_attr *grown = realloc(r->attrs, ((size_t)r->n_attrs + 1) * sizeof *grown);
+    char *nm = strdup(name);
+    if (grown)
+        r->attrs = grown;
+    if (!grown || !nm) {
+        free(val);
+        free(nm);
+        return -1;
+    }
+    r->attrs[r->n_attrs].name = nm;
+    r->attrs[r->n_attrs].value = val;
+    r->n_attrs++;
+    return 0;
+}
+
+static int rd_attrs(output_reader *r)
+{
+    hsize_t idx = 0;
+    if (H5Aiterate2(r->file, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, rd_attr_cb,
+                    r) >= 0)
+        return 0;
+    H5Eclear2(H5E_DEFAULT);
+    /* a file without creation order: by name */
+    for (int k = 0; k < r->n_attrs; k++) {
+        free(r->attrs[k].name);
+        free(r->attrs[k].value);
+    }
+    r->n_attrs = 0;
+    idx = 0;
+    if (H5Aiterate2(r->file, H5_INDEX_NAME, H5_ITER_INC, &idx, rd_attr_cb, r) < 0)
+        return rd_fail_h5(r, "cannot read the attributes of %s", r->path);
+    return 0;
+}
+
+/* ---- datasets ---------------------------------------------------------- */
+
+/* Open dataset `name` if it has rank `rank` and, where want[a] > 0, size
+ * want[a] on axis a (dims gets the sizes, may be NULL).  -1, with a reason
+ * in r->err, when it is absent or of another shape. */
+static hid_t rd_open(output_reader *r, const char *name, int rank,
+                     const hsize_t *want, hsize_t *dims)
+{
+    hsize_t d[MAX_RANK];
+    if (H5Lexists(r->file, name, H5P_DEFAULT) <= 0) {
+        rd_fail(r, "cannot read %s: it has no '%s' variable", r->path, name);
+        return -1;
+    }
+    hid_t ds = H5Dopen2(r->file, name, H5P_DEFAULT);
+    if (ds < 0) {
+        rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
+        return -1;
+    }
+    hid_t s = H5Dget_space(ds);
+    int ok = s >= 0 && H5Sget_simple_extent_ndims(s) == rank &&
+             rank <= MAX_RANK && H5Sget_simple_extent_dims(s, d, NULL) >= 0;
+    for (int a = 0; ok && a < rank; a++) {
+        ok = !want || want[a] == 0 || d[a] == want[a];
+        if (dims)
+            dims[a] = d[a];
+    }
+    if (s >= 0)
+        H5Sclose(s);
+    if (!ok) {
+        H5Dclose(ds);
+        rd_fail(r, "cannot read %s: '%s' does not have the shape this "
+                "program writes", r->path, name);
+        return -1;
+    }
+    return ds;
+}
+
+/* Length of the 1-D dataset `name`; 0 when absent (ok = 0 if of another
+ * shape). */
+static int rd_length(output_reader *r, const char *name, int *ok)
+{
+    hsize_t n = 0;
+    *ok = 1;
+    if (H5Lexists(r->file, name, H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t ds = rd_open(r, name, 1, NULL, &n);
+    if (ds < 0 || n > INT32_MAX) {
+        *ok = 0;
+        if (ds >= 0)
+            rd_fail(r, "cannot read %s: '%s' is too long", r->path, name);
+    }
+    if (ds >= 0)
+        H5Dclose(ds);
+    return *ok ? (int)n : 0;
+}
+
+/* Elements [start, start+count) of a dataset of `rank` axes into buf
+ * (memory type mtype).  0 or -1 with r->err. */
+static int rd_slab(output_reader *r, hid_t ds, const char *name, int rank,
+                   const hsize_t *start, const hsize_t *count, hid_t mtype,
+                   void *buf)
+{
+    hid_t fs = H5Dget_space(ds);
+    hid_t ms = H5Screate_simple(rank, count, NULL);
+    int rc = 0;
+    if (fs < 0 || ms < 0 ||
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        H5Dread(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+        rc = rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc;
+}
+
+/* The 1-D string dataset `name` of n elements, as an array of n strings
+ * in one allocation (one free()).  NULL with r->err. */
+static char **rd_strings(output_reader *r, const char *name, size_t n)
+{
+    hsize_t want = (hsize_t)n;
+    hid_t ds = rd_open(r, name, 1, &want, NULL);
+    if (ds < 0)
+        return NULL;
+    char **raw = calloc(n ? n : 1, sizeof *raw), **out = NULL;
+    hid_t t = string_type(H5T_VARIABLE);
+    hid_t ft = H5Dget_type(ds);
+    hid_t s = H5Dget_space(ds);
+    if (!raw) {
+        rd_nomem(r);
+    } else if (t >= 0 && ft >= 0 && s >= 0 &&
+               (H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) <= 0)) {
+        rd_fail(r, "cannot read %s: '%s' is not a variable of strings",
+                r->path, name);
+    } else if (t < 0 || ft < 0 || s < 0 ||
+               (n > 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)) {
+        rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
+    } else {
+        size_t bytes = n * sizeof *out;
+        for (size_t i = 0; i < n; i++)
+            bytes += strlen(raw[i] ? raw[i] : "") + 1;
+        out = malloc(bytes ? bytes : 1);
+        if (out) {
+            char *at = (char *)(out + n);
+            for (size_t i = 0; i < n; i++) {
+                size_t len = strlen(raw[i] ? raw[i] : "");
+                memcpy(at, raw[i] ? raw[i] : "", len + 1);
+                out[i] = at;
+                at += len + 1;
+            }
+        } else {
+            rd_nomem(r);
+        }
+        if (n > 0)
+            H5Dvlen_reclaim(t, s, H5P_DEFAULT, raw);
+    }
+    if (s >= 0)
+        H5Sclose(s);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (t >= 0)
+        H5Tclose(t);
+    H5Dclose(ds);
+    free(raw);
+    return out;
+}
+
+/* ---- record variables -------------------------------------------------- */
+
+static hsize_t rd_dim_size(const output_reader *r, int d)
+{
+    switch (d) {
+    case DIM_AGENT:
+    case DIM_PARTNER: return (hsize_t)r->n;
+    case DIM_GOOD: return (hsize_t)r->g;
+    case DIM_ROUTE: return (hsize_t)r->nr;
+    default: return 0;
+    }
+}
+
+/* A chunk cache that holds every chunk one run's slab touches, so that
+ * reading the runs in order decompresses each chunk once. */
+static void rd_chunk_cache(hid_t ds, hid_t dapl, int rank, const hsize_t *dims)
+{
+    hsize_t chunk[MAX_RANK];
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (dcpl < 0)
+        return;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED &&
+        H5Pget_chunk(dcpl, rank, chunk) == rank) {
+        double touched = 1.0, bytes = sizeof(double);
+        for (int a = 0; a < rank; a++) {
+            bytes *= (double)chunk[a];
+            if (a > 0 && chunk[a] > 0)
+                touched *= ceil((double)dims[a] / (double)chunk[a]);
+        }
+        double total = touched * bytes + 4096.0;
+        size_t slots = touched * 10.0 > 521.0 ? (size_t)(touched * 10.0) | 1 : 521;
+        if (total < 1e9)
+            H5Pset_chunk_cache(dapl, slots, (size_t)total, 0.75);
+    }
+    H5Pclose(dcpl);
+}
+
+static herr_t rd_var_cb(hid_t g, const char *name, const H5L_info_t *li,
+                        void *data)
+{
+    output_reader *r = data;
+    (void)g;
+    (void)li;
+    for (size_t v = 0; v < N_VARS; v++)
+        if (strcmp(var_table[v].name, name) == 0 && !r->in_file[v]) {
+            r->var_of[r->n_vars++] = v;
+            r->in_file[v] = 1;
+        }
+    return 0;
+}
+
+/* The record variables present, in creation order (name order for a file
+ * that does not track it), opened and checked. */
+static int rd_vars(output_reader *r)
+{
+    hsize_t idx = 0;
+    if (H5Literate(r->file, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, rd_var_cb,
+                   r) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        r->n_vars = 0;
+        memset(r->in_file, 0, sizeof r->in_file);
+        idx = 0;
+        if (H5Literate(r->file, H5_INDEX_NAME, H5_ITER_INC, &idx, rd_var_cb,
+                       r) < 0)
+            return rd_fail_h5(r, "cannot list the variables of %s", r->path);
+    }
+    for (int k = 0; k < r->n_vars; k++) {
+        size_t v = r->var_of[k];
+        const out_var *d = &var_table[v];
+        hsize_t want[MAX_RANK], dims[MAX_RANK];
+        int rank = 2 + shape_dims[d->shape].rank;
+        want[0] = (hsize_t)r->n_runs;
+        want[1] = (hsize_t)r->n_rec;
+        r->inner[v] = 1;
+        for (int a = 2; a < rank; a++) {
+            want[a] = rd_dim_size(r, shape_dims[d->shape].dim[a - 2]);
+            r->inner[v] *= (size_t)want[a];
+        }
+        hid_t ds = rd_open(r, d->name, rank, want, dims);
+        for (int a = 0; ds >= 0 && a < rank; a++)
+            if (want[a] == 0) { /* a route variable without a route axis */
+                H5Dclose(ds);
+                ds = -1;
+                rd_fail(r, "cannot read %s: '%s' does not have the shape this "
+                        "program writes", r->path, d->name);
+            }
+        if (ds < 0)
+            return -1;
+        hid_t dapl = H5Dget_access_plist(ds);
+        if (dapl >= 0) {
+            rd_chunk_cache(ds, dapl, rank, dims);
+            H5Dclose(ds);
+            ds = H5Dopen2(r->file, d->name, dapl);
+            if (ds < 0) /* the reason first: the next HDF5 call clears it */
+                rd_fail_h5(r, "cannot read '%s' in %s", d->name, r->path);
+            H5Pclose(dapl);
+        }
+        if (ds < 0)
+            return -1;
+        r->var_ds[k] = ds;
+    }
+    return 0;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static int rd_agent_index(const output_reader *r, const char *code)
+{
+    if (!code[0])
+        return -1;
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(r->agents[i], code) == 0)
+            return i;
+    return -2;
+}
+
+typedef struct {
+    int run;
+    size_t row;
+} rd_row;
+
+static int rd_row_cmp(const void *pa, const void *pb)
+{
+    const rd_row *a = pa, *b = pb;
+    if (a->run != b->run)
+        return a->run < b->run ? -1 : 1;
+    return (a->row > b->row) - (a->row < b->row);
+}
+
+/* FNV-1a. */
+static size_t hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* One copy of each distinct label (labels repeat: parameter paths, route
+ * names), found through an open-addressing hash table. */
+static const char *rd_intern(output_reader *r, const char *s)
+{
+    if (2 * (r->n_lab + 1) > r->cap_slot) {
+        size_t cap = r->cap_slot ? 2 * r->cap_slot : 256;
+        size_t *slot = calloc(cap, sizeof *slot);
+        char **lab = realloc(r->lab, cap / 2 * sizeof *lab);
+        if (!slot || !lab) {
+            free(slot);
+            if (lab)
+                r->lab = lab;
+            return NULL;
+        }
+        r->lab = lab;
+        free(r->slot);
+        r->slot = slot;
+        r->cap_slot = cap;
+        for (size_t i = 0; i < r->n_lab; i++) {
+            size_t h = hash_text(r->lab[i]) & (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = i + 1;
+        }
+    }
+    size_t mask = r->cap_slot - 1, h = hash_text(s) & mask;
+    for (; r->slot[h]; h = (h + 1) & mask)
+        if (strcmp(r->lab[r->slot[h] - 1], s) == 0)
+            return r->lab[r->slot[h] - 1];
+    char *copy = strdup(s);
+    if (!copy)
+        return NULL;
+    r->lab[r->n_lab++] = copy;
+    r->slot[h] = r->n_lab;
+    return copy;
+}
+
+/* Rows [first, first+count) of the event table, checked and converted:
+ * kinds known, agents in the agent coordinate, runs in range. */
+static int rd_event_block(output_reader *r, hid_t *ds, hid_t vt, size_t first,
+                          size_t count, char **raw)
+{
+    static const char *const names[] = {"event_run", "event_step", "event_value",
+                                        "event_kind", "event_actor",
+                                        "event_target", "event_label"};
+    hsize_t start = first, n = count;
+    if (rd_slab(r, ds[0], names[0], 1, &start, &n, H5T_NATIVE_INT,
+                r->ev_run + first) < 0 ||
+        rd_slab(r, ds[1], names[1], 1, &start, &n, H5T_NATIVE_INT,
+                r->ev_step + first) < 0 ||
+        rd_slab(r, ds[2], names[2], 1, &start, &n, H5T_NATIVE_DOUBLE,
+                r->ev_value + first) < 0)
+        return -1;
+    int rc = 0, read = 0;
+    for (; read < 4 && rc == 0; read++)
+        rc = rd_slab(r, ds[3 + read], names[3 + read], 1, &start, &n, vt,
+                     raw + (size_t)read * count);
+    if (rc < 0)
+        read--; /* the failed read left nothing to reclaim */
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        size_t e = first + i;
+        const char *kind = raw[i] ? raw[i] : "";
+        const char *actor = raw[count + i] ? raw[count + i] : "";
+        const char *target = raw[2 * count + i] ? raw[2 * count + i] : "";
+        const char *label = raw[3 * count + i] ? raw[3 * count + i] : "";
+        int k = 0;
+        while (k < EV_KIND_COUNT && strcmp(event_kind_names[k], kind) != 0)
+            k++;
+        r->ev_kind[e] = k;
+        r->ev_actor[e] = rd_agent_index(r, actor);
+        r->ev_target[e] = rd_agent_index(r, target);
+        const char *why = k == EV_KIND_COUNT ? "an unknown kind"
+                          : r->ev_actor[e] < -1 || r->ev_target[e] < -1
+                              ? "an agent that is not in the agent coordinate"
+                          : r->ev_run[e] < 0 || r->ev_run[e] >= r->n_runs
+                              ? "a run index out of range"
+                              : NULL;
+        if (why)
+            rc = rd_fail(r, "cannot read %s: event row %zu (run %d, %s, actor "
+                         "'%s', target '%s') has %s", r->path, e, r->ev_run[e],
+                         kind, actor, target, why);
+        else if (!(r->ev_label[e] = rd_intern(r, label)))
+            rc = rd_nomem(r);
+    }
+    hid_t ms = H5Screate_simple(1, &n, NULL);
+    for (int c = 0; c < read && ms >= 0; c++)
+        H5Dvlen_reclaim(vt, ms, H5P_DEFAULT, raw + (size_t)c * count);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc;
+}
+
+/* Open the event column `name` (n rows); strings must be variable-length. */
+static hid_t rd_event_col(output_reader *r, const char *name, int string)
+{
+    hsize_t want = (hsize_t)r->n_ev;
+    hid_t ds = rd_open(r, name, 1, &want, NULL);
+    if (ds < 0 || !string)
+        return ds;
+    hid_t t = H5Dget_type(ds);
+    int ok = t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0;
+    if (t >= 0)
+        H5Tclose(t);
+    if (!ok) {
+        H5Dclose(ds);
+        rd_fail(r, "cannot read %s: '%s' is not a variable of strings", r->path,
+                name);
+        return -1;
+    }
+    return ds;
+}
+
+/* The whole event table, read a block of rows at a time, and (when the
+ * file is not in run order, which the writer keeps) the rows ordered by
+ * run for output_reader_run. */
+static int rd_events(output_reader *r)
+{
+    static const char *const cols[7] = {"event_run", "event_step", "event_value",
+                                        "event_kind", "event_actor",
+                                        "event_target", "event_label"};
+    int ok;
+    int n = rd_length(r, "event", &ok);
+    if (!ok)
+        return -1;
+    r->n_ev = (size_t)n;
+    if (n == 0)
+        return 0;
+    size_t ne = r->n_ev, block = READER_EV_BLOCK;
+    r->ev_run = malloc(ne * sizeof *r->ev_run);
+    r->ev_step = malloc(ne * sizeof *r->ev_step);
+    r->ev_kind = malloc(ne * sizeof *r->ev_kind);
+    r->ev_actor = malloc(ne * sizeof *r->ev_actor);
+    r->ev_target = malloc(ne * sizeof *r->ev_target);
+    r->ev_value = malloc(ne * sizeof *r->ev_value);
+    r->ev_label = malloc(ne * sizeof *r->ev_label);
+    char **raw = calloc(4 * block, sizeof *raw);
+    hid_t ds[7], vt = string_type(H5T_VARIABLE);
+    int rc = 0, opened = 0;
+    if (!r->ev_run || !r->ev_step || !r->ev_kind || !r->ev_actor ||
+        !r->ev_target || !r->ev_value || !r->ev_label || !raw)
+        rc = rd_nomem(r);
+    else if (vt < 0)
+        rc = rd_fail_h5(r, "cannot read %s", r->path);
+    for (; rc == 0 && opened < 7; opened++)
+        if ((ds[opened] = rd_event_col(r, cols[opened], opened >= 3)) < 0)
+            rc = -1;
+    if (rc < 0)
+        opened--;
+    for (size_t first = 0; rc == 0 && first < ne; first += block)
+        rc = rd_event_block(r, ds, vt, first,
+                            ne - first < block ? ne - first : block, raw);
+    for (int c = 0; c < opened; c++)
+        H5Dclose(ds[c]);
+    if (vt >= 0)
+        H5Tclose(vt);
+    free(raw);
+    if (rc < 0)
+        return -1;
+    /* rows by run, each run's in file order (a stable sort) */
+    int sorted = 1;
+    for (size_t e = 1; sorted && e < ne; e++)
+        sorted = r->ev_run[e - 1] <= r->ev_run[e];
+    if (sorted)
+        return 0; /* ev_order NULL: the file's order */
+    rd_row *rows = malloc(ne * sizeof *rows);
+    r->ev_order = malloc(ne * sizeof *r->ev_order);
+    if (!rows || !r->ev_order) {
+        free(rows);
+        return rd_nomem(r);
+    }
+    for (size_t e = 0; e < ne; e++) {
+        rows[e].run = r->ev_run[e];
+        rows[e].row = e;
+    }
+    qsort(rows, ne, sizeof *rows, rd_row_cmp);
+    for (size_t e = 0; e < ne; e++)
+        r->ev_order[e] = rows[e].row;
+    free(rows);
+    return 0;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* Open the file if it is HDF5 and ours, without a scenario axis. */
+static int rd_file(output_reader *r)
+{
+    struct stat st;
+    if (stat(r->path, &st) != 0)
+        return rd_fail(r, "cannot open %s: %s", r->path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return rd_fail(r, "cannot open %s: %s", r->path, strerror(EISDIR));
+    htri_t is = H5Fis_hdf5(r->path);
+    if (is < 0 && access(r->path, R_OK) != 0)
+        return rd_fail(r, "cannot open %s: %s", r->path, strerror(errno));
+    if (is <= 0)
+        return rd_fail(r, "cannot read %s: not an HDF5 file", r->path);
+    /* reading run after run needs little metadata: keep HDF5's metadata
+     * cache small rather than growing with the chunk index */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5AC_cache_config_t mdc;
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    if (fapl >= 0 && H5Pget_mdc_config(fapl, &mdc) >= 0) {
+        mdc.set_initial_size = 1;
+        mdc.initial_size = READER_MDC_MIN;
+        mdc.min_size = READER_MDC_MIN;
+        mdc.max_size = READER_MDC_MAX;
+        if (H5Pset_mdc_config(fapl, &mdc) < 0)
+            H5Eclear2(H5E_DEFAULT);
+    }
+    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (r->file < 0) /* the reason first: the next HDF5 call clears it */
+        rd_fail_h5(r, "cannot read %s: HDF5 cannot open it (damaged or "
+                   "truncated?)", r->path);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (r->file < 0)
+        return -1;
+    const char *missing = H5Lexists(r->file, "time", H5P_DEFAULT) <= 0
+                              ? "'time' dimension"
+                          : H5Aexists(r->file, "config") <= 0
+                              ? "'config' attribute"
+                              : NULL;
+    if (missing)
+        return rd_fail(r, "cannot read %s: not a result file of this program "
+                       "(no %s)", r->path, missing);
+    if (H5Lexists(r->file, "scenario", H5P_DEFAULT) > 0 ||
+        H5Lexists(r->file, "event_scenario", H5P_DEFAULT) > 0)
+        return rd_fail(r, "cannot read %s: it has a scenario axis (a 'sim "
+                       "compare' file); runs can be read back only from files "
+                       "without one", r->path);
+    H5Eclear2(H5E_DEFAULT);
+    return 0;
+}
+
+/* The sizes, coordinates and per-run variables. */
+static int rd_coords(output_reader *r)
+{
+    int ok_run, ok_time, ok_agent, ok_good, ok_route, ok_param;
+    r->n_runs = rd_length(r, "run", &ok_run);
+    if (!ok_run)
+        return -1;
+    r->n_rec = rd_length(r, "time", &ok_time);
+    if (!ok_time)
+        return -1;
+    r->n = rd_length(r, "agent", &ok_agent);
+    if (!ok_agent)
+        return -1;
+    r->g = rd_length(r, "good", &ok_good);
+    if (!ok_good)
+        return -1;
+    r->nr = rd_length(r, "route", &ok_route);
+    if (!ok_route)
+        return -1;
+    r->n_params = rd_length(r, "param", &ok_param);
+    if (!ok_param)
+        return -1;
+    const char *empty = r->n_runs < 1 ? "run" : r->n_rec < 1 ? "time"
+                      : r->n < 1      ? "agent" : r->g < 1 ? "good" : NULL;
+    if (empty)
+        return rd_fail(r, "cannot read %s: its '%s' coordinate is missing or "
+                       "empty", r->path, empty);
+    if (!(r->agents = rd_strings(r, "agent", (size_t)r->n)) ||
+        !(r->goods = rd_strings(r, "good", (size_t)r->g)) ||
+        (r->nr > 0 && !(r->routes = rd_strings(r, "route", (size_t)r->nr))) ||
+        (r->n_params > 0 &&
+         !(r->params = rd_strings(r, "param", (size_t)r->n_params))))
+        return -1;
+    hsize_t runs = (hsize_t)r->n_runs, pv[2] = {runs, (hsize_t)r->n_params};
+    if ((r->seed = rd_open(r, "seed", 1, &runs, NULL)) < 0)
+        return -1;
+    if (H5Lexists(r->file, "point", H5P_DEFAULT) > 0 &&
+        (r->point = rd_open(r, "point", 1, &runs, NULL)) < 0)
+        return -1;
+    if (r->n_params > 0 &&
+        (r->param_value = rd_open(r, "param_value", 2, pv, NULL)) < 0)
+        return -1;
+    const char *every = NULL;
+    for (int k = 0; k < r->n_attrs; k++)
+        if (strcmp(r->attrs[k].name, "record_every") == 0)
+            every = r->attrs[k].value;
+    r->every = every ? atoi(every) : 0;
+    r->blk_seed = malloc(READER_BLOCK * sizeof *r->blk_seed);
+    r->blk_point = malloc(READER_BLOCK * sizeof *r->blk_point);
+    r->blk_values = malloc(READER_BLOCK * ((size_t)r->n_params + 1) *
+                           sizeof *r->blk_values);
+    if (!r->blk_seed || !r->blk_point || !r->blk_values)
+        return rd_nomem(r);
+    return 0;
+}
+
+output_reader *output_reader_open(const char *path, char *err, size_t errlen)
+{
+    output_library_init();
+    if (!path || !path[0]) {
+        snprintf(err, errlen, "no result file given");
+        return NULL;
+    }
+    output_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        snprintf(err, errlen, "cannot read %s: out of memory", path);
+        free(r);
+        return NULL;
+    }
+    r->file = r->seed = r->point = r->param_value = -1;
+    for (size_t v = 0; v < N_VARS; v++)
+        r->var_ds[v] = -1;
+    if (rd_file(r) < 0 || rd_attrs(r) < 0 || rd_coords(r) < 0 ||
+        rd_vars(r) < 0 || rd_events(r) < 0) {
+        snprintf(err, errlen, "%s", r->err);
+        output_reader_close(r);
+        return NULL;
+    }
+    r->err[0] = '\0';
+    return r;
+}
+
+void output_reader_close(output_reader *r)
+{
+    if (!r)
+        return;
+    for (int k = 0; k < r->n_vars; k++)
+        if (r->var_ds[k] >= 0)
+            H5Dclose(r->var_ds[k]);
+    hid_t ids[] = {r->seed, r->point, r->param_value};
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
+        if (ids[k] >= 0)
+            H5Dclose(ids[k]);
+    if (r->file >= 0)
+        H5Fclose(r->file);
+    H5Eclear2(H5E_DEFAULT);
+    for (int k = 0; k < r->n_attrs; k++) {
+        free(r->attrs[k].name);
+        free(r->attrs[k].value);
+    }
+    free(r->attrs);
+    free(r->agents);
+    free(r->goods);
+    free(r->routes);
+    free(r->params);
+    free(r->blk_seed);
+    free(r->blk_point);
+    free(r->blk_values);
+    free(r->ev_run);
+    free(r->ev_step);
+    free(r->ev_kind);
+    free(r->ev_actor);
+    free(r->ev_target);
+    free(r->ev_value);
+    free(r->ev_label);
+    free(r->ev_order);
+    for (size_t k = 0; k < r->n_lab; k++)
+        free(r->lab[k]);
+    free(r->lab);
+    free(r->slot);
+    free(r->ev_out);
+    free(r->path);
+    free(r);
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+const char *output_reader_attr(const output_reader *r, const char *name)
+{
+    for (int k = 0; r && name && k < r->n_attrs; k++)
+        if (strcmp(r->attrs[k].name, name) == 0)
+            return r->attrs[k].value;
+    return NULL;
+}
+
+int output_reader_n_runs(const output_reader *r) { return r ? r->n_runs : 0; }
+
+int output_reader_n_params(const output_reader *r) { return r ? r->n_params : 0; }
+
+const char *output_reader_param_name(const output_reader *r, int k)
+{
+    return r && k >= 0 && k < r->n_params ? r->params[k] : NULL;
+}
+
+int output_reader_n_vars(const output_reader *r) { return r ? r->n_vars : 0; }
+
+const char *output_reader_var_name(const output_reader *r, int k)
+{
+    return r && k >= 0 && k < r->n_vars ? var_table[r->var_of[k]].name : NULL;
+}
+
+const char *output_reader_error(const output_reader *r)
+{
+    return r ? r->err : "no result file";
+}
+
+static int rd_check_run(output_reader *r, int run)
+{
+    if (run < 0 || run >= r->n_runs)
+        return rd_fail(r, "cannot read run %d of %s: out of range (the file "
+                       "has runs 0 to %d)", run, r->path, r->n_runs - 1);
+    return 0;
+}
+
+/* Make run's seed, point and parameter values those of the cached block. */
+static int rd_block(output_reader *r, int run)
+{
+    if (r->blk_n > 0 && run >= r->blk_first && run < r->blk_first + r->blk_n)
+        return 0;
+    int first = run - run % READER_BLOCK;
+    int n = r->n_runs - first < READER_BLOCK ? r->n_runs - first : READER_BLOCK;
+    hsize_t start[2] = {(hsize_t)first, 0},
+            count[2] = {(hsize_t)n, (hsize_t)r->n_params};
+    r->blk_n = 0;
+    if (rd_slab(r, r->seed, "seed", 1, start, count, H5T_NATIVE_ULLONG,
+                r->blk_seed) < 0 ||
+        (r->point >= 0 && rd_slab(r, r->point, "point", 1, start, count,
+                                  H5T_NATIVE_INT, r->blk_point) < 0) ||
+        (r->param_value >= 0 &&
+         rd_slab(r, r->param_value, "param_value", 2, start, count,
+                 H5T_NATIVE_DOUBLE, r->blk_values) < 0))
+        return -1;
+    r->blk_first = first;
+    r->blk_n = n;
+    return 0;
+}
+
+int output_reader_run_info(output_reader *r, int run, unsigned long *seed,
+                           int *point, double *values)
+{
+    if (!r)
+        return -1;
+    if (rd_check_run(r, run) < 0 || rd_block(r, run) < 0)
+        return -1;
+    int i = run - r->blk_first;
+    unsigned long long s = r->blk_seed[i];
+    int pt = r->point >= 0 ? r->blk_point[i] : -1;
+    if (seed)
+        *seed = (unsigned long)s;
+    if (point)
+        *point = pt;
+    if (values && r->n_params > 0)
+        memcpy(values, r->blk_values + (size_t)i * (size_t)r->n_params,
+               (size_t)r->n_params * sizeof *values);
+    return r->point >= 0 ? pt >= 0 : s != 0;
+}
+
+/* Does p describe the file's world: the same agents, goods and routes in
+ * the same order?  The first difference is named. */
+static int rd_check_world(output_reader *r, const model_params *p, int run)
+{
+    static const char *const what[] = {"agent", "good", "route"};
+    if (!p)
+        return rd_fail(r, "cannot read run %d of %s: no parameters given", run,
+                       r->path);
+    for (int w = 0; w < 3; w++) {
+        int nf = w == 0 ? r->n : w == 1 ? r->g : r->nr;
+        int np = w == 0 ? p->n_agents : w == 1 ? p->n_goods : p->n_routes;
+        char **file = w == 0 ? r->agents : w == 1 ? r->goods : r->routes;
+        for (int i = 0; i < nf || i < np; i++) {
+            const char *in_p = i >= np  ? NULL
+                               : w == 0 ? p->agents[i].code
+                               : w == 1 ? p->goods[i].name
+                                        : p->routes[i].name;
+            const char *in_f = i < nf ? file[i] : NULL;
+            if (in_p && in_f && strcmp(in_p, in_f) == 0)
+                continue;
+            if (!in_p)
+                return rd_fail(r, "cannot read run %d of %s: its %s '%s' (number "
+                               "%d) is not among the %d %ss of the parameters",
+                               run, r->path, what[w], in_f, i, np, what[w]);
+            if (!in_f)
+                return rd_fail(r, "cannot read run %d of %s: the parameters' %s "
+                               "'%s' (number %d) is not among the file's %d %ss",
+                               run, r->path, what[w], in_p, i, nf, what[w]);
+            return rd_fail(r, "cannot read run %d of %s: its %s number %d is "
+                           "'%s' but '%s' in the parameters", run, r->path,
+                           what[w], i, in_f, in_p);
+        }
+    }
+    return 0;
+}
+
+/* Was rec made for an output of this file's shape and variables? */
+static int rd_check_rec(output_reader *r, const output_run *rec, int run)
+{
+    char why[200] = "";
+    if (rec->n != r->n || rec->g != r->g || rec->nr != r->nr ||
+        rec->n_rec != r->n_rec)
+        snprintf(why, sizeof why, "the run buffer has %d agents, %d goods, %d "
+                 "routes and %d records, the file %d, %d, %d and %d", rec->n,
+                 rec->g, rec->nr, rec->n_rec, r->n, r->g, r->nr, r->n_rec);
+    else if (r->every > 0 && rec->every != r->every)
+        snprintf(why, sizeof why, "the run buffer records every %d months, "
+                 "the file every %d", rec->every, r->every);
+    for (size_t v = 0; !why[0] && v < N_VARS; v++) {
+        if (!rec->buf[v] && r->in_file[v])
+            snprintf(why, sizeof why, "variable '%s' is in the file but not "
+                     "in the run buffer", var_table[v].name);
+        else if (rec->buf[v] && !r->in_file[v])
+            snprintf(why, sizeof why, "variable '%s' is in the run buffer but "
+                     "not in the file", var_table[v].name);
+        else if (rec->buf[v] && rec->inner[v] != r->inner[v])
+            snprintf(why, sizeof why, "variable '%s' has another shape in the "
+                     "run buffer", var_table[v].name);
+    }
+    if (why[0])
+        return rd_fail(r, "cannot read run %d of %s: %s", run, r->path, why);
+    return 0;
+}
+
+static int rd_records(output_reader *r, output_run *rec, int run)
+{
+    for (int k = 0; k < r->n_vars; k++) {
+        size_t v = r->var_of[k];
+        const out_var *d = &var_table[v];
+        hsize_t start[MAX_RANK] = {0}, count[MAX_RANK];
+        int rank = 2 + shape_dims[d->shape].rank;
+        start[0] = (hsize_t)run;
+        count[0] = 1;
+        count[1] = (hsize_t)r->n_rec;
+        for (int a = 2; a < rank; a++)
+            count[a] = rd_dim_size(r, shape_dims[d->shape].dim[a - 2]);
+        if (rd_slab(r, r->var_ds[k], d->name, rank, start, count,
+                    H5T_NATIVE_DOUBLE, rec->buf[v]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Row of the event table at position k in run order. */
+#define RD_ROW(r, k) ((r)->ev_order ? (r)->ev_order[k] : (k))
+
+/* The run's events as model_events in r->ev_out; their number. */
+static int rd_run_events(output_reader *r, int run, size_t *n_out)
+{
+    size_t lo = 0, hi = r->n_ev;
+    while (lo < hi) { /* first row of the run in ev_order */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->ev_run[RD_ROW(r, mid)] < run)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (lo + n < r->n_ev && r->ev_run[RD_ROW(r, lo + n)] == run)
+        n++;
+    if (n > r->cap_out) {
+        model_event *grown = realloc(r->ev_out, n * sizeof *grown);
+        if (!grown)
+            return rd_nomem(r);
+        r->ev_out = grown;
+        r->cap_out = n;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t e = RD_ROW(r, lo + k);
+        model_event *m = &r->ev_out[k];
+        m->step = r->ev_step[e];
+        m->kind = (event_kind)r->ev_kind[e];
+        /* the file's agents are p's, in the same order (rd_check_world) */
+        m->actor = r->ev_actor[e];
+        m->target = r->ev_target[e];
+        m->value = r->ev_value[e];
+        m->label = r->ev_label[e];
+    }
+    *n_out = n;
+    return 0;
+}
+
+int output_reader_run(output_reader *r, const model_params *p, int run,
+                      output_run *rec, const model_event **ev, int *n_ev)
+{
+    if (ev)
+        *ev = NULL;
+    if (n_ev)
+        *n_ev = 0;
+    if (!r)
+        return -1;
+    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    size_t n = 0;
+    if (rd_check_run(r, run) < 0 || rd_check_world(r, p, run) < 0 ||
+        (rec && (rd_check_rec(r, rec, run) < 0 || rd_records(r, rec, run) < 0)) ||
+        rd_run_events(r, run, &n) < 0)
+        return -1;
+    if (n > INT32_MAX)
+        return rd_fail(r, "cannot read run %d of %s: too many events", run,
+                       r->path);
+    if (ev)
+        *ev = n ? r->ev_out : NULL;
+    if (n_ev)
+        *n_ev = (int)n;
+    r->err[0] = '\0';
+    return 0;
 }

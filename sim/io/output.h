@@ -61,6 +61,10 @@ typedef struct {
      * output_write_point(). */
     int n_params;
     const char *const *param_names;
+    /* More global string attributes (sweep_hash, shard, ...). */
+    const char *const *attr_names;
+    const char *const *attr_values;
+    int n_attrs;
 } output_opts;
 
 /* Optional: call first thing in main(), before any other HDF5 use.  Keeps
@@ -144,5 +148,77 @@ double output_estimate_bytes(const model_params *p, const char *const *vars,
  * n_runs runs each. */
 double output_estimate_bytes2(const model_params *p, const char *const *vars,
                               int n_vars, int n_scenarios, int n_runs);
+
+/* ---- reading runs back ------------------------------------------------- */
+
+/*
+ * A reader gives back the runs of a result file written by this program
+ * (without a scenario axis), in the writer's own terms, so that they can be
+ * fed to another output (merging the shards of a sweep, resuming one from
+ * its part files):
+ *   output_reader *in = output_reader_open(path, err, sizeof err);
+ *   p from config_load_string(output_reader_attr(in, "config"), ...);
+ *   output *o = output_open(p, &opts, ...);  vars from output_reader_var_name,
+ *                                            params from ..._param_name
+ *   output_run *rec = output_run_alloc(o);
+ *   for each run r with output_reader_run_info(in, r, &seed, &pt, vals) == 1:
+ *       output_reader_run(in, p, r, rec, &ev, &n_ev);
+ *       output_write_run(o, 0, r, seed, rec, ev, n_ev);
+ *       output_write_point(o, r, pt, vals);        (files with parameters)
+ *   output_close(o, ...); output_reader_close(in);
+ * Memory does not grow with the number of runs: records are read one run
+ * at a time (one chunk's worth cached per variable), seeds and points a
+ * block of runs at a time.  The event table is read whole at open.
+ * A reader is not thread-safe; distinct readers may be used by distinct
+ * threads only if HDF5 is built thread-safe.
+ */
+typedef struct output_reader output_reader;
+
+/* Open a result file written by this program for reading.  NULL with one
+ * line in err: a missing file, not HDF5, damaged or truncated, not ours (no
+ * `time` dimension or `config` attribute, or coordinates or variables of
+ * the wrong shape), or a file with a scenario axis (a `sim compare` file),
+ * which readers do not handle. */
+output_reader *output_reader_open(const char *path, char *err, size_t errlen);
+/* Close and free; NULL is harmless. */
+void output_reader_close(output_reader *r);
+/* A global attribute as text ("config", "sweep_hash", "shard", "scenario",
+ * ...), or NULL when absent.  Text attributes are given as they are;
+ * scalar numbers as decimal text ("master_seed", "months": integers
+ * exactly, floating point with %.17g).  Owned by the reader. */
+const char *output_reader_attr(const output_reader *r, const char *name);
+/* Size of the run dimension. */
+int output_reader_n_runs(const output_reader *r);
+/* Swept parameters: 0 without a param axis; names owned by the reader
+ * (NULL for k out of range). */
+int output_reader_n_params(const output_reader *r);
+const char *output_reader_param_name(const output_reader *r, int k);
+/* The record variables present, in file order (static names, NULL for k out
+ * of range): the list to give output_open() as opts.vars. */
+int output_reader_n_vars(const output_reader *r);
+const char *output_reader_var_name(const output_reader *r, int k);
+/* Run `run`: whether it is done (point >= 0 in a file with `point`, the
+ * sweeps'; otherwise seed != 0), its seed, design point (-1 in a file
+ * without `point`) and parameter values (values[n_params]; may be NULL,
+ * untouched without parameters).  seed and point may be NULL.  1 done,
+ * 0 not done, -1 error (see output_reader_error). */
+int output_reader_run_info(output_reader *r, int run, unsigned long *seed,
+                           int *point, double *values);
+/* Read run `run`: its records into rec and its events.
+ * rec must come from output_run_alloc() for an output opened with the same
+ * world and the variables of output_reader_var_name() (shapes, every and
+ * variables are checked; a mismatch is an error that names it); NULL reads
+ * no records.  p must have the file's agents (same codes, same order),
+ * goods and routes: the event's agents are resolved against p, and a
+ * difference is an error that names the agent (good, route).  *ev gets the
+ * run's events (the rows with event_run == run, in file order) as
+ * model_events, labels pointing into the reader's storage; *ev and the
+ * labels stay valid until the next output_reader_run() or close.  *ev is
+ * NULL when *n_ev is 0.  ev and n_ev may both be NULL.  Runs not done read
+ * as NaN with no events.  0, or -1 (see output_reader_error). */
+int output_reader_run(output_reader *r, const model_params *p, int run,
+                      output_run *rec, const model_event **ev, int *n_ev);
+/* The last error, one line ("" when none). */
+const char *output_reader_error(const output_reader *r);
 
 #endif

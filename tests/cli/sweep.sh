@@ -87,4 +87,70 @@ x = ds.production.values
 assert not np.isnan(x[done]).any() and np.isnan(x[~done]).all()
 PY
 then ok "the interrupted file is valid and marks the runs done"; else not_ok "interrupted file"; fi
+
+# ---- resume: SIGTERM then --resume, SIGKILL at random moments then --resume ----------
+cat > "$W/configs/r.cfg" <<'CFG'
+sweep = { scenario = "../scenarios/baseline.cfg"; design = "lhs"; points = 700; seed = 3;
+          replicates = 2; variables = ["production", "cohesion"]; };
+axes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; },
+         { path = "routes.caspian.interdiction"; min = 0.0; max = 1.0; } );
+CFG
+sim sweep configs/r.cfg -o whole.h5 --jobs 2 -q
+expect_rc "the uninterrupted sweep" 0
+[ ! -e "$W/whole.h5.parts" ] && ok "a finished sweep leaves no parts" || not_ok "parts left after a finished sweep"
+
+(cd "$W" && exec "$SIM" sweep configs/r.cfg -o term.h5 --jobs 2 -q) 2>"$ERR" &
+pid=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid"
+RC=$?
+expect_rc "SIGTERM" 3
+sim sweep configs/r.cfg -o term.h5 --jobs 2 -q
+expect_rc "rerun without --resume is refused (finished runs are kept)" 2
+message_is "--resume" && ok "the refusal says --resume" || { not_ok "message"; show "$ERR"; }
+sim sweep configs/r.cfg -o term.h5 --jobs 2 -q --resume
+expect_rc "--resume after SIGTERM" 0
+compare "resumed after SIGTERM = uninterrupted" same whole.h5 term.h5
+
+for delay in 0.05 0.2 0.45 0.7; do
+    rm -rf "$W/kill.h5" "$W/kill.h5.parts"
+    (cd "$W" && exec "$SIM" sweep configs/r.cfg -o kill.h5 --jobs 2 -q) 2>/dev/null &
+    pid=$!
+    sleep "$delay"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    resumes=0
+    while [ ! -f "$W/kill.h5" ] || [ -d "$W/kill.h5.parts" ]; do
+        # resume, killed again at once, until it completes
+        (cd "$W" && exec "$SIM" sweep configs/r.cfg -o kill.h5 --jobs 2 -q --resume) 2>"$ERR" &
+        pid=$!
+        [ "$resumes" -eq 0 ] && { sleep 0.15; kill -KILL "$pid" 2>/dev/null; }
+        wait "$pid" 2>/dev/null
+        resumes=$((resumes + 1))
+        [ "$resumes" -gt 5 ] && break
+    done
+    compare "SIGKILL after ${delay}s, killed again, resumed: identical data" same whole.h5 kill.h5
+done
+
+# ---- shards and merge -----------------------------------------------------------------
+for i in 0 1 2; do
+    sim sweep configs/g.cfg --shard "$i/3" -o "shard_$i.h5" -q
+    expect_rc "shard $i/3" 0
+done
+sim merge -o merged.h5 shard_0.h5 shard_1.h5 shard_2.h5
+expect_rc "merge three shards" 0
+compare "shards merged = the serial sweep" same g1.h5 merged.h5
+sim merge -o m2.h5 shard_0.h5 shard_2.h5
+expect_rc "merge with a shard missing" 2
+message_is "runs are in none of the files" && ok "the missing runs are named" || { not_ok "message"; show "$ERR"; }
+sim merge -o m3.h5 shard_0.h5 shard_1.h5 shard_1.h5 shard_2.h5
+expect_rc "merge with a shard twice" 2
+message_is "is in both" && ok "the duplicated run is named" || { not_ok "message"; show "$ERR"; }
+sim sweep configs/r.cfg --shard 0/3 -o foreign.h5 -q
+sim merge -o m4.h5 shard_0.h5 shard_1.h5 foreign.h5
+expect_rc "merge with a shard of another sweep" 2
+message_is "another job" && ok "the foreign shard is named" || { not_ok "message"; show "$ERR"; }
+for f in m2 m3 m4; do [ ! -e "$W/$f.h5" ] || not_ok "a refused merge wrote $f.h5"; done
+ok "refused merges write nothing"
 finish

@@ -1,0 +1,76 @@
+/*
+ * merge.c - `sim merge`: join the shard files of a sweep into one file.
+ */
+#include "cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "exp/merge.h"
+
+static const char merge_usage[] =
+    "usage: sim merge -o OUT.h5 FILE.h5...\n"
+    "\n"
+    "Join the shards of a sweep (sim sweep --shard I/N) into one file whose\n"
+    "data are those of the sweep run in one piece.  The shards must come\n"
+    "from the same sweep (the same sweep file and scenario: their\n"
+    "sweep_hash attributes agree) and hold every run exactly once; a\n"
+    "missing, duplicated or foreign shard is named and nothing is written.\n";
+
+int cmd_merge(int argc, char **argv)
+{
+    const char *out = NULL;
+    const char **in = calloc((size_t)argc + 1, sizeof *in);
+    int n = 0, rc = EXIT_INPUT;
+    if (!in)
+        return EXIT_RUNTIME;
+    for (int k = 1; k < argc; k++) {
+        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
+            fputs(merge_usage, stdout);
+            free(in);
+            return EXIT_OK;
+        }
+        if (strcmp(argv[k], "-o") == 0 || strcmp(argv[k], "--output") == 0) {
+            if (k + 1 >= argc) {
+                cmd_error("merge", "option -o needs a value");
+                goto done;
+            }
+            out = argv[++k];
+        } else if (argv[k][0] == '-') {
+            cmd_error("merge", "unexpected argument '%s' (see 'sim merge --help')",
+                      argv[k]);
+            goto done;
+        } else {
+            in[n++] = argv[k];
+        }
+    }
+    if (!out || n == 0) {
+        cmd_error("merge", "need -o OUT.h5 and at least one file (see 'sim merge --help')");
+        goto done;
+    }
+    for (int k = 0; k < n; k++)
+        if (strcmp(in[k], out) == 0) {
+            cmd_error("merge", "%s is both an input and the output", out);
+            goto done;
+        }
+    char err[1024];
+    char *history = cmd_history(argc + 1, argv - 1);
+    merge_opts mo = {.path = out, .history = history ? history : "sim merge",
+                     .require_complete = 1};
+    int written = 0;
+    if (merge_files(in, n, &mo, &written, err, sizeof err)) {
+        cmd_error("merge", "%s", err);
+        rc = strstr(err, "cannot create") || strstr(err, "cannot write") ||
+                     strstr(err, "out of memory")
+                 ? EXIT_RUNTIME
+                 : EXIT_INPUT;
+        free(history);
+        goto done;
+    }
+    free(history);
+    printf("merged %d files, %d runs, into %s\n", n, written, out);
+    rc = EXIT_OK;
+done:
+    free(in);
+    return rc;
+}

@@ -1,0 +1,40 @@
+#!/bin/sh
+# mpi.sh - `mpirun -n K build/sim-mpi sweep ...` gives the same data as the
+# serial sweep for K = 1, 2, 3, and a failing rank is reported with its
+# runs, not hung on.  Skipped where Open MPI or build/sim-mpi is missing.
+. "$(dirname "$0")/common.inc"
+
+MPI=$(dirname "$SIM")/sim-mpi
+if ! command -v mpirun >/dev/null 2>&1 || [ ! -x "$MPI" ]; then
+    ok "mpi # skipped: mpirun or build/sim-mpi not available"
+    finish
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm_rsh_agent=false
+cp -r "$ROOT/scenarios" "$ROOT/configs" "$W/"
+cat > "$W/configs/m.cfg" <<'CFG'
+sweep = { scenario = "../scenarios/baseline.cfg"; design = "sobol"; points = 40;
+          replicates = 2; variables = ["production", "flow", "cohesion"]; };
+axes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; },
+         { path = "goods.oil.price"; min = 50.0; max = 120.0; scale = "log"; } );
+CFG
+sim sweep configs/m.cfg -o serial.h5 -q
+expect_rc "the serial sweep" 0
+for k in 1 2 3; do
+    (cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n "$k" "$MPI" sweep configs/m.cfg \
+        -o "mpi$k.h5" -q) >"$OUT" 2>"$ERR"
+    RC=$?
+    expect_rc "mpirun -n $k" 0
+    compare "MPI with $k ranks = serial" same serial.h5 "mpi$k.h5"
+    [ -z "$(ls "$W" | grep "mpi$k.h5.rank")" ] && ok "no rank files left ($k ranks)" ||
+        not_ok "rank files left behind ($k ranks)"
+done
+# a rank that fails: rank 1's work directory is taken by a stray file
+touch "$W/bad.h5.rank1.parts"
+(cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n 3 "$MPI" sweep configs/m.cfg \
+    -o bad.h5 -q) >"$OUT" 2>"$ERR"
+RC=$?
+[ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] && ok "a failing rank fails the job, without hanging (exit $RC)" ||
+    not_ok "failing rank: exit $RC"
+has "the failing rank is reported with its runs" "$ERR" "rank 1 of 3 failed" "r % 3 == 1"
+[ ! -e "$W/bad.h5" ] && ok "nothing merged after a failed rank" || not_ok "a file was merged"
+finish
