@@ -9,6 +9,7 @@
  * and 2 threads; and the wall time of calibrating the shipped baseline.
  * Figures, never pass/fail.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,15 @@
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
+#include <hdf5.h>
 #include <gsl/gsl_rng.h>
 
 #include "cmd/cmd.h"
 #include "exp/calibrate.h"
 #include "exp/ensemble.h"
 #include "exp/runner.h"
+#include "exp/sweep.h"
+#include "io/sweepfile.h"
 #include "io/targets.h"
 #include "io/config.h"
 #include "io/output.h"
@@ -114,7 +118,85 @@ static model_params *generated(const model_params *b, int n)
     return p;
 }
 
-int main(void)
+/* A bare HDF5 writer: n_runs x per_run doubles into one chunked,
+ * shuffled and deflated dataset, a run at a time.  Seconds. */
+static double bare_writer(const char *path, int n_runs, size_t per_run)
+{
+    double t0 = now();
+    hsize_t dims[2] = {(hsize_t)n_runs, per_run};
+    hsize_t runs_per_chunk = per_run * 8 >= 262144 ? 1 : 262144 / (per_run * 8);
+    if (runs_per_chunk > (hsize_t)n_runs)
+        runs_per_chunk = (hsize_t)n_runs;
+    hsize_t chunk[2] = {runs_per_chunk, per_run};
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, 1);
+    hid_t ds = H5Dcreate2(f, "x", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    double *buf = malloc(per_run * sizeof *buf);
+    for (size_t k = 0; k < per_run; k++)
+        buf[k] = 1e5 * sin((double)k) + (double)k;
+    hsize_t one[2] = {1, per_run};
+    hid_t ms = H5Screate_simple(2, one, NULL);
+    for (int r = 0; r < n_runs; r++) {
+        hsize_t start[2] = {(hsize_t)r, 0};
+        buf[0] = r;
+        H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, one, NULL);
+        H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, sp, H5P_DEFAULT, buf);
+    }
+    free(buf);
+    H5Sclose(ms);
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Fclose(f);
+    return now() - t0;
+}
+
+/* A sweep file's runs without output: seconds. */
+static double sweep_no_output(const char *file, int *runs)
+{
+    config_error e;
+    char err[512];
+    sweep_spec *s = sweep_load(file, &e);
+    sweep_plan *pl = s ? sweep_plan_alloc(s, err, sizeof err) : NULL;
+    if (!pl) {
+        fprintf(stderr, "bench: %s\n", s ? err : e.reason);
+        exit(1);
+    }
+    sweep_opts o = {.jobs = 1};
+    int done = 0;
+    double t0 = now();
+    sweep_run(pl, &o, &done, err, sizeof err);
+    double t = now() - t0;
+    *runs = done;
+    double bytes = output_estimate_bytes(config_params(s->cfg),
+                                         (const char *const *)s->vars, s->n_vars, 1);
+    printf("%.0f\n", bytes / 8.0); /* doubles a run, for the bare writer */
+    sweep_plan_free(pl);
+    sweep_free(s);
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--sweep-no-output") == 0) {
+        int runs;
+        double t = sweep_no_output(argv[2], &runs);
+        printf("%.6f %d\n", t, runs);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "--bare-writer") == 0) {
+        output_library_init();
+        printf("%.6f\n", bare_writer("/tmp/sim-bench-bare.h5", atoi(argv[2]),
+                                     (size_t)atol(argv[3])));
+        unlink("/tmp/sim-bench-bare.h5");
+        return 0;
+    }
+    (void)argc;
+    (void)argv;
 {
     gsl_set_error_handler_off();
     config_error e;
@@ -184,4 +266,5 @@ int main(void)
     unlink(path);
     config_free(c);
     return 0;
+}
 }

@@ -90,6 +90,7 @@ static output *open_part(void *ctx, char *err, size_t len)
     snprintf(path, sizeof path, "%s/part-%06d.h5", pt->dir, pt->seq++);
     output_opts o = pt->opts;
     o.path = path;
+    o.uncompressed = 1; /* a part is read back once, by the merge */
     return output_open(pt->p, &o, err, len);
 }
 

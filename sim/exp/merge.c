@@ -1,5 +1,9 @@
 /*
  * merge.c - combine result files of one job (see merge.h).
+ *
+ * One input is open at a time, so memory does not grow with the number
+ * of inputs or runs (beyond a byte a run): a first pass checks identities
+ * and which input holds which run, a second copies each input's runs.
  */
 #include "merge.h"
 
@@ -37,6 +41,29 @@ void merge_describe_runs(const unsigned char *held, int n_runs, int want,
     }
 }
 
+/* What the first input says about the job, kept after it is closed. */
+typedef struct {
+    char *job, *config, *hash, *seed;
+    char **vars, **params;
+    int n_runs, n_vars, n_params;
+} job_info;
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static void job_free(job_info *j)
+{
+    free(j->job);
+    free(j->config);
+    free(j->hash);
+    free(j->seed);
+    for (int k = 0; j->vars && k < j->n_vars; k++)
+        free(j->vars[k]);
+    for (int k = 0; j->params && k < j->n_params; k++)
+        free(j->params[k]);
+    free(j->vars);
+    free(j->params);
+}
+
 /* The identity of a job: its sweep hash, or its configuration. */
 static const char *job_of(const output_reader *r)
 {
@@ -44,145 +71,177 @@ static const char *job_of(const output_reader *r)
     return h ? h : output_reader_attr(r, "config");
 }
 
+static int job_read(output_reader *r, job_info *j)
+{
+    j->job = dup_or_null(job_of(r));
+    j->config = dup_or_null(output_reader_attr(r, "config"));
+    j->hash = dup_or_null(output_reader_attr(r, "sweep_hash"));
+    j->seed = dup_or_null(output_reader_attr(r, "master_seed"));
+    j->n_runs = output_reader_n_runs(r);
+    j->n_vars = output_reader_n_vars(r);
+    j->n_params = output_reader_n_params(r);
+    j->vars = calloc((size_t)j->n_vars + 1, sizeof *j->vars);
+    j->params = calloc((size_t)j->n_params + 1, sizeof *j->params);
+    if (!j->job || !j->config || !j->vars || !j->params)
+        return -1;
+    for (int k = 0; k < j->n_vars; k++)
+        if (!(j->vars[k] = strdup(output_reader_var_name(r, k))))
+            return -1;
+    for (int k = 0; k < j->n_params; k++)
+        if (!(j->params[k] = strdup(output_reader_param_name(r, k))))
+            return -1;
+    return 0;
+}
+
+/* Pass 1: identities and who holds which run (exactly once). */
+static int scan(const char *const *inputs, int n, job_info *job,
+                unsigned char *held, int *owner, int *written, char *err,
+                size_t errlen)
+{
+    for (int k = 0; k < n; k++) {
+        output_reader *r = output_reader_open(inputs[k], err, errlen);
+        if (!r)
+            return -1;
+        int rc = -1;
+        const char *id = job_of(r);
+        if (k == 0 && job_read(r, job)) {
+            snprintf(err, errlen, "%s: not a result of this program, or out of "
+                     "memory", inputs[k]);
+        } else if (!id || strcmp(id, job->job) != 0 ||
+                   output_reader_n_runs(r) != job->n_runs) {
+            snprintf(err, errlen, "%s comes from another job than %s (a different "
+                     "sweep or configuration)", inputs[k], inputs[0]);
+        } else {
+            rc = 0;
+            for (int run = 0; rc == 0 && run < job->n_runs; run++) {
+                unsigned long seed;
+                int point, d = output_reader_run_info(r, run, &seed, &point, NULL);
+                if (d < 0) {
+                    snprintf(err, errlen, "%s: %s", inputs[k], output_reader_error(r));
+                    rc = -1;
+                } else if (d && held[run]) {
+                    snprintf(err, errlen, "run %d is in both %s and %s", run,
+                             inputs[owner[run]], inputs[k]);
+                    rc = -1;
+                } else if (d) {
+                    held[run] = 1;
+                    owner[run] = k;
+                    (*written)++;
+                }
+            }
+        }
+        output_reader_close(r);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* Pass 2: input k's runs into the writer. */
+static int copy_runs(const char *input, int k, const job_info *job,
+                     const model_params *p, const int *owner,
+                     const unsigned char *held, output *out, output_run *rec,
+                     double *values, char *err, size_t errlen)
+{
+    output_reader *in = output_reader_open(input, err, errlen);
+    if (!in)
+        return -1;
+    int rc = 0;
+    for (int run = 0; rc == 0 && run < job->n_runs; run++) {
+        if (!held[run] || owner[run] != k)
+            continue;
+        unsigned long seed;
+        int point, n_ev;
+        const model_event *ev;
+        output_run_reset(rec);
+        if (output_reader_run_info(in, run, &seed, &point, values) < 0 ||
+            output_reader_run(in, p, run, rec, &ev, &n_ev)) {
+            snprintf(err, errlen, "%s: run %d: %s", input, run, output_reader_error(in));
+            rc = -1;
+        } else if (output_write_run(out, 0, run, seed, rec, ev, n_ev) ||
+                   (job->n_params && output_write_point(out, run, point, values))) {
+            snprintf(err, errlen, "%s", output_error(out));
+            rc = -1;
+        }
+    }
+    output_reader_close(in);
+    return rc;
+}
+
 int merge_files(const char *const *inputs, int n, const merge_opts *o,
                 int *done, char *err, size_t errlen)
 {
-    output_reader **rd = calloc((size_t)n + 1, sizeof *rd);
+    job_info job = {0};
     unsigned char *held = NULL;
     int *owner = NULL;
     sim_config *cfg = NULL;
     output *out = NULL;
     output_run *rec = NULL;
     double *values = NULL;
-    const char **pnames = NULL;
-    const char **vars = NULL;
-    int rc = -1, n_runs = 0, written = 0;
-    if (!rd) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    int rc = -1, written = 0;
     if (n < 1) {
         snprintf(err, errlen, "no files to merge");
         goto done;
     }
-    for (int k = 0; k < n; k++) {
-        if (!(rd[k] = output_reader_open(inputs[k], err, errlen)))
-            goto done;
-        const char *job = job_of(rd[k]);
-        if (!job) {
-            snprintf(err, errlen, "%s: not a result of this program", inputs[k]);
-            goto done;
-        }
-        if (k > 0 && (strcmp(job, job_of(rd[0])) != 0 ||
-                      output_reader_n_runs(rd[k]) != output_reader_n_runs(rd[0]))) {
-            snprintf(err, errlen, "%s comes from another job than %s (a different "
-                     "sweep or configuration)", inputs[k], inputs[0]);
-            goto done;
-        }
-    }
-    n_runs = output_reader_n_runs(rd[0]);
-    int n_params = output_reader_n_params(rd[0]);
+    /* the first input's run count sizes the tables */
+    output_reader *first = output_reader_open(inputs[0], err, errlen);
+    if (!first)
+        goto done;
+    int n_runs = output_reader_n_runs(first);
+    output_reader_close(first);
     held = calloc((size_t)n_runs + 1, 1);
     owner = calloc((size_t)n_runs + 1, sizeof *owner);
-    values = calloc((size_t)n_params + 1, sizeof *values);
-    if (!held || !owner || !values) {
+    if (!held || !owner) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    /* who holds which run: exactly once */
-    for (int k = 0; k < n; k++)
-        for (int r = 0; r < n_runs; r++) {
-            unsigned long seed;
-            int point, d = output_reader_run_info(rd[k], r, &seed, &point, NULL);
-            if (d < 0) {
-                snprintf(err, errlen, "%s: %s", inputs[k], output_reader_error(rd[k]));
-                goto done;
-            }
-            if (!d)
-                continue;
-            if (held[r]) {
-                snprintf(err, errlen, "run %d is in both %s and %s", r,
-                         inputs[owner[r]], inputs[k]);
-                goto done;
-            }
-            held[r] = 1;
-            owner[r] = k;
-            written++;
-        }
-    if (o->require_complete && written < n_runs) {
+    if (scan(inputs, n, &job, held, owner, &written, err, errlen))
+        goto done;
+    if (o->require_complete && written < job.n_runs) {
         char list[512];
-        merge_describe_runs(held, n_runs, 0, list, sizeof list);
+        merge_describe_runs(held, job.n_runs, 0, list, sizeof list);
         snprintf(err, errlen, "%d of %d runs are in none of the files: %s",
-                 n_runs - written, n_runs, list);
+                 job.n_runs - written, job.n_runs, list);
         goto done;
     }
     /* the writer, set up as the job's own */
     config_error ce;
-    const char *text = output_reader_attr(rd[0], "config");
-    if (!text || !(cfg = config_load_string(text, inputs[0], &ce))) {
+    if (!(cfg = config_load_string(job.config, inputs[0], &ce))) {
         snprintf(err, errlen, "%s: its configuration cannot be read back: %s",
-                 inputs[0], text ? ce.reason : "no config attribute");
+                 inputs[0], ce.reason);
         goto done;
     }
-    int nv = output_reader_n_vars(rd[0]);
-    vars = calloc((size_t)nv + 1, sizeof *vars);
-    pnames = calloc((size_t)n_params + 1, sizeof *pnames);
-    if (!vars || !pnames) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    for (int v = 0; v < nv; v++)
-        vars[v] = output_reader_var_name(rd[0], v);
-    for (int q = 0; q < n_params; q++)
-        pnames[q] = output_reader_param_name(rd[0], q);
     const model_params *p = config_params(cfg);
-    const char *seed_text = output_reader_attr(rd[0], "master_seed");
-    /* the job's identity travels with its runs; then the caller's */
     const char *names[MERGE_MAX_ATTRS], *vals[MERGE_MAX_ATTRS];
     int na = 0;
-    const char *carried[] = {"sweep_hash"};
-    for (int k = 0; k < 1; k++)
-        if (output_reader_attr(rd[0], carried[k])) {
-            names[na] = carried[k];
-            vals[na++] = output_reader_attr(rd[0], carried[k]);
-        }
+    if (job.hash) {
+        names[na] = "sweep_hash";
+        vals[na++] = job.hash;
+    }
     for (int k = 0; k < o->n_attrs && na < MERGE_MAX_ATTRS; k++) {
         names[na] = o->attr_names[k];
         vals[na++] = o->attr_values[k];
     }
-    output_opts opts = {.path = o->path, .config_text = text, .history = o->history,
-                        .vars = vars, .n_vars = nv, .n_runs = n_runs,
-                        .master_seed = seed_text ? strtoull(seed_text, NULL, 10)
-                                                 : (unsigned long long)p->g.seed,
-                        .n_params = n_params, .param_names = pnames,
+    output_opts opts = {.path = o->path, .config_text = job.config,
+                        .history = o->history,
+                        .vars = (const char *const *)job.vars, .n_vars = job.n_vars,
+                        .n_runs = job.n_runs,
+                        .master_seed = job.seed ? strtoull(job.seed, NULL, 10)
+                                                : (unsigned long long)p->g.seed,
+                        .n_params = job.n_params,
+                        .param_names = (const char *const *)job.params,
                         .attr_names = names, .attr_values = vals, .n_attrs = na};
-    if (!(out = output_open(p, &opts, err, errlen)))
+    values = calloc((size_t)job.n_params + 1, sizeof *values);
+    if (!values || !(out = output_open(p, &opts, err, errlen)))
         goto done;
     if (!(rec = output_run_alloc(out))) {
         snprintf(err, errlen, "out of memory for a run's records");
         goto done;
     }
-    for (int r = 0; r < n_runs; r++) {
-        if (!held[r])
-            continue;
-        output_reader *in = rd[owner[r]];
-        unsigned long seed;
-        int point;
-        const model_event *ev;
-        int n_ev;
-        output_run_reset(rec);
-        if (output_reader_run_info(in, r, &seed, &point, values) < 0 ||
-            output_reader_run(in, p, r, rec, &ev, &n_ev)) {
-            snprintf(err, errlen, "%s: run %d: %s", inputs[owner[r]], r,
-                     output_reader_error(in));
+    for (int k = 0; k < n; k++)
+        if (copy_runs(inputs[k], k, &job, p, owner, held, out, rec, values, err,
+                      errlen))
             goto done;
-        }
-        if (output_write_run(out, 0, r, seed, rec, ev, n_ev) ||
-            (n_params && output_write_point(out, r, point, values))) {
-            snprintf(err, errlen, "%s", output_error(out));
-            goto done;
-        }
-    }
     if (output_close(out, err, errlen))
         goto done;
     out = NULL;
@@ -190,14 +249,10 @@ int merge_files(const char *const *inputs, int n, const merge_opts *o,
 done:
     output_abort(out);
     output_run_free(rec);
-    for (int k = 0; k < n; k++)
-        output_reader_close(rd[k]);
-    free(rd);
     free(held);
     free(owner);
     free(values);
-    free(vars);
-    free(pnames);
+    job_free(&job);
     config_free(cfg);
     if (done)
         *done = rc == 0 ? written : 0;

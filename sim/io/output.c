@@ -58,6 +58,7 @@
 #define CHUNK_CACHE ((size_t)2 * 1024 * 1024) /* per dataset, > CHUNK_MAX      */
 #define EVENT_CHUNK 1024               /* rows per chunk of event columns */
 #define DEFLATE_LEVEL 1
+#define EVENT_FLUSH 4096 /* kept events that trigger a flush */
 #define HDF5_HEADROOM (16 << 20) /* bytes free before HDF5 is started */
 
 #if defined(__GNUC__)
@@ -195,6 +196,7 @@ struct output {
     hid_t step, good_unit, seed;
     hid_t param_value, point; /* sweeps: (run, param) and (run) */
     int n_params;
+    int raw; /* no compression: an intermediate file (sweep parts) */
     hid_t var[N_VARS]; /* -1: not selected */
     hid_t col[EC_COUNT];
     /* fixed by output_open(); output_run_alloc() reads only these */
@@ -209,8 +211,10 @@ struct output {
     unsigned char *written;    /* [n_scen * n_runs]: (scenario, run) done */
     unsigned long long *seeds; /* [n_runs] seed written for each run */
     int *seed_scen;            /* [n_runs] scenario that wrote it, -1: none */
-    kept_event *kept;          /* events, written by output_close() */
+    kept_event *kept;          /* events not yet in the file */
     size_t n_kept, cap_kept;
+    size_t ev_rows;            /* event rows already in the file */
+    size_t low;                /* (scenario, run) keys below are all written */
     /* the single-run API */
     output_run *cur;     /* allocated at the first output_begin_run() */
     int run;             /* run being buffered, -1 between runs */
@@ -427,11 +431,11 @@ static hsize_t dim_size(const output *o, int d)
 /* Storage of a dataset: creation order tracked, and for record variables
  * and event columns chunking and (numbers only) shuffle + deflate. */
 static int set_storage(hid_t dcpl, hid_t ftype, int rank, const int *dim,
-                       const hsize_t *dims)
+                       const hsize_t *dims, int raw)
 {
     static const double nan_fill = NAN;
     hsize_t chunk[MAX_RANK];
-    int compress = H5Tis_variable_str(ftype) <= 0;
+    int compress = !raw && H5Tis_variable_str(ftype) <= 0;
     if (H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED |
                                              H5P_CRT_ORDER_INDEXED) < 0)
         return -1;
@@ -452,6 +456,20 @@ static int set_storage(hid_t dcpl, hid_t ftype, int rank, const int *dim,
     return 0;
 }
 
+/* Room for two chunks of the dataset: runs are written chunk by chunk, so
+ * a larger cache would only grow memory with the number of runs. */
+static size_t chunk_cache_bytes(hid_t dcpl, hid_t ftype)
+{
+    hsize_t c[MAX_RANK];
+    int rank = H5Pget_layout(dcpl) == H5D_CHUNKED ? H5Pget_chunk(dcpl, MAX_RANK, c) : -1;
+    if (rank <= 0)
+        return CHUNK_CACHE;
+    size_t bytes = H5Tget_size(ftype);
+    for (int a = 0; a < rank; a++)
+        bytes *= (size_t)c[a];
+    return 2 * bytes + 1;
+}
+
 static hid_t create_dataset(output *o, const char *name, hid_t ftype,
                             int rank, const int *dim)
 {
@@ -465,8 +483,8 @@ static hid_t create_dataset(output *o, const char *name, hid_t ftype,
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
     hid_t ds = -1;
     if (space >= 0 && dcpl >= 0 && dapl >= 0 &&
-        set_storage(dcpl, ftype, rank, dim, dims) == 0 &&
-        H5Pset_chunk_cache(dapl, 521, CHUNK_CACHE, 1.0) >= 0)
+        set_storage(dcpl, ftype, rank, dim, dims, o->raw) == 0 &&
+        H5Pset_chunk_cache(dapl, 521, chunk_cache_bytes(dcpl, ftype), 1.0) >= 0)
         ds = H5Dcreate2(o->file, name, ftype, space, H5P_DEFAULT, dcpl, dapl);
     if (ds < 0)
         fail(o, "cannot create dataset '%s'", name);
@@ -542,6 +560,22 @@ static int make_paths(output *o, const char *path)
 
 /* Create the temporary file, first with open(2) so that a missing or
  * unwritable directory is reported with the system's own words. */
+/* HDF5's metadata cache may grow to 32 MiB with the number of chunks a
+ * large sweep writes; a few MiB hold the working set, so memory stays flat
+ * in the number of runs. */
+static herr_t cap_metadata_cache(hid_t fapl)
+{
+    H5AC_cache_config_t c;
+    c.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    if (H5Pget_mdc_config(fapl, &c) < 0)
+        return -1;
+    c.set_initial_size = 1;
+    c.initial_size = 1 << 20;
+    c.max_size = 4 << 20;
+    c.min_size = 1 << 20;
+    return H5Pset_mdc_config(fapl, &c);
+}
+
 static int create_file(output *o)
 {
     struct stat st;
@@ -560,7 +594,8 @@ static int create_file(output *o)
         /* chunk B-tree nodes of 2k = 16 entries, not 64: a run's file
          * holds few chunks, and each node is allocated whole */
         H5Pset_istore_k(fcpl, 8) >= 0 &&
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0)
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0 &&
+        cap_metadata_cache(fapl) >= 0)
         o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (o->file < 0)
         fail(o, "cannot create HDF5 file");
@@ -995,6 +1030,7 @@ static output *output_new(const model_params *p, const output_opts *opts)
     o->nr = p->n_routes;
     o->n_runs = opts->n_runs;
     o->n_params = opts->n_params > 0 ? opts->n_params : 0;
+    o->raw = opts->uncompressed;
     o->scen_dim = opts->n_scenarios >= 2;
     o->n_scen = o->scen_dim ? opts->n_scenarios : 1;
     o->every = p->g.every;
@@ -1064,6 +1100,10 @@ static void output_free(output *o)
 void output_library_init(void)
 {
     (void)H5dont_atexit(); /* fails only when called twice: harmless */
+    /* HDF5 keeps freed blocks on free lists without limit by default; a
+     * few MiB are enough, and memory then stays flat over long sweeps */
+    (void)H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10,
+                                 2 << 20, 512 << 10);
     (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
@@ -1345,27 +1385,39 @@ static int kept_order(const void *pa, const void *pb)
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* Write the kept events by (scenario, run), each run's in its own order:
- * the table does not depend on the order the runs were written in. */
-static int write_events(output *o)
+/* Append the kept events of the runs whose key (scenario * n_runs + run)
+ * is below `limit`, by (scenario, run), each run's in its own order; keep
+ * the rest.  Every run below `limit` is complete, so the table is the same
+ * whatever order the runs were written in, and memory holds only the
+ * events of runs written ahead of an unfinished one. */
+static int flush_events(output *o, size_t limit)
 {
-    event_cols c = {0};
-    hsize_t start = 0, count = (hsize_t)o->n_kept;
     if (o->n_kept == 0)
         return 0;
-    if (o->n_kept > INT32_MAX) {
+    qsort(o->kept, o->n_kept, sizeof *o->kept, kept_order);
+    size_t n = 0;
+    while (n < o->n_kept &&
+           (size_t)o->kept[n].scen * (size_t)o->n_runs + (size_t)o->kept[n].run < limit)
+        n++;
+    if (n == 0)
+        return 0;
+    if (o->ev_rows + n > INT32_MAX) {
         snprintf(o->err, sizeof o->err,
                  "cannot write events to %s: more than %ld rows", o->path,
                  (long)INT32_MAX);
         return -1;
     }
-    qsort(o->kept, o->n_kept, sizeof *o->kept, kept_order);
+    event_cols c = {0};
+    hsize_t start = (hsize_t)o->ev_rows, count = (hsize_t)n,
+            total = (hsize_t)(o->ev_rows + n);
     snprintf(o->what, sizeof o->what, "the events");
-    int rc = event_cols_fill(o, o->kept, o->n_kept, &c);
+    int rc = event_cols_fill(o, o->kept, n, &c);
+    for (size_t e = 0; rc == 0 && e < n; e++)
+        c.row[e] = (int)(o->ev_rows + e);
     const void *data[EC_COUNT] = {c.scen, c.run, c.step, c.kind, c.actor,
                                   c.target, c.value, c.label};
     if (rc == 0)
-        rc = extend(o, o->coord[DIM_EVENT], "event", count) < 0 ||
+        rc = extend(o, o->coord[DIM_EVENT], "event", total) < 0 ||
                      write_slab(o, o->coord[DIM_EVENT], "event", 1, &start,
                                 &count, H5T_NATIVE_INT, c.row) < 0
                  ? -1
@@ -1376,13 +1428,26 @@ static int write_events(output *o)
                                                    : o->vstr;
         if (o->col[k] < 0)
             continue; /* event_scenario without a scenario dimension */
-        if (extend(o, o->col[k], ev_cols[k].name, count) < 0 ||
+        if (extend(o, o->col[k], ev_cols[k].name, total) < 0 ||
             write_slab(o, o->col[k], ev_cols[k].name, 1, &start, &count, mt,
                        data[k]) < 0)
             rc = -1;
     }
     event_cols_free(&c);
-    return rc;
+    if (rc)
+        return -1;
+    for (size_t e = 0; e < n; e++)
+        free((char *)o->kept[e].ev.label);
+    memmove(o->kept, o->kept + n, (o->n_kept - n) * sizeof *o->kept);
+    o->n_kept -= n;
+    o->ev_rows += n;
+    return 0;
+}
+
+/* At close: every kept event. */
+static int write_events(output *o)
+{
+    return flush_events(o, (size_t)-1);
 }
 
 /* Why (scenario, run) cannot be written, or NULL; `why` holds the longer
@@ -1461,6 +1526,12 @@ int output_write_run(output *o, int scenario, int run, unsigned long seed,
     if (n_ev > 0 && keep_events(o, scenario, run, ev, n_ev) < 0)
         return -1;
     o->written[(size_t)scenario * (size_t)o->n_runs + (size_t)run] = 1;
+    /* events of the runs below the first unwritten one are final */
+    size_t keys = (size_t)o->n_scen * (size_t)o->n_runs;
+    while (o->low < keys && o->written[o->low])
+        o->low++;
+    if (o->n_kept >= EVENT_FLUSH && flush_events(o, o->low) < 0)
+        return -1;
     return 0;
 }
 

@@ -61,6 +61,8 @@ typedef struct {
      * output_write_point(). */
     int n_params;
     const char *const *param_names;
+    /* Write without shuffle and deflate (intermediate files, read back). */
+    int uncompressed;
     /* More global string attributes (sweep_hash, shard, ...). */
     const char *const *attr_names;
     const char *const *attr_values;

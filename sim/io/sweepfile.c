@@ -274,6 +274,19 @@ static int load_head(sweep_spec *s, const config_setting_t *sw, config_error *er
     s->every = every;
     s->seed = (unsigned long long)seed;
     config_setting_t *vars = config_setting_get_member(sw, "variables");
+    if (!vars) {
+        /* a sweep records the headline trajectories, not the 5-D flows */
+        static const char *const fallback[] = {
+            "production", "shortfall", "imports", "sanctions", "member",
+            "cohesion", "connectivity", "hub_share"};
+        int n = (int)(sizeof fallback / sizeof fallback[0]);
+        s->vars = calloc((size_t)n + 1, sizeof *s->vars);
+        for (int k = 0; s->vars && k < n; k++)
+            if ((s->vars[k] = strdup(fallback[k])))
+                s->n_vars = k + 1;
+        if (!s->vars || s->n_vars < n)
+            return fail(err, s->file, sw, "sweep.variables", "out of memory");
+    }
     if (vars) {
         int n = config_setting_length(vars);
         s->vars = calloc((size_t)n + 1, sizeof *s->vars);

@@ -8,7 +8,10 @@
  *     points = 64;               # random/lhs/sobol; saltelli: base size N
  *     seed = 1;                  # random and lhs designs
  *     replicates = 2;            # runs per point
- *     variables = ["production", "shortfall", "cohesion"];  # recorded
+ *     variables = ["production", "shortfall", "cohesion"];  # recorded;
+ *                                # default: production, shortfall, imports,
+ *                                # sanctions, member, cohesion,
+ *                                # connectivity, hub_share
  *     every = 1;                 # record every k months
  *   };
  *   axes = (
@@ -49,7 +52,7 @@ typedef struct {
     char design[16];
     int points, replicates, every;
     unsigned long long seed;
-    char **vars;       /* NULL: every variable */
+    char **vars;       /* recorded variables */
     int n_vars;
     sweep_axis *axes;
     int n_axes;
