@@ -117,3 +117,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# libFuzzer harnesses: make fuzz, make fuzz-regress (tests/fuzz/README.md)
+-include tests/fuzz/fuzz.mk
