@@ -58,7 +58,7 @@ int main(int argc, char **argv)
      * runtime error, instead of the process being killed by SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
-        fputs(usage, stderr);
+        fputs("sim: no command given (see 'sim --help')\n", stderr);
         return EXIT_INPUT;
     }
     const char *cmd = argv[1];

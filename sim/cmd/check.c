@@ -26,12 +26,17 @@ int cmd_check(int argc, char **argv)
             free(sets);
             return EXIT_OK;
         }
-        int used = cmd_scenario_option("check", argc, argv, &k, &o);
+        const char *a = argv[k];
+        int run_only = strcmp(a, "-o") == 0 || strncmp(a, "--output", 8) == 0 ||
+                       strncmp(a, "--replicates", 12) == 0 ||
+                       strncmp(a, "--jobs", 6) == 0 || strcmp(a, "-q") == 0 ||
+                       strcmp(a, "--quiet") == 0;
+        int used = run_only ? 0 : cmd_scenario_option("check", argc, argv, &k, &o);
         if (used < 0)
             goto done;
-        if (used && !o.output)
+        if (used)
             continue;
-        if (used || argv[k][0] == '-' || o.scenario) {
+        if (run_only || argv[k][0] == '-' || o.scenario) {
             cmd_error("check", "unexpected argument '%s' (see 'sim check --help')",
                       argv[k]);
             goto done;

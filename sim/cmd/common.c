@@ -84,7 +84,9 @@ int cmd_preflight(const char *cmd, const model_params *p,
     else
         snprintf(dir, sizeof dir, ".");
     struct statvfs fs;
-    if (statvfs(dir, &fs) == 0) {
+    /* a pseudo file system (/proc, /sys) reports no blocks: let the write
+     * itself fail there */
+    if (statvfs(dir, &fs) == 0 && fs.f_blocks > 0) {
         double avail = (double)fs.f_bavail * (double)fs.f_frsize;
         if (raw * COMPRESSED_SHARE > avail) {
             char a[32], b[32], c[32];
@@ -115,7 +117,7 @@ static const char *option_value(const char *cmd, int argc, char **argv, int *k)
     const char *eq = strchr(arg, '=');
     if (arg[1] == '-' && eq)
         return eq + 1;
-    if (*k + 1 >= argc) {
+    if (*k + 1 >= argc || argv[*k + 1][0] == '\0') {
         cmd_error(cmd, "option %s needs a value (see 'sim %s --help')", arg, cmd);
         return NULL;
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <libconfig.h>
+#include <sys/stat.h>
 
 #include "io/output.h"
 #include "model/model.h"
@@ -172,6 +173,51 @@ static const char *choice_name(const char *choices, int idx, char *buf,
     return buf;
 }
 
+/* libconfig 1.5 reads an integer literal too large for 32 bits (without
+ * the L suffix) modulo 2^32, silently.  The literal as written on the
+ * setting's source line, when it differs from what libconfig read: 1 and
+ * *written set; 0 otherwise (or when the source is not a file). */
+static int literal_differs(const config_setting_t *s, long long *written)
+{
+    const char *file = config_setting_source_file(s);
+    int line = config_setting_source_line(s);
+    const char *name = config_setting_name(s);
+    FILE *f = file && line > 0 && name ? fopen(file, "r") : NULL;
+    if (!f)
+        return 0;
+    char buf[4096];
+    int found = 0;
+    for (int k = 1; fgets(buf, sizeof buf, f); k++) {
+        if (k != line)
+            continue;
+        size_t n = strlen(name);
+        for (char *at = strstr(buf, name); at && !found; at = strstr(at + 1, name)) {
+            if (at > buf && (isalnum((unsigned char)at[-1]) || at[-1] == '_'))
+                continue;
+            char *q = at + n;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q != '=' && *q != ':')
+                continue;
+            q++;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            char *end;
+            errno = 0;
+            long long v = strtoll(q, &end, 0);
+            if (end == q || *end == '.' || *end == 'e' || *end == 'E')
+                break;
+            *written = v;
+            found = errno == ERANGE ? 2 : 1;
+        }
+        break;
+    }
+    fclose(f);
+    if (found == 2)
+        return 1;
+    return found && *written != config_setting_get_int64(s);
+}
+
 /* Read one setting into its parameter slot, checking type and bounds. */
 static int read_param(const sim_config *c, const param_def *d,
                       const config_setting_t *s, void *dst, const char *path,
@@ -184,7 +230,13 @@ static int read_param(const sim_config *c, const param_def *d,
         char why[256];
         double v;
         if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
-            long long iv = config_setting_get_int64(s);
+            long long iv = config_setting_get_int64(s), written;
+            if (literal_differs(s, &written))
+                return fail_at(c, s, err, path,
+                               "%lld is too large for a 32-bit integer: libconfig "
+                               "read it as %lld (write %lldL; above 2^53 it "
+                               "cannot be represented exactly)",
+                               written, iv, written);
             v = (double)iv;
             if ((long long)v != iv || v >= 9223372036854775807.0)
                 return fail_at(c, s, err, path,
@@ -778,6 +830,11 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
                            ppath);
         if (event_number(b, e, "value", path, &ev->value, 1))
             return -1;
+        if (ev->ref.def->type == PT_BOOL &&
+            (ev->kind == EV_ADD || (ev->value != 0.0 && ev->value != 1.0)))
+            return fail_at(b->c, e, b->err, path,
+                           "%s is true or false: an event sets it to 0 or 1 "
+                           "(no add, no fraction)", ppath);
         if (ev->kind == EV_SET && check_number(ev->ref.def, ev->value, why, sizeof why))
             return fail_at(b->c, e, b->err, path, "value for %s %s", ppath, why);
         snprintf(ev->label, sizeof ev->label, "%s", ppath);
@@ -940,7 +997,12 @@ static model_params *build(sim_config *c, config_error *err)
         char key[256] = "";
         if (colon)
             snprintf(key, sizeof key, "%.*s", (int)(colon - why), why);
-        fail(err, c->name, 0, key, "%s", colon ? colon + 2 : why);
+        /* the setting, for its file and line (a route's a/b, a good's input) */
+        config_setting_t *at = key[0] ? config_lookup(&c->cfg, key) : NULL;
+        if (at)
+            fail_at(c, at, err, key, "%s", colon ? colon + 2 : why);
+        else
+            fail(err, c->name, 0, key, "%s", colon ? colon + 2 : why);
         goto bad;
     }
     for (int i = 0; i < na; i++)
@@ -949,9 +1011,9 @@ static model_params *build(sim_config *c, config_error *err)
                 b.p->agents[i].lon == b.p->agents[j].lon) {
                 char key[200];
                 snprintf(key, sizeof key, "agents.%s", b.p->agents[j].code);
-                fail(err, c->name, 0, key,
-                     "has the same coordinates as agents.%s (distance 0 "
-                     "breaks the gravity equation)", b.p->agents[i].code);
+                fail_at(c, config_lookup(&c->cfg, key), err, key,
+                        "has the same coordinates as agents.%s (distance 0 "
+                        "breaks the gravity equation)", b.p->agents[i].code);
                 goto bad;
             }
     for (int k = 0; k < ne; k++)
@@ -1185,6 +1247,11 @@ static int check_text(const char *name, const char *text, size_t len,
 
 sim_config *config_load_file(const char *path, config_error *err)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fail(err, path, 0, "", "is a directory, not a scenario file");
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         fail(err, path, 0, "", "cannot open: %s", strerror(errno));

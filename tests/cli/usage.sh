@@ -113,10 +113,10 @@ expect_rc "sim -V" 0
 # ---- usage errors -------------------------------------------------------------
 sim
 expect_rc "sim (no command)" 2
-if grep -qF "usage: sim COMMAND" "$ERR" && [ ! -s "$OUT" ]; then
-    ok "sim (no command): usage on stderr, not stdout"
+if message_is "no command given" "sim --help" && [ ! -s "$OUT" ]; then
+    ok "sim (no command): one line on stderr pointing to sim --help"
 else
-    not_ok "sim (no command): usage on stderr, not stdout"
+    not_ok "sim (no command): one line on stderr pointing to sim --help"
     show "$ERR" "$OUT"
 fi
 
