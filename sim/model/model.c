@@ -299,7 +299,9 @@ void model_phase_events(model_state *s)
             double from = s->ramp_from[e];
             double to = ev->kind == EV_SET ? ev->value : from + ev->value;
             double frac = (double)(s->t - ev->month + 1) / span;
-            apply_value(s, ev->ref, from + (to - from) * frac);
+            /* from an unlimited value (a route limit) there is no ramp:
+             * a set takes effect at once, an add leaves it unlimited */
+            apply_value(s, ev->ref, isfinite(from) ? from + (to - from) * frac : to);
             if (first)
                 log_event(s, ev->kind, ev->actor, ev->target, to, ev->label);
             break;
