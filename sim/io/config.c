@@ -280,6 +280,11 @@ static int read_param(const sim_config *c, const param_def *d,
         if (strlen(v) >= PARAM_NAME_MAX)
             return fail_at(c, s, err, path, "longer than %d characters",
                            PARAM_NAME_MAX - 1);
+        for (const char *q = v; *q; q++)
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                return fail_at(c, s, err, path,
+                               "contains a control character (byte 0x%02x)",
+                               (unsigned char)*q);
         memcpy(dst, v, strlen(v) + 1);
         return 0;
     }
@@ -831,10 +836,11 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
         if (event_number(b, e, "value", path, &ev->value, 1))
             return -1;
         if (ev->ref.def->type == PT_BOOL &&
-            (ev->kind == EV_ADD || (ev->value != 0.0 && ev->value != 1.0)))
+            (ev->kind == EV_ADD || ev->ramp > 0 ||
+             (ev->value != 0.0 && ev->value != 1.0)))
             return fail_at(b->c, e, b->err, path,
                            "%s is true or false: an event sets it to 0 or 1 "
-                           "(no add, no fraction)", ppath);
+                           "at once (no add, no ramp, no fraction)", ppath);
         if (ev->kind == EV_SET && check_number(ev->ref.def, ev->value, why, sizeof why))
             return fail_at(b->c, e, b->err, path, "value for %s %s", ppath, why);
         snprintf(ev->label, sizeof ev->label, "%s", ppath);
@@ -1547,6 +1553,11 @@ int config_apply_set(sim_config *c, const char *assignment, config_error *err)
         if (strlen(val) >= PARAM_NAME_MAX || strlen(val) == 0)
             return fail(err, "--set", 0, path,
                         "must be 1 to %d characters", PARAM_NAME_MAX - 1);
+        for (const char *q = val; *q; q++)
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                return fail(err, "--set", 0, path,
+                            "contains a control character (byte 0x%02x)",
+                            (unsigned char)*q);
         ctype = CONFIG_TYPE_STRING;
         break;
     }

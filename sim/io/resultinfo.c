@@ -23,6 +23,10 @@
 #include "io/output.h"
 #include "model/calendar.h"
 
+/* Limits of what a summary reads from a file it cannot trust. */
+#define INFO_MAX_NAMES 100000
+#define INFO_MAX_VALUES (64u << 20)
+
 /* What the summary needs from the file; freed by info_free(). */
 typedef struct {
     char *scenario, *source, *history, *focus, *tunits;
@@ -46,7 +50,10 @@ static char *attr_text(hid_t loc, const char *name)
     hid_t t = a >= 0 ? H5Aget_type(a) : -1;
     hid_t s = a >= 0 ? H5Aget_space(a) : -1;
     char *val = NULL;
-    if (t >= 0 && s >= 0 && H5Tget_class(t) == H5T_STRING) {
+    /* one string only: a crafted array would overrun the buffer */
+    int one = s >= 0 && (H5Sget_simple_extent_type(s) == H5S_NULL ||
+                         H5Sget_simple_extent_npoints(s) == 1);
+    if (t >= 0 && s >= 0 && one && H5Tget_class(t) == H5T_STRING) {
         if (H5Sget_simple_extent_type(s) == H5S_NULL) {
             val = strdup("");
         } else if (H5Tis_variable_str(t) > 0) {
@@ -77,7 +84,19 @@ static int attr_number(hid_t loc, const char *name, hid_t mtype, void *val)
     if (H5Aexists(loc, name) <= 0)
         return -1;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    int rc = a >= 0 && H5Aread(a, mtype, val) >= 0 ? 0 : -1;
+    hid_t s = a >= 0 ? H5Aget_space(a) : -1;
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    /* a single number only: an array would overrun val */
+    int rc = s >= 0 && H5Sget_simple_extent_npoints(s) == 1 &&
+                     (c == H5T_INTEGER || c == H5T_FLOAT) &&
+                     H5Aread(a, mtype, val) >= 0
+                 ? 0
+                 : -1;
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
     if (a >= 0)
         H5Aclose(a);
     return rc;
@@ -101,23 +120,52 @@ static size_t length_of(hid_t file, const char *name)
     return (size_t)n;
 }
 
+/* Variable-length strings are allocated by this, which refuses lengths
+ * no label could have: a damaged heap cannot make HDF5 ask for gigabytes. */
+#define INFO_MAX_STRING (1u << 20)
+static void *capped_alloc(size_t size, void *unused)
+{
+    (void)unused;
+    return size > INFO_MAX_STRING ? NULL : malloc(size);
+}
+
+static void capped_free(void *mem, void *unused)
+{
+    (void)unused;
+    free(mem);
+}
+
 /* A 1-D dataset of n variable-length strings, as n new strings. */
 static char **read_strings(hid_t file, const char *name, size_t n)
 {
+    if (n > INFO_MAX_NAMES)
+        return NULL;
     char **out = calloc(n + 1, sizeof *out), **raw = calloc(n + 1, sizeof *raw);
     hid_t ds = H5Lexists(file, name, H5P_DEFAULT) > 0
                    ? H5Dopen2(file, name, H5P_DEFAULT)
                    : -1;
     hid_t t = H5Tcopy(H5T_C_S1);
     hid_t s = ds >= 0 ? H5Dget_space(ds) : -1;
-    int ok = out && raw && ds >= 0 && t >= 0 && s >= 0 &&
+    hid_t ft = ds >= 0 ? H5Dget_type(ds) : -1;
+    hsize_t len = 0;
+    /* exactly n strings on one axis, or nothing is read */
+    int shape = s >= 0 && ft >= 0 && H5Sget_simple_extent_ndims(s) == 1 &&
+                H5Sget_simple_extent_dims(s, &len, NULL) == 1 && len == n &&
+                H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
+    if (ft >= 0)
+        H5Tclose(ft);
+    hid_t x = H5Pcreate(H5P_DATASET_XFER);
+    int ok = shape && out && raw && ds >= 0 && t >= 0 && s >= 0 && x >= 0 &&
+             H5Pset_vlen_mem_manager(x, capped_alloc, NULL, capped_free, NULL) >= 0 &&
              H5Tset_size(t, H5T_VARIABLE) >= 0 &&
              H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
-             H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0;
+             H5Dread(ds, t, H5S_ALL, H5S_ALL, x, raw) >= 0;
     for (size_t i = 0; ok && i < n; i++)
         ok = (out[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
-    if (raw && s >= 0 && t >= 0)
-        H5Dvlen_reclaim(t, s, H5P_DEFAULT, raw);
+    if (raw && s >= 0 && t >= 0 && x >= 0 && shape)
+        H5Dvlen_reclaim(t, s, x, raw);
+    if (x >= 0)
+        H5Pclose(x);
     if (s >= 0)
         H5Sclose(s);
     if (t >= 0)
@@ -142,11 +190,19 @@ static double *read_slab(hid_t file, const char *name, int rank,
     if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
         return NULL;
     size_t n = 1;
-    for (int a = 0; a < rank; a++)
+    for (int a = 0; a < rank; a++) {
+        if (count[a] > INFO_MAX_VALUES || n * (size_t)count[a] > INFO_MAX_VALUES)
+            return NULL; /* more than a summary should read: refuse */
         n *= (size_t)count[a];
-    double *buf = malloc((n ? n : 1) * sizeof *buf);
+    }
     hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
     hid_t fs = ds >= 0 ? H5Dget_space(ds) : -1;
+    hsize_t dims[8];
+    int fits = fs >= 0 && rank <= 8 && H5Sget_simple_extent_ndims(fs) == rank &&
+               H5Sget_simple_extent_dims(fs, dims, NULL) == rank;
+    for (int a = 0; fits && a < rank; a++)
+        fits = start[a] + count[a] <= dims[a];
+    double *buf = fits ? malloc((n ? n : 1) * sizeof *buf) : NULL;
     hid_t ms = H5Screate_simple(rank, count, NULL);
     int ok = buf && fs >= 0 && ms >= 0 &&
              H5Sget_simple_extent_ndims(fs) == rank &&
@@ -233,6 +289,10 @@ static void format_month(const info *in, double t, char *buf, size_t len)
     long yy, mm;
     if (!in->tunits ||
         sscanf(in->tunits, "days since %d-%d-%d", &y, &m, &d) != 3) {
+        snprintf(buf, len, "%g", t);
+        return;
+    }
+    if (!(fabs(t) < 1e8) || y < -100000 || y > 100000) { /* no overflow */
         snprintf(buf, len, "%g", t);
         return;
     }

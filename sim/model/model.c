@@ -265,6 +265,8 @@ static double current_value(model_state *s, param_ref r)
 static void apply_value(model_state *s, param_ref r, double v)
 {
     const param_def *d = r.def;
+    if (d->type == PT_BOOL)
+        v = v != 0.0; /* a ramp towards true is true at once, live state too */
     if (d->type != PT_BOOL && d->type != PT_CHOICE) {
         if (v < d->min)
             v = d->min;
