@@ -36,13 +36,14 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY  := $(shell git diff --quiet HEAD -- sim configs scenarios 2>/dev/null || echo -dirty)
 VERSION    := 0.1.0
 
-LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/exp/*.c sim/cmd/*.c) $(BUILD)/gen/embedded.c
+LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/exp/*.c sim/cmd/*.c) $(BUILD)/gen/embedded.c \
+            $(BUILD)/gen/version.c
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst $(BUILD)/%,%,$(LIB_SRC)))
 MAIN_OBJ := $(BUILD)/obj/sim/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all test bench run clean lint valgrind
+.PHONY: all test bench run clean lint valgrind FORCE
 # build/sim-mpi too when Open MPI's compiler wrapper is installed
 MPICC   ?= $(shell command -v mpicc 2>/dev/null)
 all: $(BUILD)/sim $(if $(MPICC),$(BUILD)/sim-mpi)
@@ -52,8 +53,7 @@ $(BUILD)/sim: $(MAIN_OBJ) $(BUILD)/libsim.a
 
 $(BUILD)/sim-mpi: sim/mpi_main.c $(BUILD)/libsim.a
 	@mkdir -p $(dir $@)
-	OMPI_CC=$(CC) $(MPICC) $(ALL_CFLAGS) -DSIM_VERSION='"$(VERSION)"' \
-	  -DSIM_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' $(LDFLAGS) -o $@ $< $(BUILD)/libsim.a $(LDLIBS)
+	OMPI_CC=$(CC) $(MPICC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsim.a $(LDLIBS)
 
 $(BUILD)/libsim.a: $(LIB_OBJ)
 	@rm -f $@
@@ -67,13 +67,22 @@ $(BUILD)/gen/embedded.c: scenarios/baseline.cfg configs/default.cfg configs/cali
 	{ awk -v dir=scenarios -v file=scenarios/baseline.cfg -v var=sim_embedded_baseline -f sim/embed.awk && \
 	  awk -v dir=configs -v file=configs/headlines.cfg -v var=sim_embedded_headlines -f sim/embed.awk; } > $@.tmp && mv $@.tmp $@
 
+# The version and commit, rewritten only when they change (checked on
+# every make): a new commit relinks with the new strings.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#include "version.h"\nconst char sim_version[] = "%s";\nconst char sim_commit[] = "%s";\n' \
+	  '$(VERSION)' '$(GIT_COMMIT)$(GIT_DIRTY)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+FORCE:
+
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DSIM_VERSION='"$(VERSION)"' -DSIM_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"' -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libsim.a
 	@mkdir -p $(dir $@)
@@ -99,7 +108,7 @@ lint: $(BUILD)/gen/embedded.c
 	@for f in $(SRC_ALL); do \
 	  clang-tidy --quiet $$f -- -std=c11 -D_POSIX_C_SOURCE=200809L -pthread \
 	    $(shell pkg-config --cflags $(PKGS)) -Isim -I$(BUILD)/gen \
-	    -DSIM_VERSION='"lint"' -DSIM_COMMIT='"lint"' || exit 1; \
+	    || exit 1; \
 	done
 	@echo "lint: cppcheck and clang-tidy clean"
 

@@ -15,6 +15,7 @@
 
 #include "cmd/cmd.h"
 #include "io/output.h"
+#include "version.h"
 
 static const char usage[] =
     "usage: sim COMMAND [ARGS]\n"
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         unsigned maj, min, rel;
         H5get_libversion(&maj, &min, &rel);
-        printf("sim %s (commit %s)\n", SIM_VERSION, SIM_COMMIT);
+        printf("sim %s (commit %s)\n", sim_version, sim_commit);
         printf("HDF5 %u.%u.%u, GSL %s, libconfig %d.%d\n", maj, min, rel,
                GSL_VERSION, LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR);
         return EXIT_OK;

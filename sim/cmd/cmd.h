@@ -17,12 +17,6 @@ enum {
     EXIT_OUTSIDE = 4  /* calibrate --check: a figure outside its range */
 };
 
-#ifndef SIM_VERSION
-#define SIM_VERSION "0.0.0"
-#endif
-#ifndef SIM_COMMIT
-#define SIM_COMMIT "unknown"
-#endif
 
 /* The baseline scenario compiled into the binary (build/gen/embedded.c). */
 extern const char sim_embedded_baseline[];

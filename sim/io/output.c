@@ -44,13 +44,8 @@
 #include <libconfig.h>
 
 #include "model/vars.h"
+#include "version.h"
 
-#ifndef SIM_VERSION
-#define SIM_VERSION "unknown"
-#endif
-#ifndef SIM_COMMIT
-#define SIM_COMMIT "unknown"
-#endif
 
 #define PROGRAM "bloc-sim"
 #define CHUNK_MAX (1024.0 * 1024.0)    /* bytes: largest chunk            */
@@ -634,7 +629,7 @@ static int write_globals(output *o, const model_params *p,
     snprintf(title, sizeof title, "%s results: scenario %s", PROGRAM,
              p->g.name);
     snprintf(source, sizeof source, "%s %s (git commit %s)", PROGRAM,
-             SIM_VERSION, SIM_COMMIT);
+             sim_version, sim_commit);
     if (H5get_libversion(&maj, &min, &rel) < 0)
         maj = min = rel = 0;
     snprintf(hdf5v, sizeof hdf5v, "%u.%u.%u", maj, min, rel);

@@ -32,8 +32,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 # warns here without failing: `make lint` is the warnings gate.
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread -g -O1 \
                 -Wall -Wextra $(FUZZ_SAN) $(shell pkg-config --cflags $(PKGS)) \
-                -Isim -I$(BUILD)/gen -DSIM_VERSION='"$(VERSION)"' \
-                -DSIM_COMMIT='"$(GIT_COMMIT)$(GIT_DIRTY)"'
+                -Isim -I$(BUILD)/gen
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(patsubst $(BUILD)/%,%,$(LIB_SRC)))
 
 .PHONY: fuzz fuzz-regress fuzz-build fuzz-corpus
