@@ -108,7 +108,7 @@ lint: $(BUILD)/gen/embedded.c
 	@for f in $(SRC_ALL); do \
 	  clang-tidy --quiet $$f -- -std=c11 -D_POSIX_C_SOURCE=200809L -pthread \
 	    $(shell pkg-config --cflags $(PKGS)) -Isim -I$(BUILD)/gen \
-	    || exit 1; \
+	    $(if $(MPICC),$(shell $(MPICC) --showme:compile)) || exit 1; \
 	done
 	@echo "lint: cppcheck and clang-tidy clean"
 

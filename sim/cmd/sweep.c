@@ -286,14 +286,18 @@ int cmd_sweep(int argc, char **argv)
     const model_params *p = config_params(s->cfg);
     if (outpath) {
         path = strdup(outpath);
-    } else if ((path = malloc(strlen(file) + 32))) {
+    } else {
+        /* the sweep file's name in this directory, .h5 for its extension */
         const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-        strcpy(path, base);
-        char *dot = strrchr(path, '.');
-        if (shard_n > 1)
-            sprintf(dot ? dot : path + strlen(path), "_shard%d.h5", shard_i);
-        else
-            strcpy(dot ? dot : path + strlen(path), ".h5");
+        const char *dot = strrchr(base, '.');
+        int stem = dot ? (int)(dot - base) : (int)strlen(base);
+        size_t len = strlen(base) + 32;
+        if ((path = malloc(len))) {
+            if (shard_n > 1)
+                snprintf(path, len, "%.*s_shard%d.h5", stem, base, shard_i);
+            else
+                snprintf(path, len, "%.*s.h5", stem, base);
+        }
     }
     if (!path) {
         cmd_error("sweep", "out of memory");
@@ -309,8 +313,8 @@ int cmd_sweep(int argc, char **argv)
     if (dry) {
         double one = time_one_run(p);
         printf("sweep %s: design %s, %d points x %d replicates = %d runs of %d "
-               "months (%d axes)%s\n", file, s->design, pl->n_points, s->replicates,
-               pl->n_runs, p->g.months, s->n_axes, shard_n > 1 ? "" : "");
+               "months (%d axes)\n", file, s->design, pl->n_points, s->replicates,
+               pl->n_runs, p->g.months, s->n_axes);
         if (shard_n > 1)
             printf("shard %d/%d: %d of the runs\n", shard_i, shard_n, mine);
         printf("output %s: about %.3g MB before compression (%s)\n", path,

@@ -1404,7 +1404,7 @@ static int flush_events(output *o, size_t limit)
     }
     event_cols c = {0};
     hsize_t start = (hsize_t)o->ev_rows, count = (hsize_t)n,
-            total = (hsize_t)(o->ev_rows + n);
+            total = start + count;
     snprintf(o->what, sizeof o->what, "the events");
     int rc = event_cols_fill(o, o->kept, n, &c);
     for (size_t e = 0; rc == 0 && e < n; e++)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -121,18 +122,53 @@ static size_t length_of(hid_t file, const char *name)
 }
 
 /* Variable-length strings are allocated by this, which refuses lengths
- * no label could have: a damaged heap cannot make HDF5 ask for gigabytes. */
+ * no label could have: a damaged heap cannot make HDF5 ask for gigabytes.
+ * Every block is kept on a list (a header before the string): when a read
+ * fails half-way, HDF5 has converted some strings in a buffer of its own
+ * that never reaches ours, so H5Dvlen_reclaim could not free them; the
+ * list can. */
 #define INFO_MAX_STRING (1u << 20)
-static void *capped_alloc(size_t size, void *unused)
+typedef struct vlen_block {
+    struct vlen_block *prev, *next;
+    max_align_t align[];
+} vlen_block;
+
+static void *capped_alloc(size_t size, void *list)
 {
-    (void)unused;
-    return size > INFO_MAX_STRING ? NULL : malloc(size);
+    vlen_block **head = list;
+    vlen_block *b = size > INFO_MAX_STRING ? NULL : malloc(sizeof *b + size);
+    if (!b)
+        return NULL;
+    b->prev = NULL;
+    b->next = *head;
+    if (*head)
+        (*head)->prev = b;
+    *head = b;
+    return b->align;
 }
 
-static void capped_free(void *mem, void *unused)
+static void capped_free(void *mem, void *list)
 {
-    (void)unused;
-    free(mem);
+    if (!mem)
+        return;
+    vlen_block **head = list;
+    vlen_block *b = (vlen_block *)((char *)mem - offsetof(vlen_block, align));
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        *head = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+    free(b);
+}
+
+static void capped_free_all(vlen_block **head)
+{
+    for (vlen_block *b = *head, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    *head = NULL;
 }
 
 /* A 1-D dataset of n variable-length strings, as n new strings. */
@@ -155,15 +191,15 @@ static char **read_strings(hid_t file, const char *name, size_t n)
     if (ft >= 0)
         H5Tclose(ft);
     hid_t x = H5Pcreate(H5P_DATASET_XFER);
+    vlen_block *pool = NULL;
     int ok = shape && out && raw && ds >= 0 && t >= 0 && s >= 0 && x >= 0 &&
-             H5Pset_vlen_mem_manager(x, capped_alloc, NULL, capped_free, NULL) >= 0 &&
+             H5Pset_vlen_mem_manager(x, capped_alloc, &pool, capped_free, &pool) >= 0 &&
              H5Tset_size(t, H5T_VARIABLE) >= 0 &&
              H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
              H5Dread(ds, t, H5S_ALL, H5S_ALL, x, raw) >= 0;
     for (size_t i = 0; ok && i < n; i++)
         ok = (out[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
-    if (raw && s >= 0 && t >= 0 && x >= 0 && shape)
-        H5Dvlen_reclaim(t, s, x, raw);
+    capped_free_all(&pool); /* the strings read, and any a failed read left */
     if (x >= 0)
         H5Pclose(x);
     if (s >= 0)
