@@ -7,6 +7,10 @@
 mkdir -p "$W/sweeps"
 # sweep files live beside a copy of the scenarios, as in configs/sweeps/
 cp -r "$ROOT/scenarios" "$ROOT/configs" "$W/"
+# a 20-year baseline, so that the interrupted sweeps below outlast their
+# signals on fast machines too
+sed 's/^  months = 24;/  months = 240;/' "$ROOT/scenarios/baseline.cfg" > "$W/scenarios/long.cfg"
+grep -q '^  months = 240;' "$W/scenarios/long.cfg" || not_ok "scenarios/long.cfg: months not set"
 cat > "$W/configs/g.cfg" <<'CFG'
 sweep = { scenario = "../scenarios/baseline.cfg"; design = "grid"; replicates = 2;
           variables = ["production", "flow", "cohesion"]; };
@@ -66,7 +70,7 @@ expect_rc "unknown design" 2
 
 # SIGTERM: the runs under way finish, the file is valid, exit 3
 cat > "$W/configs/long.cfg" <<'CFG'
-sweep = { scenario = "../scenarios/baseline.cfg"; design = "sobol"; points = 3000; replicates = 2;
+sweep = { scenario = "../scenarios/long.cfg"; design = "sobol"; points = 3000; replicates = 2;
           variables = ["production"]; };
 axes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; } );
 CFG
@@ -90,7 +94,7 @@ then ok "the interrupted file is valid and marks the runs done"; else not_ok "in
 
 # ---- resume: SIGTERM then --resume, SIGKILL at random moments then --resume ----------
 cat > "$W/configs/r.cfg" <<'CFG'
-sweep = { scenario = "../scenarios/baseline.cfg"; design = "lhs"; points = 700; seed = 3;
+sweep = { scenario = "../scenarios/long.cfg"; design = "lhs"; points = 300; seed = 3;
           replicates = 2; variables = ["production", "cohesion"]; };
 axes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; },
          { path = "routes.caspian.interdiction"; min = 0.0; max = 1.0; } );
