@@ -89,7 +89,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libsim.a
 	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libsim.a $(LDLIBS) -lcmocka
 
 test: all $(TEST_BIN)
-	@PYTHON=$(PYTHON) SIM=$(BUILD)/sim BUILD=$(BUILD) sh tests/run_tests.sh $(TEST_BIN)
+	@PYTHON=$(PYTHON) SIM=$(BUILD)/sim BUILD=$(BUILD) SIM_SANITIZE=$(SANITIZE) sh tests/run_tests.sh $(TEST_BIN)
 
 bench: $(BUILD)/sim $(BUILD)/tests/bench_step
 	@SIM=$(BUILD)/sim BUILD=$(BUILD) sh tests/bench.sh

@@ -54,10 +54,16 @@ for dir in "$CAT"/[0-9]*/; do
     cp "$CAT"/_lib/* "$W/"
     for f in "$dir"/*; do
         case $(basename "$f") in
-        cmd | expect | setup | about | timeout) ;;
+        cmd | expect | setup | about | timeout | no-sanitize) ;;
         *) cp "$f" "$W/" ;;
         esac
     done
+    if [ "${SIM_SANITIZE:-}" = 1 ] && [ -f "$dir/no-sanitize" ]; then
+        # HDF5's own memory error on this file is caught by ASan in the
+        # child before it can become a signal; the plain `make test` runs it
+        ok "$name # skipped under SANITIZE=1: $(head -n 1 "$dir/no-sanitize")"
+        continue
+    fi
     if [ -f "$dir/setup" ] && ! (cd "$W" && sh "$dir/setup") >"$T/log/setup" 2>&1; then
         not_ok "$name: setup failed"
         show "$T/log/setup"

@@ -172,7 +172,14 @@ fi
 # At every limit the program either works or fails with exit 1 and one
 # line; it never crashes and never leaves a file under the final name.
 crashes=0 oom=0 stray=0
-for kb in 30000 40000 50000 60000 80000 100000 140000; do
+kbs="30000 40000 50000 60000 80000 100000 140000"
+if [ "${SIM_SANITIZE:-}" = 1 ]; then
+    # ASan maps terabytes of shadow memory at start: any ulimit -v aborts
+    # it before main.  The plain `make test` runs these checks.
+    kbs="" oom=1
+    ok "out of memory # skipped under SANITIZE=1: ASan cannot run under ulimit -v"
+fi
+for kb in $kbs; do
     rm -f "$W/oom.h5"
     (ulimit -v "$kb"; ulimit -c 0; cd "$W" && exec "$SIM" run --replicates 20 --jobs 2 -q -o oom.h5) \
         >"$OUT" 2>"$ERR"
