@@ -57,17 +57,36 @@ void config_error_format(const config_error *e, char *buf, size_t len)
         snprintf(buf, len, "%s: %s", where, e->reason);
 }
 
-static int fail(config_error *err, const char *file, int line, const char *key,
-                const char *fmt, ...)
+static int vfail(config_error *err, const char *file, int line, const char *key,
+                 const char *fmt, va_list ap)
 {
     if (!err)
         return -1;
     snprintf(err->file, sizeof err->file, "%s", file ? file : "");
     err->line = line;
     snprintf(err->key, sizeof err->key, "%s", key ? key : "");
+    vsnprintf(err->reason, sizeof err->reason, fmt, ap);
+    return -1;
+}
+
+static int fail(config_error *err, const char *file, int line, const char *key,
+                const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->reason, sizeof err->reason, fmt, ap);
+    vfail(err, file, line, key, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int config_error_at(config_error *err, const char *file,
+                    const config_setting_t *s, const char *key,
+                    const char *fmt, ...)
+{
+    const char *f = s ? config_setting_source_file(s) : NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(err, f ? f : file, s ? config_setting_source_line(s) : 0, key, fmt, ap);
     va_end(ap);
     return -1;
 }

@@ -30,6 +30,14 @@ void config_error_format(const config_error *e, char *buf, size_t len);
 
 typedef struct sim_config sim_config;
 
+/* Fill err for a problem at setting s of a libconfig file: the file s came
+ * from (an @include, or `file` when s is NULL or has none), its line, the
+ * key and the reason.  Returns -1, for `return config_error_at(...)`. */
+struct config_setting_t;
+int config_error_at(config_error *err, const char *file,
+                    const struct config_setting_t *s, const char *key,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Parse and validate a scenario file.  @include paths are relative to the
  * directory of `path`.  NULL on failure with err filled. */
 sim_config *config_load_file(const char *path, config_error *err);

@@ -16,20 +16,6 @@
 #define SWEEP_MAX_AXES 64
 #define SWEEP_MAX_VALUES 100000
 
-static int fail(config_error *err, const char *file, const config_setting_t *s,
-                const char *key, const char *fmt, ...)
-{
-    const char *f = s ? config_setting_source_file(s) : NULL;
-    snprintf(err->file, sizeof err->file, "%s", f ? f : file);
-    err->line = s ? config_setting_source_line(s) : 0;
-    snprintf(err->key, sizeof err->key, "%s", key);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->reason, sizeof err->reason, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int one_of(const char *s, const char *const *list)
 {
     for (; *list; list++)
@@ -76,7 +62,7 @@ static int resolve_axis(const char *file, const config_setting_t *a,
                 strncmp(p->events[e].name, x->path + 7, len) == 0)
                 x->event = e;
         if (x->event < 0 || dot <= x->path + 7)
-            return fail(err, file, a, key, "no event named in '%s' (name the "
+            return config_error_at(err, file, a, key, "no event named in '%s' (name the "
                         "event with name = \"...\")", x->path);
         const event_spec *ev = &p->events[x->event];
         if (strcmp(dot + 1, "month") == 0 || strcmp(dot + 1, "ramp") == 0) {
@@ -89,17 +75,17 @@ static int resolve_axis(const char *file, const config_setting_t *a,
             *lo = ev->kind == EV_SET ? ev->ref.def->min : -1e15;
             *hi = ev->kind == EV_SET ? ev->ref.def->max : 1e15;
         } else {
-            return fail(err, file, a, key,
+            return config_error_at(err, file, a, key,
                         "an event axis is events.NAME.month, .ramp or .value");
         }
         return 0;
     }
     x->target = SWEEP_PARAM;
     if (config_resolve_path(p, x->path, &x->ref, why, sizeof why))
-        return fail(err, file, a, key, "%s", why);
+        return config_error_at(err, file, a, key, "%s", why);
     const param_def *d = x->ref.def;
     if (d->type == PT_STRING || d->type == PT_CHOICE)
-        return fail(err, file, a, key, "'%s' is not a number", x->path);
+        return config_error_at(err, file, a, key, "'%s' is not a number", x->path);
     *lo = d->type == PT_BOOL ? 0 : d->min;
     *hi = d->type == PT_BOOL ? 1 : d->max;
     *integral = d->type == PT_INT || d->type == PT_BOOL;
@@ -112,19 +98,19 @@ static int load_axis(const char *file, const config_setting_t *a, int k,
     char key[200];
     snprintf(key, sizeof key, "axes.[%d]", k);
     if (config_setting_type(a) != CONFIG_TYPE_GROUP)
-        return fail(err, file, a, key, "each axis is a group { ... }");
+        return config_error_at(err, file, a, key, "each axis is a group { ... }");
     for (int q = 0; q < config_setting_length(a); q++) {
         config_setting_t *m = config_setting_get_elem(a, (unsigned)q);
         if (!one_of(config_setting_name(m), axis_keys)) {
             char full[260];
             snprintf(full, sizeof full, "%s.%s", key, config_setting_name(m));
-            return fail(err, file, m, full, "unknown key");
+            return config_error_at(err, file, m, full, "unknown key");
         }
     }
     const char *path = NULL;
     if (!config_setting_lookup_string(a, "path", &path) ||
         strlen(path) >= sizeof x->path)
-        return fail(err, file, a, key, "missing 'path' (a parameter path)");
+        return config_error_at(err, file, a, key, "missing 'path' (a parameter path)");
     snprintf(x->path, sizeof x->path, "%s", path);
     snprintf(key, sizeof key, "axes.%s", x->path);
     double lo = 0.0, hi = 0.0;
@@ -138,52 +124,52 @@ static int load_axis(const char *file, const config_setting_t *a, int k,
     config_setting_lookup_string(a, "scale", &scale);
     if (vals) {
         if (mn || mx)
-            return fail(err, file, a, key, "give either values or min and max");
+            return config_error_at(err, file, a, key, "give either values or min and max");
         int n = config_setting_length(vals);
         if (n < 1 || n > SWEEP_MAX_VALUES)
-            return fail(err, file, vals, key, "values: 1 to %d numbers", SWEEP_MAX_VALUES);
+            return config_error_at(err, file, vals, key, "values: 1 to %d numbers", SWEEP_MAX_VALUES);
         x->scale = SWEEP_LIST;
         x->n_values = n;
         x->values = calloc((size_t)n, sizeof *x->values);
         if (!x->values)
-            return fail(err, file, vals, key, "out of memory");
+            return config_error_at(err, file, vals, key, "out of memory");
         for (int v = 0; v < n; v++) {
             const config_setting_t *e = config_setting_get_elem(vals, (unsigned)v);
             if (number(e, &x->values[v]))
-                return fail(err, file, vals, key, "value %d is not a number", v);
+                return config_error_at(err, file, vals, key, "value %d is not a number", v);
             if (x->values[v] < lo || x->values[v] > hi)
-                return fail(err, file, vals, key,
+                return config_error_at(err, file, vals, key,
                             "value %g is outside the bounds [%g, %g]",
                             x->values[v], lo, hi);
             if (integral && x->values[v] != floor(x->values[v]))
-                return fail(err, file, vals, key, "value %g is not a whole number",
+                return config_error_at(err, file, vals, key, "value %g is not a whole number",
                             x->values[v]);
         }
         return 0;
     }
     if (!mn || !mx || number(mn, &x->min) || number(mx, &x->max))
-        return fail(err, file, a, key, "give values = [...] or min and max (numbers)");
+        return config_error_at(err, file, a, key, "give values = [...] or min and max (numbers)");
     if (!(x->min < x->max))
-        return fail(err, file, a, key, "min %g must be below max %g", x->min, x->max);
+        return config_error_at(err, file, a, key, "min %g must be below max %g", x->min, x->max);
     if (x->min < lo || x->max > hi)
-        return fail(err, file, a, key, "[%g, %g] is outside the bounds [%g, %g]",
+        return config_error_at(err, file, a, key, "[%g, %g] is outside the bounds [%g, %g]",
                     x->min, x->max, lo, hi);
     if (integral)
-        return fail(err, file, a, key,
+        return config_error_at(err, file, a, key,
                     "a whole-number parameter is swept with values = [...]");
     if (strcmp(scale, "linear") == 0) {
         x->scale = SWEEP_LINEAR;
     } else if (strcmp(scale, "log") == 0) {
         x->scale = SWEEP_LOG;
         if (x->min <= 0)
-            return fail(err, file, a, key, "a log scale needs min > 0");
+            return config_error_at(err, file, a, key, "a log scale needs min > 0");
     } else {
-        return fail(err, file, a, key, "scale is linear or log, not '%s'", scale);
+        return config_error_at(err, file, a, key, "scale is linear or log, not '%s'", scale);
     }
     int levels = 2;
     config_setting_lookup_int(a, "levels", &levels);
     if (levels < 1 || levels > SWEEP_MAX_VALUES)
-        return fail(err, file, a, key, "levels: 1 to %d", SWEEP_MAX_VALUES);
+        return config_error_at(err, file, a, key, "levels: 1 to %d", SWEEP_MAX_VALUES);
     x->levels = levels;
     return 0;
 }
@@ -232,12 +218,12 @@ static int load_head(sweep_spec *s, const config_setting_t *sw, config_error *er
         if (!one_of(config_setting_name(m), sweep_keys)) {
             char full[200];
             snprintf(full, sizeof full, "sweep.%s", config_setting_name(m));
-            return fail(err, s->file, m, full, "unknown key");
+            return config_error_at(err, s->file, m, full, "unknown key");
         }
     }
     const char *scen = NULL, *design = "grid";
     if (!config_setting_lookup_string(sw, "scenario", &scen))
-        return fail(err, s->file, sw, "sweep.scenario",
+        return config_error_at(err, s->file, sw, "sweep.scenario",
                     "missing required key (the base scenario file)");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", s->file);
@@ -249,7 +235,7 @@ static int load_head(sweep_spec *s, const config_setting_t *sw, config_error *er
     snprintf(s->scenario, sizeof s->scenario, "%s%s", scen[0] == '/' ? "" : dir, scen);
     config_setting_lookup_string(sw, "design", &design);
     if (!one_of(design, designs))
-        return fail(err, s->file, config_setting_get_member(sw, "design"),
+        return config_error_at(err, s->file, config_setting_get_member(sw, "design"),
                     "sweep.design", "'%s' is not grid, random, lhs, sobol or saltelli",
                     design);
     snprintf(s->design, sizeof s->design, "%s", design);
@@ -260,15 +246,15 @@ static int load_head(sweep_spec *s, const config_setting_t *sw, config_error *er
     config_setting_lookup_int(sw, "every", &every);
     config_setting_lookup_int64(sw, "seed", &seed);
     if (points < 1 || points > 100000000)
-        return fail(err, s->file, sw, "sweep.points", "must be between 1 and 1e8 (got %d)",
+        return config_error_at(err, s->file, sw, "sweep.points", "must be between 1 and 1e8 (got %d)",
                     points);
     if (reps < 1 || reps > 1000000)
-        return fail(err, s->file, sw, "sweep.replicates",
+        return config_error_at(err, s->file, sw, "sweep.replicates",
                     "must be between 1 and 1e6 (got %d)", reps);
     if (every < 0 || every > 1200)
-        return fail(err, s->file, sw, "sweep.every", "must be between 1 and 1200");
+        return config_error_at(err, s->file, sw, "sweep.every", "must be between 1 and 1200");
     if (seed < 0)
-        return fail(err, s->file, sw, "sweep.seed", "must not be negative");
+        return config_error_at(err, s->file, sw, "sweep.seed", "must not be negative");
     s->points = points;
     s->replicates = reps;
     s->every = every;
@@ -285,17 +271,17 @@ static int load_head(sweep_spec *s, const config_setting_t *sw, config_error *er
             if ((s->vars[k] = strdup(fallback[k])))
                 s->n_vars = k + 1;
         if (!s->vars || s->n_vars < n)
-            return fail(err, s->file, sw, "sweep.variables", "out of memory");
+            return config_error_at(err, s->file, sw, "sweep.variables", "out of memory");
     }
     if (vars) {
         int n = config_setting_length(vars);
         s->vars = calloc((size_t)n + 1, sizeof *s->vars);
         if (!s->vars)
-            return fail(err, s->file, vars, "sweep.variables", "out of memory");
+            return config_error_at(err, s->file, vars, "sweep.variables", "out of memory");
         for (int k = 0; k < n; k++) {
             const char *v = config_setting_get_string_elem(vars, k);
             if (!v || !output_var_known(v))
-                return fail(err, s->file, vars, "sweep.variables",
+                return config_error_at(err, s->file, vars, "sweep.variables",
                             "no variable named '%s'", v ? v : "(not a string)");
             s->vars[k] = strdup(v);
             s->n_vars = k + 1;
@@ -311,7 +297,7 @@ sweep_spec *sweep_load(const char *path, config_error *err)
     config_t cfg;
     config_init(&cfg);
     if (!s) {
-        fail(err, path, NULL, "", "out of memory");
+        config_error_at(err, path, NULL, "", "out of memory");
         return NULL;
     }
     snprintf(s->file, sizeof s->file, "%s", path);
@@ -329,14 +315,14 @@ sweep_spec *sweep_load(const char *path, config_error *err)
         config_setting_t *m = config_setting_get_elem(root, (unsigned)k);
         if (strcmp(config_setting_name(m), "sweep") != 0 &&
             strcmp(config_setting_name(m), "axes") != 0) {
-            fail(err, path, m, config_setting_name(m), "unknown key (sweep, axes)");
+            config_error_at(err, path, m, config_setting_name(m), "unknown key (sweep, axes)");
             goto bad;
         }
     }
     config_setting_t *sw = config_lookup(&cfg, "sweep");
     config_setting_t *axes = config_lookup(&cfg, "axes");
     if (!sw || config_setting_type(sw) != CONFIG_TYPE_GROUP) {
-        fail(err, path, sw, "sweep", "missing required group sweep = { ... }");
+        config_error_at(err, path, sw, "sweep", "missing required group sweep = { ... }");
         goto bad;
     }
     if (load_head(s, sw, err))
@@ -354,13 +340,13 @@ sweep_spec *sweep_load(const char *path, config_error *err)
     int n = axes ? config_setting_length(axes) : 0;
     if (!axes || config_setting_type(axes) != CONFIG_TYPE_LIST || n < 1 ||
         n > SWEEP_MAX_AXES) {
-        fail(err, path, axes, "axes", "expected a list of 1 to %d axes ( { ... }, ... )",
+        config_error_at(err, path, axes, "axes", "expected a list of 1 to %d axes ( { ... }, ... )",
              SWEEP_MAX_AXES);
         goto bad;
     }
     s->axes = calloc((size_t)n, sizeof *s->axes);
     if (!s->axes) {
-        fail(err, path, axes, "axes", "out of memory");
+        config_error_at(err, path, axes, "axes", "out of memory");
         goto bad;
     }
     for (int k = 0; k < n; k++) {
@@ -370,7 +356,7 @@ sweep_spec *sweep_load(const char *path, config_error *err)
             goto bad;
         for (int q = 0; q < k; q++)
             if (strcmp(s->axes[q].path, s->axes[k].path) == 0) {
-                fail(err, path, config_setting_get_elem(axes, (unsigned)k),
+                config_error_at(err, path, config_setting_get_elem(axes, (unsigned)k),
                      s->axes[k].path, "this path is swept twice");
                 goto bad;
             }

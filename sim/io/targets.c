@@ -10,20 +10,6 @@
 
 #include <libconfig.h>
 
-static int fail(config_error *err, const char *file, const config_setting_t *s,
-                const char *key, const char *fmt, ...)
-{
-    const char *f = s ? config_setting_source_file(s) : NULL;
-    snprintf(err->file, sizeof err->file, "%s", f ? f : file);
-    err->line = s ? config_setting_source_line(s) : 0;
-    snprintf(err->key, sizeof err->key, "%s", key);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->reason, sizeof err->reason, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static const char *const measure_keys[] = {
     "name", "label", "figure", "source", "variables", "agents", "partners",
     "goods", "routes", "from", "to", "reduce", "scale", "unit", "value",
@@ -45,12 +31,12 @@ static int get_text(const char *file, const config_setting_t *m, const char *key
     char full[200];
     snprintf(full, sizeof full, "%s.%s", where, key);
     if (!s)
-        return required ? fail(err, file, m, full, "missing required key") : 0;
+        return required ? config_error_at(err, file, m, full, "missing required key") : 0;
     const char *v = config_setting_get_string(s);
     if (!v)
-        return fail(err, file, s, full, "wrong type: expected a string");
+        return config_error_at(err, file, s, full, "wrong type: expected a string");
     if (strlen(v) >= len)
-        return fail(err, file, s, full, "longer than %zu characters", len - 1);
+        return config_error_at(err, file, s, full, "longer than %zu characters", len - 1);
     snprintf(dst, len, "%s", v);
     return 0;
 }
@@ -63,16 +49,16 @@ static int get_number(const char *file, const config_setting_t *m,
     char full[200];
     snprintf(full, sizeof full, "%s.%s", where, key);
     if (!s)
-        return required ? fail(err, file, m, full, "missing required key") : 0;
+        return required ? config_error_at(err, file, m, full, "missing required key") : 0;
     int t = config_setting_type(s);
     if (t == CONFIG_TYPE_FLOAT)
         *dst = config_setting_get_float(s);
     else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
         *dst = (double)config_setting_get_int64(s);
     else
-        return fail(err, file, s, full, "wrong type: expected a number");
+        return config_error_at(err, file, s, full, "wrong type: expected a number");
     if (!isfinite(*dst))
-        return fail(err, file, s, full, "must be a finite number");
+        return config_error_at(err, file, s, full, "must be a finite number");
     return 0;
 }
 
@@ -90,15 +76,15 @@ static int get_mask(const char *file, const config_setting_t *m, const char *key
         return 0;
     int t = config_setting_type(s);
     if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-        return fail(err, file, s, full, "expected an array of names");
+        return config_error_at(err, file, s, full, "expected an array of names");
     *mask = calloc((size_t)n + 1, 1);
     if (!*mask)
-        return fail(err, file, s, full, "out of memory");
+        return config_error_at(err, file, s, full, "out of memory");
     for (int k = 0; k < config_setting_length(s); k++) {
         const char *name = config_setting_get_string_elem(s, k);
         int i = name ? index(p, name) : -1;
         if (i < 0)
-            return fail(err, file, s, full, "no %s named '%s'", key,
+            return config_error_at(err, file, s, full, "no %s named '%s'", key,
                         name ? name : "(not a string)");
         (*mask)[i] = 1;
     }
@@ -118,7 +104,7 @@ static int month_of(const char *file, const config_setting_t *m,
     char extra;
     snprintf(full, sizeof full, "%s.%s", where, key);
     if (sscanf(text, "%d-%d%c", &y, &mo, &extra) != 2 || mo < 1 || mo > 12)
-        return fail(err, file, config_setting_get_member(m, key), full,
+        return config_error_at(err, file, config_setting_get_member(m, key), full,
                     "expected a month \"YYYY-MM\"");
     *step = (y * 12 + mo) - (p->start_year * 12 + p->start_month);
     return 0;
@@ -131,13 +117,13 @@ static int load_measure(const char *file, const config_setting_t *m, int k,
     char where[96];
     snprintf(where, sizeof where, "%s.[%d]", target ? "targets" : "measures", k);
     if (config_setting_type(m) != CONFIG_TYPE_GROUP)
-        return fail(err, file, m, where, "each entry is a group { ... }");
+        return config_error_at(err, file, m, where, "each entry is a group { ... }");
     for (int q = 0; q < config_setting_length(m); q++) {
         config_setting_t *s = config_setting_get_elem(m, (unsigned)q);
         if (!known(config_setting_name(s), measure_keys)) {
             char full[200];
             snprintf(full, sizeof full, "%s.%s", where, config_setting_name(s));
-            return fail(err, file, s, full, "unknown key");
+            return config_error_at(err, file, s, full, "unknown key");
         }
     }
     if (get_text(file, m, "name", where, out->name, sizeof out->name, 1, err))
@@ -159,7 +145,7 @@ static int load_measure(const char *file, const config_setting_t *m, int k,
         if (strcmp(reduce, reduces[r]) == 0)
             out->reduce = (measure_reduce)r;
     if ((int)out->reduce < 0)
-        return fail(err, file, config_setting_get_member(m, "reduce"), where,
+        return config_error_at(err, file, config_setting_get_member(m, "reduce"), where,
                     "reduce is sum, mean, first or last, not '%s'", reduce);
     config_setting_t *vars = config_setting_get_member(m, "variables");
     char full[200];
@@ -168,14 +154,14 @@ static int load_measure(const char *file, const config_setting_t *m, int k,
                   config_setting_type(vars) != CONFIG_TYPE_LIST) ||
         config_setting_length(vars) < 1 ||
         config_setting_length(vars) > MEASURE_MAX_VARS)
-        return fail(err, file, vars ? vars : m, full,
+        return config_error_at(err, file, vars ? vars : m, full,
                     "expected an array of 1 to %d variable names", MEASURE_MAX_VARS);
     for (int v = 0; v < config_setting_length(vars); v++) {
         const char *name = config_setting_get_string_elem(vars, v);
         out->sign[v] = name && name[0] == '-' ? -1.0 : 1.0;
         out->var[v] = name ? state_var_find(name + (name[0] == '-')) : NULL;
         if (!out->var[v])
-            return fail(err, file, vars, full, "no variable named '%s'",
+            return config_error_at(err, file, vars, full, "no variable named '%s'",
                         name ? name : "(not a string)");
         out->n_vars = v + 1;
     }
@@ -196,9 +182,9 @@ static int load_measure(const char *file, const config_setting_t *m, int k,
         get_number(file, m, "scale", where, &out->scale, 0, err))
         return -1;
     if (out->scale == 0.0)
-        return fail(err, file, m, where, "scale must not be 0");
+        return config_error_at(err, file, m, where, "scale must not be 0");
     if (out->from > out->to)
-        return fail(err, file, m, where, "'from' is after 'to'");
+        return config_error_at(err, file, m, where, "'from' is after 'to'");
     if (!target)
         return 0;
     out->has_target = 1;
@@ -208,18 +194,18 @@ static int load_measure(const char *file, const config_setting_t *m, int k,
     config_setting_t *range = config_setting_get_member(m, "range");
     snprintf(full, sizeof full, "%s.range", where);
     if (!range || config_setting_length(range) != 2)
-        return fail(err, file, range ? range : m, full,
+        return config_error_at(err, file, range ? range : m, full,
                     "expected range = [low, high]");
     out->lo = config_setting_get_float_elem(range, 0);
     out->hi = config_setting_get_float_elem(range, 1);
     if (config_setting_type(config_setting_get_elem(range, 0)) != CONFIG_TYPE_FLOAT ||
         config_setting_type(config_setting_get_elem(range, 1)) != CONFIG_TYPE_FLOAT)
-        return fail(err, file, range, full, "the bounds must be floats (e.g. 220.0)");
+        return config_error_at(err, file, range, full, "the bounds must be floats (e.g. 220.0)");
     if (!(out->lo < out->hi) || out->value < out->lo || out->value > out->hi)
-        return fail(err, file, range, full,
+        return config_error_at(err, file, range, full,
                     "need low < high with the value %g inside", out->value);
     if (out->weight < 0)
-        return fail(err, file, m, where, "weight must not be negative");
+        return config_error_at(err, file, m, where, "weight must not be negative");
     return 0;
 }
 
@@ -234,12 +220,12 @@ static int load_free(const char *file, const config_setting_t *f, int k,
         return -1;
     snprintf(where, sizeof where, "free.%s", out->path);
     if (config_resolve_path(p, out->path, &out->ref, why, sizeof why))
-        return fail(err, file, f, where, "%s", why);
+        return config_error_at(err, file, f, where, "%s", why);
     const param_def *d = out->ref.def;
     if (d->type != PT_REAL)
-        return fail(err, file, f, where, "only real-valued parameters can be fitted");
+        return config_error_at(err, file, f, where, "only real-valued parameters can be fitted");
     if (!(out->min < out->max) || out->min < d->min || out->max > d->max)
-        return fail(err, file, f, where,
+        return config_error_at(err, file, f, where,
                     "need min < max within the parameter's bounds [%g, %g]",
                     d->min, d->max);
     return 0;
@@ -268,7 +254,7 @@ static target_file *load(const char *path, const char *text,
     config_init(&cfg);
     target_file *t = calloc(1, sizeof *t);
     if (!t) {
-        fail(err, path, NULL, "", "out of memory");
+        config_error_at(err, path, NULL, "", "out of memory");
         config_destroy(&cfg);
         return NULL;
     }
@@ -289,11 +275,11 @@ static target_file *load(const char *path, const char *text,
         const char *name = config_setting_name(s);
         if (strcmp(name, "targets") != 0 && strcmp(name, "measures") != 0 &&
             strcmp(name, "free") != 0) {
-            fail(err, path, s, name, "unknown key (targets, measures, free)");
+            config_error_at(err, path, s, name, "unknown key (targets, measures, free)");
             goto bad;
         }
         if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-            fail(err, path, s, name, "expected a list ( ... )");
+            config_error_at(err, path, s, name, "expected a list ( ... )");
             goto bad;
         }
     }
@@ -303,14 +289,14 @@ static target_file *load(const char *path, const char *text,
     int nt = tg ? config_setting_length(tg) : 0;
     int nm = ms ? config_setting_length(ms) : 0;
     if (nt + nm == 0) {
-        fail(err, path, NULL, "", "no targets and no measures");
+        config_error_at(err, path, NULL, "", "no targets and no measures");
         goto bad;
     }
     t->ms = measure_set_alloc(nt + nm, p);
     t->n_free = fr ? config_setting_length(fr) : 0;
     t->free = calloc((size_t)t->n_free + 1, sizeof *t->free);
     if (!t->ms || !t->free) {
-        fail(err, path, NULL, "", "out of memory");
+        config_error_at(err, path, NULL, "", "out of memory");
         goto bad;
     }
     for (int k = 0; k < nt + nm; k++) {
@@ -320,7 +306,7 @@ static target_file *load(const char *path, const char *text,
             goto bad;
         for (int q = 0; q < k; q++)
             if (strcmp(t->ms->m[q].name, t->ms->m[k].name) == 0) {
-                fail(err, path, m, t->ms->m[k].name, "two measures share this name");
+                config_error_at(err, path, m, t->ms->m[k].name, "two measures share this name");
                 goto bad;
             }
     }
