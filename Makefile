@@ -14,7 +14,7 @@ ifeq ($(SANITIZE),1)
 else
   BUILD ?= build
 endif
-PKGS    := gsl libconfig hdf5
+PKGS    := gsl libconfig hdf5 libdeflate
 # H5DS (dimension scales) is in HDF5's high-level library, which pkg-config
 # does not name.
 HDF5_LIBDIR := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)

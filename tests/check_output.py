@@ -117,6 +117,7 @@ def check_netcdf4(path, args):
 
 
 def check_h5py(path):
+    runs_per_chunk = set()
     with h5py.File(path, "r") as f:
         order = f["/"].id.get_create_plist().get_link_creation_order()
         assert order & h5py.h5p.CRT_ORDER_TRACKED, "link order not tracked"
@@ -128,20 +129,22 @@ def check_h5py(path):
             for axis, dim in enumerate(obj.dims):
                 assert len(dim) == 1, f"{name}: axis {axis} has {len(dim)} scales"
             if obj.ndim >= 2 and obj.dims[0][0].name == "/run":
-                check_chunks(name, obj, 0)
+                runs_per_chunk.add(check_chunks(name, obj, 0))
             elif obj.ndim >= 3 and obj.dims[0][0].name == "/scenario":
                 assert obj.dims[1][0].name == "/run", f"{name}: axis 1"
                 assert obj.chunks and obj.chunks[0] == 1, \
                     f"{name}: several scenarios per chunk"
-                check_chunks(name, obj, 1)
+                runs_per_chunk.add(check_chunks(name, obj, 1))
+        assert len(runs_per_chunk) <= 1, \
+            f"variables differ in runs per chunk: {sorted(runs_per_chunk)}"
 
 
 def check_chunks(name, obj, ra):
-    """Chunked along run (axis ra), shuffle + deflate, at most 1 MiB; the
-    whole time series in a chunk unless one run's series alone exceeds
-    1 MiB."""
+    """Chunked along run (axis ra), deflate only, at most 1 MiB; the whole
+    time series in a chunk unless one run's series alone exceeds 1 MiB.
+    Returns the runs per chunk (the same for every variable of a file)."""
     assert obj.chunks, f"{name}: not chunked"
-    assert obj.compression == "gzip" and obj.shuffle, f"{name}: filters"
+    assert obj.compression == "gzip" and not obj.shuffle, f"{name}: filters"
     nbytes = np.prod(obj.chunks) * obj.dtype.itemsize
     assert nbytes <= 1 << 20, f"{name}: chunk of {nbytes} bytes"
     one_run = np.prod(obj.shape[ra + 1:]) * obj.dtype.itemsize
@@ -149,6 +152,7 @@ def check_chunks(name, obj, ra):
         assert obj.chunks[ra + 1:] == obj.shape[ra + 1:], f"{name}: run split"
     else:
         assert obj.chunks[ra] == 1, f"{name}: several large runs per chunk"
+    return obj.chunks[ra]
 
 
 def main():

@@ -20,7 +20,7 @@
 
 static const char sweep_usage[] =
     "usage: sim sweep SWEEP.cfg [-o FILE] [--jobs J] [--shard I/N] [--resume]\n"
-    "                 [--dry-run] [--progress] [-q]\n"
+    "                 [--checkpoint SECONDS] [--dry-run] [--progress] [-q]\n"
     "\n"
     "Run every point of a sweep file's design, with its replicates, into one\n"
     "file: run r is replicate r %% R of point r / R, param_value(run, param)\n"
@@ -30,20 +30,28 @@ static const char sweep_usage[] =
     "\n"
     "  -o FILE        result file (default: <sweep file name>.h5)\n"
     "  --jobs J       worker threads (default 1)\n"
-    "  --shard I/N    only the runs r with r %% N == I (Slurm job arrays); the\n"
-    "                 shards are joined by `sim merge`\n"
+    "  --shard I/N    only this shard's runs (Slurm job arrays): runs are dealt\n"
+    "                 to shards in blocks of B consecutive runs (--dry-run\n"
+    "                 prints B), block k to shard k %% N; the shards are\n"
+    "                 joined by `sim merge`\n"
     "  --resume       go on with an interrupted sweep: its finished runs are\n"
     "                 kept, the others run\n"
+    "  --checkpoint S close a part file, making its runs safe, every S\n"
+    "                 seconds (default %.0f): a kill loses the runs finished\n"
+    "                 since the last one\n"
     "  --dry-run      print the runs, months, estimated bytes and core-seconds\n"
     "  --progress     a progress line on stderr even when it is not a terminal\n"
     "\n"
-    "Finished runs are kept in FILE.parts/ (closed files of %d runs) until the\n"
-    "sweep is complete: a sweep killed at any moment (even SIGKILL) goes on\n"
-    "with --resume and never repeats a finished run.  SIGTERM or SIGINT\n"
-    "finishes the runs under way, writes a valid FILE in which point(run) = -1\n"
-    "marks the runs not done, keeps FILE.parts/ and exits 3.\n";
+    "Finished runs are kept in FILE.parts/ until the sweep is complete, in\n"
+    "part files closed every %d runs or --checkpoint seconds: a sweep killed\n"
+    "at any moment (even SIGKILL) loses at most the runs of the part being\n"
+    "written.  --resume keeps every run of the closed parts and runs the\n"
+    "others; the final data are those of an uninterrupted sweep.  SIGTERM or\n"
+    "SIGINT finishes the runs under way, writes a valid FILE in which\n"
+    "point(run) = -1 marks the runs not done, keeps FILE.parts/ and exits 3.\n";
 
-#define PART_RUNS 256 /* runs in one part file */
+#define PART_RUNS 4096    /* at most, in one part file */
+#define PART_SECONDS 10.0 /* default --checkpoint */
 
 static volatile sig_atomic_t stop_flag = 0;
 
@@ -90,7 +98,6 @@ static output *open_part(void *ctx, char *err, size_t len)
     snprintf(path, sizeof path, "%s/part-%06d.h5", pt->dir, pt->seq++);
     output_opts o = pt->opts;
     o.path = path;
-    o.uncompressed = 1; /* a part is read back once, by the merge */
     return output_open(pt->p, &o, err, len);
 }
 
@@ -214,6 +221,7 @@ int cmd_sweep(int argc, char **argv)
     const char *file = NULL, *outpath = NULL;
     int jobs = 1, dry = 0, resume = 0, quiet = 0, shard_i = 0, shard_n = 1;
     int show_progress = isatty(STDERR_FILENO);
+    double checkpoint = PART_SECONDS;
     int rc = EXIT_INPUT;
     sweep_spec *s = NULL;
     sweep_plan *pl = NULL;
@@ -225,7 +233,7 @@ int cmd_sweep(int argc, char **argv)
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            printf(sweep_usage, PART_RUNS);
+            printf(sweep_usage, PART_SECONDS, PART_RUNS);
             return EXIT_OK;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = 1;
@@ -235,6 +243,19 @@ int cmd_sweep(int argc, char **argv)
             show_progress = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             quiet = 1;
+        } else if (strcmp(a, "--checkpoint") == 0) {
+            char *end;
+            if (k + 1 >= argc) {
+                cmd_error("sweep", "option %s needs a value", a);
+                return EXIT_INPUT;
+            }
+            const char *v = argv[++k];
+            checkpoint = strtod(v, &end);
+            if (end == v || *end || !(checkpoint >= 0 && checkpoint <= 86400)) {
+                cmd_error("sweep", "--checkpoint: '%s' is not a number of seconds "
+                          "from 0 to 86400", v);
+                return EXIT_INPUT;
+            }
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--jobs") == 0 ||
                    strcmp(a, "--shard") == 0) {
             if (k + 1 >= argc) {
@@ -304,17 +325,31 @@ int cmd_sweep(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
+    /* runs are written, and dealt to shards, in blocks of B consecutive
+     * runs: one chunk of every variable; every shard gets one at least */
+    int most = shard_n > 1 ? (pl->n_runs / shard_n > 0 ? pl->n_runs / shard_n : 1) : 0;
+    int block = output_block_size(p, (const char *const *)s->vars, s->n_vars,
+                                  pl->n_runs, most);
+    if (block < 0) {
+        cmd_error("sweep", "%s: a recorded variable is unknown", file);
+        goto done;
+    }
     int mine = 0;
-    sweep_opts so = {.shard_i = shard_i, .shard_n = shard_n};
+    sweep_opts so = {.shard_i = shard_i, .shard_n = shard_n,
+                     .block = block > 0 ? block : 1, .blocks = block > 0};
     for (int r = 0; r < pl->n_runs; r++)
         mine += sweep_wants(&so, r);
     double bytes = output_estimate_bytes(p, (const char *const *)s->vars, s->n_vars,
                                          mine);
     if (dry) {
         double one = time_one_run(p);
-        printf("sweep %s: design %s, %d points x %d replicates = %d runs of %d "
-               "months (%d axes)\n", file, s->design, pl->n_points, s->replicates,
-               pl->n_runs, p->g.months, s->n_axes);
+        printf("sweep %s: design %s, %d point%s x %d replicate%s = %d run%s of %d "
+               "months (%d ax%s)\n", file, s->design, pl->n_points,
+               pl->n_points == 1 ? "" : "s", s->replicates,
+               s->replicates == 1 ? "" : "s", pl->n_runs, pl->n_runs == 1 ? "" : "s",
+               p->g.months, s->n_axes, s->n_axes == 1 ? "is" : "es");
+        printf("blocks of %d runs (one chunk of every variable; shards are "
+               "dealt whole blocks)\n", so.block);
         if (shard_n > 1)
             printf("shard %d/%d: %d of the runs\n", shard_i, shard_n, mine);
         printf("output %s: about %.3g MB before compression (%s)\n", path,
@@ -369,16 +404,24 @@ int cmd_sweep(int argc, char **argv)
         pnames[a] = s->axes[a].path;
     /* a shard says which; a whole sweep's file carries no shard attribute,
      * so it is the same however it was computed */
-    static const char *const attr_names[] = {"sweep_hash", "shard"};
-    const char *attr_values[] = {hash, shard};
-    int n_attrs = shard_n > 1 ? 2 : 1;
+    static const char *const attr_names[] = {"sweep_hash", "event_log",
+                                             "sweep_design", "sweep_points",
+                                             "sweep_replicates", "shard"};
+    char points[32], reps[32];
+    snprintf(points, sizeof points, "%d", s->points);
+    snprintf(reps, sizeof reps, "%d", s->replicates);
+    const char *attr_values[] = {hash, s->events ? "recorded" : "not recorded "
+                                 "(sweep.events = false)", s->design, points,
+                                 reps, shard};
+    enum { N_JOB_ATTRS = 5 }; /* carried over by merge_files */
+    int n_attrs = shard_n > 1 ? N_JOB_ATTRS + 1 : N_JOB_ATTRS;
     pt.opts = (output_opts){.config_text = text, .history = history,
                             .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
                             .n_runs = pl->n_runs, .master_seed = pl->master,
                             .n_params = s->n_axes,
                             .param_names = (const char *const *)pnames,
                             .attr_names = attr_names, .attr_values = attr_values,
-                            .n_attrs = n_attrs};
+                            .n_attrs = n_attrs, .runs_per_chunk = most};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -389,6 +432,7 @@ int cmd_sweep(int argc, char **argv)
     so.close_part = close_part;
     so.part_ctx = &pt;
     so.part_runs = PART_RUNS;
+    so.part_seconds = checkpoint;
     so.skip = done_runs;
     so.stop = &stop_flag;
     so.progress = show_progress ? stderr : NULL;
@@ -403,15 +447,25 @@ int cmd_sweep(int argc, char **argv)
     /* join the parts into the result */
     n_partfiles = list_parts(pt.dir, &partfiles);
     merge_opts mo = {.path = path, .history = history,
-                     .attr_names = attr_names + 1, .attr_values = attr_values + 1,
-                     .n_attrs = n_attrs - 1};
+                     .attr_names = attr_names + N_JOB_ATTRS,
+                     .attr_values = attr_values + N_JOB_ATTRS,
+                     .n_attrs = n_attrs - N_JOB_ATTRS};
     int written = 0;
-    if (n_partfiles < 0 ||
+    if (n_partfiles == 0) { /* no run finished (or a shard with none) */
+        output_opts eo = pt.opts;
+        eo.path = path;
+        output *o = output_open(p, &eo, err, sizeof err);
+        if (!o || output_close(o, err, sizeof err)) {
+            output_abort(o);
+            n_partfiles = -2;
+        }
+    }
+    if (n_partfiles == -2 || n_partfiles == -1 ||
         (n_partfiles > 0 &&
          merge_files((const char *const *)partfiles, n_partfiles, &mo, &written,
                      err, sizeof err))) {
         cmd_error("sweep", "%s (finished runs are kept in %s)",
-                  n_partfiles < 0 ? "out of memory" : err, pt.dir);
+                  n_partfiles == -1 ? "out of memory" : err, pt.dir);
         rc = EXIT_RUNTIME;
         goto done;
     }
@@ -424,8 +478,10 @@ int cmd_sweep(int argc, char **argv)
     }
     remove_parts(pt.dir);
     if (!quiet)
-        printf("sweep %s: %d runs (%d points x %d replicates%s%s) written to %s%s\n",
-               file, mine, pl->n_points, s->replicates, shard_n > 1 ? ", shard " : "",
+        printf("sweep %s: %d run%s (%d point%s x %d replicate%s%s%s) written to %s%s\n",
+               file, mine, mine == 1 ? "" : "s", pl->n_points,
+               pl->n_points == 1 ? "" : "s", s->replicates,
+               s->replicates == 1 ? "" : "s", shard_n > 1 ? ", shard " : "",
                shard_n > 1 ? shard : "", path,
                before ? " (resumed: earlier runs kept)" : "");
     rc = EXIT_OK;

@@ -13,7 +13,12 @@
 
 #include "io/config.h"
 
-#define MERGE_MAX_ATTRS 8
+#define MERGE_MAX_ATTRS 12
+
+/* Attributes of the job carried over from the first input. */
+static const char *const carried[] = {"sweep_hash", "event_log", "sweep_design",
+                                      "sweep_points", "sweep_replicates"};
+#define N_CARRIED (sizeof carried / sizeof carried[0])
 
 void merge_describe_runs(const unsigned char *held, int n_runs, int want,
                          char *buf, size_t len)
@@ -44,8 +49,10 @@ void merge_describe_runs(const unsigned char *held, int n_runs, int want,
 /* What the first input says about the job, kept after it is closed. */
 typedef struct {
     char *job, *config, *hash, *seed;
+    char *kept[N_CARRIED]; /* the carried attributes, NULL when absent */
     char **vars, **params;
     int n_runs, n_vars, n_params;
+    int runs_per_chunk; /* the inputs', kept so that chunks copy whole */
 } job_info;
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -56,6 +63,8 @@ static void job_free(job_info *j)
     free(j->config);
     free(j->hash);
     free(j->seed);
+    for (size_t k = 0; k < N_CARRIED; k++)
+        free(j->kept[k]);
     for (int k = 0; j->vars && k < j->n_vars; k++)
         free(j->vars[k]);
     for (int k = 0; j->params && k < j->n_params; k++)
@@ -77,6 +86,12 @@ static int job_read(output_reader *r, job_info *j)
     j->config = dup_or_null(output_reader_attr(r, "config"));
     j->hash = dup_or_null(output_reader_attr(r, "sweep_hash"));
     j->seed = dup_or_null(output_reader_attr(r, "master_seed"));
+    for (size_t k = 0; k < N_CARRIED; k++) {
+        const char *v = output_reader_attr(r, carried[k]);
+        if (v && !(j->kept[k] = strdup(v)))
+            return -1;
+    }
+    j->runs_per_chunk = output_reader_runs_per_chunk(r);
     j->n_runs = output_reader_n_runs(r);
     j->n_vars = output_reader_n_vars(r);
     j->n_params = output_reader_n_params(r);
@@ -137,32 +152,55 @@ static int scan(const char *const *inputs, int n, job_info *job,
     return 0;
 }
 
-/* Pass 2: input k's runs into the writer. */
+/* Copy one run of input `in` into the writer. */
+static int copy_run(output_reader *in, const char *input, int run,
+                    const job_info *job, const model_params *p, output *out,
+                    output_run *rec, double *values, char *err, size_t errlen)
+{
+    unsigned long seed;
+    int point, n_ev;
+    const model_event *ev;
+    output_run_reset(rec);
+    if (output_reader_run_info(in, run, &seed, &point, values) < 0 ||
+        output_reader_run(in, p, run, rec, &ev, &n_ev)) {
+        snprintf(err, errlen, "%s: run %d: %s", input, run, output_reader_error(in));
+        return -1;
+    }
+    if (output_write_run(out, 0, run, seed, rec, ev, n_ev) ||
+        (job->n_params && output_write_point(out, run, point, values))) {
+        snprintf(err, errlen, "%s", output_error(out));
+        return -1;
+    }
+    return 0;
+}
+
+/* Pass 2: input k's runs into the writer: a block of runs that input k
+ * holds whole is copied as its compressed chunks are (output_copy_block),
+ * any other run one by one. */
 static int copy_runs(const char *input, int k, const job_info *job,
                      const model_params *p, const int *owner,
                      const unsigned char *held, output *out, output_run *rec,
-                     double *values, char *err, size_t errlen)
+                     output_block *blk, double *values, char *err, size_t errlen)
 {
     output_reader *in = output_reader_open(input, err, errlen);
     if (!in)
         return -1;
-    int rc = 0;
-    for (int run = 0; rc == 0 && run < job->n_runs; run++) {
-        if (!held[run] || owner[run] != k)
-            continue;
-        unsigned long seed;
-        int point, n_ev;
-        const model_event *ev;
-        output_run_reset(rec);
-        if (output_reader_run_info(in, run, &seed, &point, values) < 0 ||
-            output_reader_run(in, p, run, rec, &ev, &n_ev)) {
-            snprintf(err, errlen, "%s: run %d: %s", input, run, output_reader_error(in));
-            rc = -1;
-        } else if (output_write_run(out, 0, run, seed, rec, ev, n_ev) ||
-                   (job->n_params && output_write_point(out, run, point, values))) {
+    int B = blk ? output_block_runs(out) : 0, rc = 0;
+    for (int first = 0; rc == 0 && first < job->n_runs;) {
+        int last = B > 0 ? first + B : first + 1, whole = B > 0;
+        if (last > job->n_runs)
+            last = job->n_runs;
+        for (int run = first; whole && run < last; run++)
+            whole = held[run] && owner[run] == k;
+        int copied = whole ? output_copy_block(out, in, p, blk, first / B) : 1;
+        if (copied < 0) {
             snprintf(err, errlen, "%s", output_error(out));
             rc = -1;
         }
+        for (int run = first; copied == 1 && rc == 0 && run < last; run++)
+            if (held[run] && owner[run] == k)
+                rc = copy_run(in, input, run, job, p, out, rec, values, err, errlen);
+        first = last;
     }
     output_reader_close(in);
     return rc;
@@ -177,6 +215,7 @@ int merge_files(const char *const *inputs, int n, const merge_opts *o,
     sim_config *cfg = NULL;
     output *out = NULL;
     output_run *rec = NULL;
+    output_block *blk = NULL;
     double *values = NULL;
     int rc = -1, written = 0;
     if (n < 1) {
@@ -214,10 +253,11 @@ int merge_files(const char *const *inputs, int n, const merge_opts *o,
     const model_params *p = config_params(cfg);
     const char *names[MERGE_MAX_ATTRS], *vals[MERGE_MAX_ATTRS];
     int na = 0;
-    if (job.hash) {
-        names[na] = "sweep_hash";
-        vals[na++] = job.hash;
-    }
+    for (size_t k = 0; k < N_CARRIED; k++)
+        if (job.kept[k]) {
+            names[na] = carried[k];
+            vals[na++] = job.kept[k];
+        }
     for (int k = 0; k < o->n_attrs && na < MERGE_MAX_ATTRS; k++) {
         names[na] = o->attr_names[k];
         vals[na++] = o->attr_values[k];
@@ -230,17 +270,19 @@ int merge_files(const char *const *inputs, int n, const merge_opts *o,
                                                 : (unsigned long long)p->g.seed,
                         .n_params = job.n_params,
                         .param_names = (const char *const *)job.params,
-                        .attr_names = names, .attr_values = vals, .n_attrs = na};
+                        .attr_names = names, .attr_values = vals, .n_attrs = na,
+                        .runs_per_chunk = job.runs_per_chunk};
     values = calloc((size_t)job.n_params + 1, sizeof *values);
     if (!values || !(out = output_open(p, &opts, err, errlen)))
         goto done;
-    if (!(rec = output_run_alloc(out))) {
+    if (!(rec = output_run_alloc(out)) ||
+        (output_block_runs(out) > 0 && !(blk = output_block_alloc(out)))) {
         snprintf(err, errlen, "out of memory for a run's records");
         goto done;
     }
     for (int k = 0; k < n; k++)
-        if (copy_runs(inputs[k], k, &job, p, owner, held, out, rec, values, err,
-                      errlen))
+        if (copy_runs(inputs[k], k, &job, p, owner, held, out, rec, blk, values,
+                      err, errlen))
             goto done;
     if (output_close(out, err, errlen))
         goto done;
@@ -248,6 +290,7 @@ int merge_files(const char *const *inputs, int n, const merge_opts *o,
     rc = 0;
 done:
     output_abort(out);
+    output_block_free(blk);
     output_run_free(rec);
     free(held);
     free(owner);

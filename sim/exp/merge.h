@@ -14,7 +14,8 @@
 typedef struct {
     const char *path;          /* the merged file */
     const char *history;       /* the command line */
-    /* attributes beyond sweep_hash, which is carried over from the inputs */
+    /* attributes beyond those carried over from the first input
+     * (sweep_hash, event_log, sweep_design, sweep_points, sweep_replicates) */
     const char *const *attr_names, *const *attr_values;
     int n_attrs;
     int require_complete;      /* every run must be present in the inputs */

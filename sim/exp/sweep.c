@@ -75,18 +75,27 @@ void sweep_point_values(const sweep_plan *pl, int point, double *values)
 
 int sweep_wants(const sweep_opts *o, int r)
 {
-    if (o->shard_n > 1 && r % o->shard_n != o->shard_i)
+    int block = o->block > 0 ? o->block : 1;
+    if (o->shard_n > 1 && (r / block) % o->shard_n != o->shard_i)
         return 0;
     return !(o->skip && o->skip[r]);
 }
 
+/* Finished runs wait in blocks (output.h) until every run of their block
+ * this process does is in; the worker that puts the last one compresses
+ * the block outside the lock and writes it to the current part. */
 typedef struct {
     const sweep_plan *pl;
     const sweep_opts *o;
-    pthread_mutex_t lock; /* next, done, failed, err, the part */
-    int next, done, todo, failed;
+    pthread_mutex_t lock; /* everything below */
+    int next, computed, written, todo, failed;
     output *part;         /* the part being written, or NULL */
     int in_part;          /* runs in it */
+    double part_t0;       /* when it was opened */
+    output_block **open;  /* blocks being filled */
+    int n_open, cap_open;
+    output_block **spare; /* written blocks, for reuse */
+    int n_spare, cap_spare;
     char err[1024];
     double t0;
 } pool;
@@ -108,11 +117,11 @@ static void progress(pool *p)
 {
     if (!p->o->progress)
         return;
-    double t = now() - p->t0, rate = t > 0 ? p->done / t : 0;
-    double eta = rate > 0 ? (p->todo - p->done) / rate : 0;
+    double t = now() - p->t0, rate = t > 0 ? p->computed / t : 0;
+    double eta = rate > 0 ? (p->todo - p->computed) / rate : 0;
     fprintf(p->o->progress, "\rsweep: %d of %d runs, %.1f runs/s, ETA %.0f s   ",
-            p->done, p->todo, rate, eta);
-    if (p->done == p->todo)
+            p->computed, p->todo, rate, eta);
+    if (p->computed == p->todo)
         fputc('\n', p->o->progress);
     fflush(p->o->progress);
 }
@@ -123,18 +132,142 @@ static output *current_part(pool *p)
     if (!p->part && p->o->open_part) {
         p->part = p->o->open_part(p->o->part_ctx, p->err, sizeof p->err);
         p->in_part = 0;
+        p->part_t0 = now();
     }
     return p->part;
 }
 
-/* Under the lock: close the part being written, if any. */
+/* Under the lock: close the part being written, if any; a part that got
+ * no run is removed instead. */
 static int close_part(pool *p)
 {
     if (!p->part)
         return 0;
     output *o = p->part;
     p->part = NULL;
+    if (p->in_part == 0) {
+        output_abort(o);
+        return 0;
+    }
     return p->o->close_part(p->o->part_ctx, o, p->err, sizeof p->err);
+}
+
+/* Runs of block `index` this process does. */
+static int block_wants(const pool *p, int index)
+{
+    int B = p->o->block, n = 0;
+    for (int r = index * B; r < (index + 1) * B && r < p->pl->n_runs; r++)
+        n += sweep_wants(p->o, r);
+    return n;
+}
+
+/* Under the lock: the open block `index`, started if need be. */
+static output_block *block_of(pool *p, int index)
+{
+    for (int k = 0; k < p->n_open; k++)
+        if (output_block_index(p->open[k]) == index)
+            return p->open[k];
+    output_block *b = NULL;
+    if (p->n_spare > 0) {
+        b = p->spare[--p->n_spare];
+    } else {
+        output *o = current_part(p);
+        if (!o)
+            return NULL;
+        if (!(b = output_block_alloc(o))) {
+            snprintf(p->err, sizeof p->err, "out of memory for a block of runs");
+            return NULL;
+        }
+    }
+    if (p->n_open == p->cap_open) {
+        int cap = p->cap_open ? 2 * p->cap_open : 8;
+        output_block **grown = realloc(p->open, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            output_block_free(b);
+            snprintf(p->err, sizeof p->err, "out of memory for a block of runs");
+            return NULL;
+        }
+        p->open = grown;
+        p->cap_open = cap;
+    }
+    output_block_start(b, index);
+    p->open[p->n_open++] = b;
+    return b;
+}
+
+/* Under the lock: take b out of the open blocks. */
+static void detach(pool *p, output_block *b)
+{
+    for (int k = 0; k < p->n_open; k++)
+        if (p->open[k] == b) {
+            p->open[k] = p->open[--p->n_open];
+            return;
+        }
+}
+
+/* Under the lock: keep b for reuse (or free it). */
+static void recycle(pool *p, output_block *b)
+{
+    if (p->n_spare == p->cap_spare) {
+        int cap = p->cap_spare ? 2 * p->cap_spare : 8;
+        output_block **grown = realloc(p->spare, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            output_block_free(b);
+            return;
+        }
+        p->spare = grown;
+        p->cap_spare = cap;
+    }
+    p->spare[p->n_spare++] = b;
+}
+
+/* Under the lock: after n runs went to the part, close it when full. */
+static int part_grew(pool *p, int n)
+{
+    p->written += n;
+    p->in_part += n;
+    if (p->in_part >= p->o->part_runs || now() - p->part_t0 >= p->o->part_seconds)
+        return close_part(p);
+    return 0;
+}
+
+/* Compress b (not under the lock), then write it to the current part;
+ * b is recycled either way. */
+static int flush_block(pool *p, output_block *b)
+{
+    int rc = output_block_pack(b);
+    pthread_mutex_lock(&p->lock);
+    if (rc < 0) {
+        snprintf(p->err, sizeof p->err, "%s", output_block_error(b));
+    } else {
+        output *o = current_part(p);
+        if (!o) {
+            rc = -1;
+        } else if (output_write_block(o, b) < 0) {
+            snprintf(p->err, sizeof p->err, "%s", output_error(o));
+            rc = -1;
+        } else {
+            rc = part_grew(p, output_block_filled(b));
+        }
+    }
+    recycle(p, b);
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+/* Under the lock: a run too large for blocks goes to the part at once. */
+static int write_one(pool *p, const sink_ctx *c, unsigned long seed,
+                     const output_run *rec, const model_event *ev, int n_ev)
+{
+    output *o = current_part(p);
+    if (!o)
+        return -1;
+    if (output_write_run(o, 0, c->run, seed, rec, ev, n_ev) ||
+        output_write_point(o, c->run, c->point, c->values)) {
+        snprintf(p->err, sizeof p->err, "%s", output_error(o));
+        return -1;
+    }
+    return part_grew(p, 1);
 }
 
 static int write_run(void *arg, int run, unsigned long seed,
@@ -143,25 +276,34 @@ static int write_run(void *arg, int run, unsigned long seed,
     sink_ctx *c = arg;
     pool *p = c->pl;
     (void)run;
+    if (!p->pl->spec->events) { /* the event log is not recorded */
+        ev = NULL;
+        n_ev = 0;
+    }
     pthread_mutex_lock(&p->lock);
+    output_block *ready = NULL;
     int rc = 0;
-    if (p->o->open_part) {
-        output *o = current_part(p);
-        if (!o)
+    if (p->o->open_part && !p->o->blocks) {
+        rc = write_one(p, c, seed, rec, ev, n_ev);
+    } else if (p->o->open_part) {
+        int index = c->run / p->o->block;
+        output_block *b = block_of(p, index);
+        if (!b) {
             rc = -1;
-        else if (output_write_run(o, 0, c->run, seed, rec, ev, n_ev) ||
-                 output_write_point(o, c->run, c->point, c->values)) {
-            snprintf(p->err, sizeof p->err, "%s", output_error(o));
+        } else if (output_block_put(b, c->run, seed, rec, ev, n_ev, c->point,
+                                    c->values) < 0) {
+            snprintf(p->err, sizeof p->err, "%s", output_block_error(b));
             rc = -1;
-        } else if (++p->in_part >= p->o->part_runs) {
-            rc = close_part(p);
+        } else if (output_block_filled(b) == block_wants(p, index)) {
+            detach(p, b);
+            ready = b;
         }
     }
     if (rc == 0)
-        p->done++;
+        p->computed++;
     progress(p);
     pthread_mutex_unlock(&p->lock);
-    return rc;
+    return ready ? flush_block(p, ready) : rc;
 }
 
 static void *worker(void *arg)
@@ -229,10 +371,30 @@ fail:
     return NULL;
 }
 
+/* After the workers: the blocks left open (a stop or a failure left runs
+ * out) are written as they are, so that no finished run is lost.  After a
+ * failure to write, the rest are dropped. */
+static int flush_open(pool *p)
+{
+    int rc = 0;
+    while (p->n_open > 0) {
+        output_block *b = p->open[--p->n_open];
+        if (rc < 0 || output_block_filled(b) == 0)
+            recycle(p, b);
+        else
+            rc = flush_block(p, b);
+    }
+    return rc;
+}
+
 int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
               size_t errlen)
 {
     pool p = {.pl = pl, .o = o, .t0 = now()};
+    if (o->block < 1) {
+        snprintf(err, errlen, "a block of %d runs", o->block);
+        return -1;
+    }
     for (int r = 0; r < pl->n_runs; r++)
         p.todo += sweep_wants(o, r);
     int jobs = o->jobs < 1 ? 1 : o->jobs;
@@ -252,13 +414,23 @@ int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
     for (int k = 0; k < started; k++)
         pthread_join(tid[k], NULL);
     free(tid);
-    if (close_part(&p) && !p.failed)
-        p.failed = 1;
+    /* the first error is the one reported */
+    int failed = p.failed;
+    char first[1024];
+    snprintf(first, sizeof first, "%s", p.err);
+    if ((flush_open(&p) < 0 || close_part(&p) < 0) && !failed) {
+        failed = 1;
+        snprintf(first, sizeof first, "%s", p.err);
+    }
+    while (p.n_spare > 0)
+        output_block_free(p.spare[--p.n_spare]);
+    free(p.spare);
+    free(p.open);
     pthread_mutex_destroy(&p.lock);
-    *done = p.done;
-    if (p.failed) {
-        snprintf(err, errlen, "%s", p.err);
+    *done = o->open_part ? p.written : p.computed;
+    if (failed) {
+        snprintf(err, errlen, "%s", first);
         return -1;
     }
-    return p.done < p.todo ? 1 : 0;
+    return *done < p.todo ? 1 : 0;
 }

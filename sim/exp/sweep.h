@@ -33,16 +33,25 @@ void sweep_plan_free(sweep_plan *pl);
 void sweep_point_values(const sweep_plan *pl, int point, double *values);
 
 /* Where finished runs go: the sweep writes into "parts", files opened and
- * closed by the caller's functions, each holding at most part_runs runs
- * (so that a crash loses at most the runs of the part being written). */
+ * closed by the caller's functions.  Finished runs wait in blocks of
+ * `block` runs (output_block_runs of the parts: one chunk of every
+ * variable), each written whole when its last run is in; a part is closed
+ * once it holds part_runs runs or has been open part_seconds (so that a
+ * crash loses at most the runs of the part being written). */
 typedef struct {
     int jobs;
     output *(*open_part)(void *ctx, char *err, size_t errlen); /* NULL: no output */
     int (*close_part)(void *ctx, output *o, char *err, size_t errlen);
     void *part_ctx;
     int part_runs;
+    double part_seconds;         /* 0: a part for every block written */
+    int block;                   /* runs in a block (>= 1); shards are dealt
+                                  * blocks */
+    int blocks;                  /* 0: the parts take no blocks (a run is
+                                  * too large): runs are written one by one */
     const unsigned char *skip;   /* runs already done (resume), or NULL */
-    int shard_i, shard_n;        /* only runs r with r % shard_n == shard_i */
+    int shard_i, shard_n;        /* only the runs of blocks k with
+                                  * k % shard_n == shard_i */
     volatile sig_atomic_t *stop; /* set by a signal: finish the runs under
                                   * way, start no more */
     FILE *progress;              /* progress line, or NULL */

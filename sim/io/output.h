@@ -61,8 +61,9 @@ typedef struct {
      * output_write_point(). */
     int n_params;
     const char *const *param_names;
-    /* Write without shuffle and deflate (intermediate files, read back). */
-    int uncompressed;
+    /* At most this many runs in a chunk (0: as many as fit in 256 KiB).  A
+     * sweep's shards use fewer, so that every shard gets whole chunks. */
+    int runs_per_chunk;
     /* More global string attributes (sweep_hash, shard, ...). */
     const char *const *attr_names;
     const char *const *attr_values;
@@ -129,6 +130,49 @@ int output_write_run(output *o, int scenario, int run, unsigned long seed,
 /* Sweeps: the design point of a run and its parameter values
  * (values[n_params]).  Not thread-safe, like output_write_run. */
 int output_write_point(output *o, int run, int point, const double *values);
+/* ---- blocks of runs: whole chunks, compressed by the caller ------------ *
+ *
+ * Every record variable is chunked by the same number of whole runs, B
+ * (output_block_runs): block k is runs k*B .. k*B+B-1, one chunk of each
+ * variable.  A sweep fills a block with runs as they finish, compresses it
+ * in its own thread (output_block_pack: no HDF5 call) and writes each
+ * chunk as it is (output_write_block), with no read-back, conversion or
+ * cache.  The bytes are those HDF5's deflate filter reads. */
+
+typedef struct output_block output_block;
+
+/* B, the runs in a block of o; 0 when o cannot take blocks (a scenario
+ * dimension, or a run too large for one chunk). */
+int output_block_runs(const output *o);
+/* B of the file output_open would create for p with these variables (NULL:
+ * all), runs and runs_per_chunk (output_opts), without creating it; -1 on
+ * an unknown variable. */
+int output_block_size(const model_params *p, const char *const *vars,
+                      int n_vars, int n_runs, int runs_per_chunk);
+/* A block for o's geometry, at block 0; NULL when out of memory or
+ * output_block_runs(o) is 0.  Like output_run_alloc, it reads o only here. */
+output_block *output_block_alloc(const output *o);
+void output_block_free(output_block *b);
+/* Empty b and make it block `index`. */
+void output_block_start(output_block *b, int index);
+int output_block_index(const output_block *b);
+/* Runs put in b since output_block_start. */
+int output_block_filled(const output_block *b);
+/* Copy a finished run (in b's block) into b: its records, seed, events
+ * (labels copied), design point and parameter values (values may be NULL
+ * without parameters).  Pure memory.  0, or -1 (output_block_error). */
+int output_block_put(output_block *b, int run, unsigned long seed,
+                     const output_run *r, const model_event *ev, int n_ev,
+                     int point, const double *values);
+/* Compress b's chunks, the runs not put being NaN (the fill value).  Pure
+ * memory: thread-safe for distinct blocks.  0, or -1. */
+int output_block_pack(output_block *b);
+const char *output_block_error(const output_block *b);
+/* Write the packed block: its chunks, and the seeds, points, values and
+ * events of the runs put in it.  None of them may be written already.
+ * Not thread-safe (as output_write_run).  0, or -1 (output_error). */
+int output_write_block(output *o, output_block *b);
+
 /* Finish: write the events, close, fsync, rename to the final name, free o.
  * Runs never written stay NaN (seed 0).  0, or -1 with
  * err: then the temporary file is already removed, an existing file under
@@ -222,5 +266,14 @@ int output_reader_run(output_reader *r, const model_params *p, int run,
                       output_run *rec, const model_event **ev, int *n_ev);
 /* The last error, one line ("" when none). */
 const char *output_reader_error(const output_reader *r);
+/* Runs in a chunk of the file's record variables (0: none recorded). */
+int output_reader_runs_per_chunk(const output_reader *r);
+
+/* Copy block `index` from in to o, its compressed chunks as they are
+ * (no decompression), when in holds every run of the block and stores
+ * them as o does; b is the buffer used.  0 when copied; 1 when it cannot
+ * be (the caller copies the runs one by one); -1 on error (output_error). */
+int output_copy_block(output *o, output_reader *in, const model_params *p,
+                      output_block *b, int index);
 
 #endif

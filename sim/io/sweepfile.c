@@ -26,7 +26,7 @@ static int one_of(const char *s, const char *const *list)
 
 static const char *const sweep_keys[] = {"scenario", "design", "points", "seed",
                                          "replicates", "variables", "every",
-                                         NULL};
+                                         "events", NULL};
 static const char *const axis_keys[] = {"path", "min", "max", "scale",
                                         "levels", "values", NULL};
 static const char *const designs[] = {"grid", "random", "lhs", "sobol",
@@ -194,8 +194,8 @@ static void hash_spec(sweep_spec *s)
         free(text);
     }
     char head[128];
-    snprintf(head, sizeof head, "%s/%d/%llu/%d/%d", s->design, s->points, s->seed,
-             s->replicates, s->every);
+    snprintf(head, sizeof head, "%s/%d/%llu/%d/%d/%d", s->design, s->points,
+             s->seed, s->replicates, s->every, s->events);
     h = fnv1a(h, head, strlen(head));
     for (int v = 0; v < s->n_vars; v++)
         h = fnv1a(h, s->vars[v], strlen(s->vars[v]) + 1);
@@ -255,6 +255,11 @@ static int load_head(sweep_spec *s, const config_setting_t *sw, config_error *er
         return config_error_at(err, s->file, sw, "sweep.every", "must be between 1 and 1200");
     if (seed < 0)
         return config_error_at(err, s->file, sw, "sweep.seed", "must not be negative");
+    config_setting_t *ev = config_setting_get_member(sw, "events");
+    if (ev && config_setting_type(ev) != CONFIG_TYPE_BOOL)
+        return config_error_at(err, s->file, ev, "sweep.events",
+                               "must be true or false");
+    s->events = ev ? config_setting_get_bool(ev) : 0;
     s->points = points;
     s->replicates = reps;
     s->every = every;

@@ -13,6 +13,10 @@
  *                                # sanctions, member, cohesion,
  *                                # connectivity, hub_share
  *     every = 1;                 # record every k months
+ *     events = false;            # record each run's event log (default
+ *                                # false: in a sweep the scheduled events
+ *                                # repeat in every run and the log would
+ *                                # be half the file)
  *   };
  *   axes = (
  *     { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; },
@@ -51,6 +55,7 @@ typedef struct {
     char scenario[4096];
     char design[16];
     int points, replicates, every;
+    int events;        /* record the runs' event logs */
     unsigned long long seed;
     char **vars;       /* recorded variables */
     int n_vars;

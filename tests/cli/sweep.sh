@@ -117,17 +117,21 @@ sim sweep configs/r.cfg -o term.h5 --jobs 2 -q --resume
 expect_rc "--resume after SIGTERM" 0
 compare "resumed after SIGTERM = uninterrupted" same whole.h5 term.h5
 
+# --checkpoint 0: a part file closed after every block, so that a kill
+# finds finished runs to keep
+kept=0
 for delay in 0.05 0.2 0.45 0.7; do
     rm -rf "$W/kill.h5" "$W/kill.h5.parts"
-    (cd "$W" && exec "$SIM" sweep configs/r.cfg -o kill.h5 --jobs 2 -q) 2>/dev/null &
+    (cd "$W" && exec "$SIM" sweep configs/r.cfg -o kill.h5 --jobs 2 -q --checkpoint 0) 2>/dev/null &
     pid=$!
     sleep "$delay"
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     resumes=0
     while [ ! -f "$W/kill.h5" ] || [ -d "$W/kill.h5.parts" ]; do
+        ls "$W/kill.h5.parts"/part-*.h5 >/dev/null 2>&1 && kept=$((kept + 1))
         # resume, killed again at once, until it completes
-        (cd "$W" && exec "$SIM" sweep configs/r.cfg -o kill.h5 --jobs 2 -q --resume) 2>"$ERR" &
+        (cd "$W" && exec "$SIM" sweep configs/r.cfg -o kill.h5 --jobs 2 -q --resume --checkpoint 0) 2>"$ERR" &
         pid=$!
         [ "$resumes" -eq 0 ] && { sleep 0.15; kill -KILL "$pid" 2>/dev/null; }
         wait "$pid" 2>/dev/null
@@ -136,6 +140,8 @@ for delay in 0.05 0.2 0.45 0.7; do
     done
     compare "SIGKILL after ${delay}s, killed again, resumed: identical data" same whole.h5 kill.h5
 done
+[ "$kept" -gt 0 ] && ok "killed sweeps left closed parts that --resume kept ($kept times)" ||
+    not_ok "no kill left a closed part: the resume tests kept nothing"
 
 # ---- shards and merge -----------------------------------------------------------------
 for i in 0 1 2; do
