@@ -969,6 +969,20 @@ static int check_variant(const sim_config *c, config_setting_t *root,
     return 0;
 }
 
+/* Why name cannot be a plain file name (letters, digits, '_', '-', '.',
+ * '+', not starting with '.' or '-'), or NULL. */
+static const char *file_name_problem(const char *name)
+{
+    if (!name[0])
+        return "is empty";
+    if (name[0] == '.' || name[0] == '-')
+        return "must not start with '.' or '-'";
+    for (const char *q = name; *q; q++)
+        if (!isalnum((unsigned char)*q) && !strchr("_-.+", *q))
+            return "may hold only letters, digits and _ - . +";
+    return NULL;
+}
+
 static model_params *build(sim_config *c, config_error *err)
 {
     build_ctx b = {c, NULL, err, NULL};
@@ -1057,6 +1071,16 @@ static model_params *build(sim_config *c, config_error *err)
         }
         if (name)
             snprintf(b.p->g.name, sizeof b.p->g.name, "%s", name);
+    }
+    /* the name is the default result file's: keep it one plain file name */
+    const char *bad_name = file_name_problem(b.p->g.name);
+    if (bad_name) {
+        config_setting_t *vn = variant ? config_setting_get_member(variant, "name") : NULL;
+        fail_at(c, vn ? vn : config_lookup(&c->cfg, "scenario.name"), err,
+                vn ? "variant.name" : "scenario.name",
+                "'%s' %s (it names the default result file)", b.p->g.name,
+                bad_name);
+        goto bad;
     }
     free(b.explicit_pair);
     return b.p;
