@@ -1294,6 +1294,35 @@ static int check_text(const char *name, const char *text, size_t len,
     return 0;
 }
 
+int config_read_other(config_t *cfg, const char *path, const char *text,
+                      config_error *err)
+{
+    if (!text) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return fail(err, path, 0, "", "is a directory, not a file");
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return fail(err, path, 0, "", "cannot open: %s", strerror(errno));
+        fclose(f);
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            slash[1] = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+        config_set_include_dir(cfg, dir);
+    }
+    if ((text ? config_read_string(cfg, text) : config_read_file(cfg, path)) ==
+        CONFIG_TRUE)
+        return 0;
+    const char *f = config_error_file(cfg);
+    int io = config_error_type(cfg) == CONFIG_ERR_FILE_IO;
+    return fail(err, f ? f : path, config_error_line(cfg), "", "%s",
+                io ? "cannot read the file" : config_error_text(cfg));
+}
+
 sim_config *config_load_file(const char *path, config_error *err)
 {
     struct stat st;

@@ -38,6 +38,15 @@ int config_error_at(config_error *err, const char *file,
                     const struct config_setting_t *s, const char *key,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Read a libconfig file that is not a scenario (a sweep or targets file)
+ * into cfg, or `text` (named `path` in messages) when not NULL, with
+ * @include paths relative to the file's directory.  0; -1 with err filled:
+ * the file, line and libconfig's reason, or the system's reason when the
+ * file cannot be read. */
+struct config_t;
+int config_read_other(struct config_t *cfg, const char *path, const char *text,
+                      config_error *err);
+
 /* Parse and validate a scenario file.  @include paths are relative to the
  * directory of `path`.  NULL on failure with err filled. */
 sim_config *config_load_file(const char *path, config_error *err);

@@ -306,15 +306,8 @@ sweep_spec *sweep_load(const char *path, config_error *err)
         return NULL;
     }
     snprintf(s->file, sizeof s->file, "%s", path);
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        const char *f = config_error_file(&cfg);
-        snprintf(err->file, sizeof err->file, "%s", f ? f : path);
-        err->line = config_error_line(&cfg);
-        snprintf(err->reason, sizeof err->reason, "%s",
-                 config_error_type(&cfg) == CONFIG_ERR_FILE_IO ? "cannot read the file"
-                                                              : config_error_text(&cfg));
+    if (config_read_other(&cfg, path, NULL, err))
         goto bad;
-    }
     config_setting_t *root = config_root_setting(&cfg);
     for (int k = 0; k < config_setting_length(root); k++) {
         config_setting_t *m = config_setting_get_elem(root, (unsigned)k);
