@@ -5,6 +5,8 @@
 #   make run        run the baseline scenario
 #   make lint       cppcheck and clang-tidy on sim/ (warnings are errors)
 #   make valgrind   a baseline run, an ensemble and a comparison under memcheck
+#   make plots      run the baseline, an ensemble, a sweep and a comparison and
+#                   draw every figure of analysis/ into $(BUILD)/plots
 # Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD.
 
 CC      ?= cc
@@ -43,7 +45,7 @@ MAIN_OBJ := $(BUILD)/obj/sim/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all test bench run clean lint valgrind FORCE
+.PHONY: all test bench run clean lint valgrind plots FORCE
 # build/sim-mpi too when Open MPI's compiler wrapper is installed
 MPICC   ?= $(shell command -v mpicc 2>/dev/null)
 all: $(BUILD)/sim $(if $(MPICC),$(BUILD)/sim-mpi)
@@ -100,6 +102,9 @@ $(BUILD)/tests/bench_step: tests/bench_step.c $(BUILD)/libsim.a
 
 run: $(BUILD)/sim
 	$(BUILD)/sim run
+
+plots: $(BUILD)/sim
+	@SIM=$(BUILD)/sim PYTHON=$(PYTHON) OUT=$(BUILD)/plots sh analysis/make_plots.sh
 
 SRC_ALL := $(wildcard sim/*.c sim/*/*.c)
 lint: $(BUILD)/gen/embedded.c
