@@ -266,7 +266,16 @@ static target_file *load(const char *path, const char *text,
         const char *name = config_setting_name(s);
         if (strcmp(name, "targets") != 0 && strcmp(name, "measures") != 0 &&
             strcmp(name, "free") != 0) {
-            config_error_at(err, path, s, name, "unknown key (targets, measures, free)");
+            /* from an @include (a scenario given by mistake, say): name
+             * the file the user gave, and where the key came from */
+            const char *src = config_setting_source_file(s);
+            if (src && !text && strcmp(src, path) != 0)
+                config_error_at(err, path, NULL, name, "unknown key (targets, "
+                                "measures, free), from %s line %d: is this a "
+                                "targets file?", src, config_setting_source_line(s));
+            else
+                config_error_at(err, path, s, name,
+                                "unknown key (targets, measures, free)");
             goto bad;
         }
         if (config_setting_type(s) != CONFIG_TYPE_LIST) {
