@@ -18,13 +18,48 @@
 
 #include "cmd/cmd.h"
 #include "exp/merge.h"
+#include "exp/sweep.h"
 #include "io/output.h"
+#include "io/sweepfile.h"
 
 static const char usage[] =
     "usage: mpirun -n K sim-mpi sweep SWEEP.cfg -o OUT.h5 [--jobs J] [--resume] [-q]\n"
     "\n"
-    "Split a sweep's runs over the K ranks (rank k runs r %% K == k) and join\n"
-    "them into OUT.h5; the data are those of `sim sweep` in one process.\n";
+    "Split a sweep's runs over the K ranks (rank k runs shard k/K of\n"
+    "`sim sweep --shard`) and join them into OUT.h5; the data are those of\n"
+    "`sim sweep` in one process.\n";
+
+/* The sweep file among the arguments after "sweep" (options with a value
+ * skipped), or "". */
+static const char *sweep_file(int argc, char **argv)
+{
+    static const char *const valued[] = {"-o", "--jobs", "--checkpoint",
+                                         "--shard"};
+    for (int k = 2; k < argc; k++) {
+        int skip = 0;
+        for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
+            skip |= strcmp(argv[k], valued[v]) == 0;
+        if (skip)
+            k++;
+        else if (argv[k][0] != '-')
+            return argv[k];
+    }
+    return "";
+}
+
+/* The runs of rank k's shard, as text, or "shard k/K". */
+static void shard_runs(const char *file, int k, int size, char *buf, size_t len)
+{
+    config_error ce;
+    char err[256];
+    snprintf(buf, len, "shard %d/%d", k, size);
+    sweep_spec *s = sweep_load(file, &ce);
+    sweep_plan *pl = s ? sweep_plan_alloc(s, err, sizeof err) : NULL;
+    if (pl)
+        sweep_describe_shard(pl, sweep_block_runs(pl, size), k, size, buf, len);
+    sweep_plan_free(pl);
+    sweep_free(s);
+}
 
 int main(int argc, char **argv)
 {
@@ -76,10 +111,12 @@ int main(int argc, char **argv)
     if (rank == 0) {
         for (int k = 0; k < size; k++)
             if (all[k] != EXIT_OK) {
+                char runs[512];
+                shard_runs(sweep_file(argc, argv), k, size, runs, sizeof runs);
                 fprintf(stderr, "sim-mpi: rank %d of %d failed (exit %d) on its "
-                        "runs r %% %d == %d; its finished runs are kept in "
+                        "runs %s; its finished runs are kept in "
                         "%s.rank%d.parts (go on with --resume)\n",
-                        k, size, all[k], size, k, out, k);
+                        k, size, all[k], runs, out, k);
                 if (final == EXIT_OK || all[k] == EXIT_INPUT)
                     final = all[k];
             }

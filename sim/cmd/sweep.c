@@ -327,9 +327,8 @@ int cmd_sweep(int argc, char **argv)
     }
     /* runs are written, and dealt to shards, in blocks of B consecutive
      * runs: one chunk of every variable; every shard gets one at least */
+    int block = sweep_block_runs(pl, shard_n);
     int most = shard_n > 1 ? (pl->n_runs / shard_n > 0 ? pl->n_runs / shard_n : 1) : 0;
-    int block = output_block_size(p, (const char *const *)s->vars, s->n_vars,
-                                  pl->n_runs, most);
     if (block < 0) {
         cmd_error("sweep", "%s: a recorded variable is unknown", file);
         goto done;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exp/merge.h"
 #include "exp/runner.h"
 
 sweep_plan *sweep_plan_alloc(const sweep_spec *s, char *err, size_t errlen)
@@ -69,6 +70,31 @@ void sweep_point_values(const sweep_plan *pl, int point, double *values)
 {
     for (int a = 0; a < pl->spec->n_axes; a++)
         values[a] = design_value(pl->d, point, a);
+}
+
+int sweep_block_runs(const sweep_plan *pl, int shard_n)
+{
+    const sweep_spec *s = pl->spec;
+    int most = 0;
+    if (shard_n > 1)
+        most = pl->n_runs / shard_n > 0 ? pl->n_runs / shard_n : 1;
+    return output_block_size(config_params(s->cfg), (const char *const *)s->vars,
+                             s->n_vars, pl->n_runs, most);
+}
+
+void sweep_describe_shard(const sweep_plan *pl, int block, int i, int n,
+                          char *buf, size_t len)
+{
+    unsigned char *held = calloc((size_t)pl->n_runs + 1, 1);
+    if (!held) {
+        snprintf(buf, len, "shard %d/%d", i, n);
+        return;
+    }
+    sweep_opts o = {.block = block > 0 ? block : 1, .shard_i = i, .shard_n = n};
+    for (int r = 0; r < pl->n_runs; r++)
+        held[r] = (unsigned char)sweep_wants(&o, r);
+    merge_describe_runs(held, pl->n_runs, 1, buf, len);
+    free(held);
 }
 
 /* ---- the worker pool ------------------------------------------------------ */

@@ -57,6 +57,17 @@ typedef struct {
     FILE *progress;              /* progress line, or NULL */
 } sweep_opts;
 
+/* Runs in a block when the plan's runs are split into shard_n shards: as
+ * output_block_size for the recorded variables, at most n_runs / shard_n
+ * so that every shard gets a block; 0 when one run is too large for
+ * blocks; -1 on an unknown variable. */
+int sweep_block_runs(const sweep_plan *pl, int shard_n);
+
+/* The runs of shard i of n (blocks of `block` runs, block k to shard
+ * k % n) as text such as "0-47, 144-191" (at most len bytes). */
+void sweep_describe_shard(const sweep_plan *pl, int block, int i, int n,
+                          char *buf, size_t len);
+
 /* Does this sweep (shard) run r? */
 int sweep_wants(const sweep_opts *o, int r);
 

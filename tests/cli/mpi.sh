@@ -9,13 +9,14 @@ if ! command -v mpirun >/dev/null 2>&1 || [ ! -x "$MPI" ]; then
     ok "mpi # skipped: mpirun or build/sim-mpi not available"
     finish
 fi
-if [ "${SIM_SANITIZE:-}" = 1 ]; then
-    # sim-mpi built with ASan exits 1 inside Open MPI (not yet diagnosed);
-    # the plain `make test` runs these checks
-    ok "mpi # skipped under SANITIZE=1: sim-mpi with ASan fails inside Open MPI"
-    finish
-fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm_rsh_agent=false
+if [ "${SIM_SANITIZE:-}" = 1 ]; then
+    # Under ASan, LeakSanitizer reports Open MPI's own allocations (its
+    # dlopen'ed components free nothing at exit) and exits 1; our sweep
+    # code is leak-checked by sweep.sh with the plain sim.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+    export ASAN_OPTIONS
+fi
 cp -r "$ROOT/scenarios" "$ROOT/configs" "$W/"
 cat > "$W/configs/m.cfg" <<'CFG'
 sweep = { scenario = "../scenarios/baseline.cfg"; design = "sobol"; points = 40;
@@ -41,6 +42,6 @@ touch "$W/bad.h5.rank1.parts"
 RC=$?
 [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] && ok "a failing rank fails the job, without hanging (exit $RC)" ||
     not_ok "failing rank: exit $RC"
-has "the failing rank is reported with its runs" "$ERR" "rank 1 of 3 failed" "r % 3 == 1"
+has "the failing rank is reported with its runs" "$ERR" "rank 1 of 3 failed" "on its runs 6-11, 24-29, 42-47, 60-65, 78-79"
 [ ! -e "$W/bad.h5" ] && ok "nothing merged after a failed rank" || not_ok "a file was merged"
 finish
