@@ -1,0 +1,201 @@
+/*
+ * outfixture.h - a small world and model states filled by hand, for the
+ * tests of the result file (test_output.c, test_reader.c): every recorded
+ * value is known (val), so a file read back can be checked number by
+ * number.
+ *
+ * Include after cmocka.h.  Define before including:
+ *   FIXTURE_DIR     the name of the temporary directory ("/tmp/test_X")
+ *   FIXTURE_OFFSET  optional: added to every value (default 0)
+ * Three agents RUS, CHN, PRK; goods shells (rounds) and oil (barrels);
+ * routes route0 (RUS-CHN) and route1 (CHN-PRK).
+ */
+#ifndef SIM_TESTS_OUTFIXTURE_H
+#define SIM_TESTS_OUTFIXTURE_H
+
+#include <dirent.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "model/params.h"
+
+#define NA 3
+#define NG 2
+#define NR 2 /* routes */
+#ifndef FIXTURE_OFFSET
+#define FIXTURE_OFFSET 0.0
+#endif
+
+static char tmpdir[64];
+
+/* ---- the variables as OUTPUT.md lists them ----------------------------- */
+
+typedef enum { K_AG, K_APG, K_AP, K_G, K_A, K_BLOC, K_RG } kind;
+
+static const struct {
+    const char *name;
+    kind k;
+    size_t off;
+} tvars[] = {
+#define V(nm, k) {#nm, k, offsetof(model_state, nm)}
+    V(stock, K_AG),        V(capacity, K_AG),      V(production, K_AG),
+    V(consumption, K_AG),  V(shortfall, K_AG),     V(demand, K_AG),
+    V(imports, K_AG),      V(exports, K_AG),       V(world_imports, K_AG),
+    V(world_exports, K_AG), V(flow, K_APG),        V(interdicted, K_APG),
+    V(trade_value, K_AP),  V(civilian_trade, K_AP), V(usd_share, K_AP),
+    V(affinity, K_AP),     V(rivalry, K_AP),       V(price, K_G),
+    V(discount, K_AG),     V(sanctions, K_A),      V(gdp, K_A),
+    V(member, K_A),        V(cash, K_A),           V(cohesion, K_BLOC),
+    V(connectivity, K_BLOC), V(hub_share, K_BLOC), V(route_flow, K_RG),
+    V(route_interdicted, K_RG),
+#undef V
+};
+#define N_TVARS (sizeof tvars / sizeof tvars[0])
+
+static inline size_t kind_count(kind k)
+{
+    static const size_t c[] = {NA * NG, NA * NA * NG, NA * NA, NG, NA, 1, NR * NG};
+    return c[k];
+}
+
+static inline int kind_rank(kind k)
+{
+    static const int r[] = {2, 3, 2, 1, 1, 0, 2};
+    return r[k];
+}
+
+static inline const char *kind_dim(kind k, int a)
+{
+    static const char *const d[][3] = {
+        {"agent", "good", NULL},   {"agent", "partner", "good"},
+        {"agent", "partner", NULL}, {"good", NULL, NULL},
+        {"agent", NULL, NULL},     {NULL, NULL, NULL},
+        {"route", "good", NULL}};
+    return d[k][a];
+}
+
+/* The known value of variable v, run r, step t, element e. */
+static inline double val(size_t v, int r, int t, size_t e)
+{
+    return (double)(v + 1) * 1e4 + r * 1e3 + t * 1e2 + (double)e + FIXTURE_OFFSET;
+}
+
+/* ---- the world and its states -------------------------------------------- */
+
+static inline model_params *make_params(int months, int every)
+{
+    static const char *const codes[NA] = {"RUS", "CHN", "PRK"};
+    static const char *const goods[NG] = {"shells", "oil"};
+    static const char *const units[NG] = {"rounds", "barrels"};
+    model_params *p = params_alloc(NA, NG, NR, 0);
+    assert_non_null(p);
+    params_set_defaults(p);
+    static const int ends[NR][2] = {{0, 1}, {1, 2}};
+    for (int r = 0; r < NR; r++) {
+        snprintf(p->routes[r].name, PARAM_NAME_MAX, "route%d", r);
+        p->routes[r].ia = ends[r][0];
+        p->routes[r].ib = ends[r][1];
+    }
+    for (int i = 0; i < NA; i++)
+        strcpy(p->agents[i].code, codes[i]);
+    for (int k = 0; k < NG; k++) {
+        strcpy(p->goods[k].name, goods[k]);
+        strcpy(p->goods[k].unit, units[k]);
+    }
+    strcpy(p->g.name, "unit-test");
+    strcpy(p->g.start, "2023-01");
+    strcpy(p->g.focus, "RUS");
+    p->g.months = months;
+    p->g.every = every;
+    p->g.seed = 42;
+    p->start_year = 2023;
+    p->start_month = 1;
+    p->focus = 0;
+    return p;
+}
+
+static inline model_state *make_state(model_params *p)
+{
+    model_state *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    s->p = p;
+    s->n = NA;
+    s->g = NG;
+    s->t = -1;
+    for (size_t v = 0; v < N_TVARS; v++) {
+        if (tvars[v].k == K_BLOC)
+            continue;
+        double **slot = (double **)((char *)s + tvars[v].off);
+        *slot = calloc(kind_count(tvars[v].k), sizeof(double));
+        assert_non_null(*slot);
+    }
+    return s;
+}
+
+static inline void free_state(model_state *s)
+{
+    for (size_t v = 0; v < N_TVARS; v++)
+        if (tvars[v].k != K_BLOC)
+            free(*(double **)((char *)s + tvars[v].off));
+    free(s);
+}
+
+/* Every variable of s at its known values for run r, step t. */
+static inline void fill_state(model_state *s, int r, int t)
+{
+    s->t = t;
+    for (size_t v = 0; v < N_TVARS; v++) {
+        char *field = (char *)s + tvars[v].off;
+        if (tvars[v].k == K_BLOC) {
+            *(double *)field = val(v, r, t, 0);
+            continue;
+        }
+        double *a = *(double **)field;
+        for (size_t e = 0; e < kind_count(tvars[v].k); e++)
+            a[e] = val(v, r, t, e);
+    }
+}
+
+/* ---- the temporary directory (cmocka group setup and teardown) ----------- */
+
+static inline void path_in_tmp(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "%s/%s", tmpdir, name);
+}
+
+static inline int setup_dir(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "%s.XXXXXX", FIXTURE_DIR);
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+/* Remove tmpdir and what it holds (files, empty directories); with
+ * TEST_OUTPUT_KEEP set, keep it for inspection. */
+static inline int teardown_dir(void **state)
+{
+    (void)state;
+    if (getenv("TEST_OUTPUT_KEEP")) {
+        fprintf(stderr, "files kept in %s\n", tmpdir);
+        return 0;
+    }
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    char path[512];
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
+        if (rmdir(path) != 0)
+            unlink(path);
+    }
+    if (d)
+        closedir(d);
+    return rmdir(tmpdir);
+}
+
+#endif
