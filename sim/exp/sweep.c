@@ -207,7 +207,7 @@ static output_block *block_of(pool *p, int index)
     }
     if (p->n_open == p->cap_open) {
         int cap = p->cap_open ? 2 * p->cap_open : 8;
-        output_block **grown = realloc(p->open, (size_t)cap * sizeof *grown);
+        output_block **grown = realloc(p->open, (size_t)cap * sizeof(output_block *));
         if (!grown) {
             output_block_free(b);
             snprintf(p->err, sizeof p->err, "out of memory for a block of runs");
@@ -222,7 +222,7 @@ static output_block *block_of(pool *p, int index)
 }
 
 /* Under the lock: take b out of the open blocks. */
-static void detach(pool *p, output_block *b)
+static void detach(pool *p, const output_block *b)
 {
     for (int k = 0; k < p->n_open; k++)
         if (p->open[k] == b) {
@@ -236,7 +236,7 @@ static void recycle(pool *p, output_block *b)
 {
     if (p->n_spare == p->cap_spare) {
         int cap = p->cap_spare ? 2 * p->cap_spare : 8;
-        output_block **grown = realloc(p->spare, (size_t)cap * sizeof *grown);
+        output_block **grown = realloc(p->spare, (size_t)cap * sizeof(output_block *));
         if (!grown) {
             output_block_free(b);
             return;
