@@ -4,7 +4,8 @@
 #   make bench      print speed figures
 #   make run        run the baseline scenario
 #   make lint       cppcheck and clang-tidy on sim/ (warnings are errors)
-#   make valgrind   a baseline run, an ensemble and a comparison under memcheck
+#   make valgrind   a baseline run, an ensemble, a comparison, a sweep, two
+#                   shards and their merge under memcheck
 #   make plots      run the baseline, an ensemble, a sweep and a comparison and
 #                   draw every figure of analysis/ into $(BUILD)/plots
 # Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD.
@@ -125,6 +126,12 @@ valgrind: $(BUILD)/sim
 	$(VALGRIND) $(BUILD)/sim run -q --replicates 4 --jobs 2 -o $$dir/e.h5 && \
 	$(VALGRIND) $(BUILD)/sim compare scenarios/baseline.cfg scenarios/dedollarisation.cfg \
 	  --replicates 3 -q -o $$dir/c.h5 && \
+	printf 'sweep = { scenario = "%s/scenarios/baseline.cfg"; design = "lhs"; points = 6;\n  replicates = 2; events = true; };\naxes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; } );\n' \
+	  "$$(pwd)" > $$dir/s.cfg && \
+	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --jobs 2 -o $$dir/s.h5 && \
+	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --shard 0/2 -o $$dir/s0.h5 && \
+	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --shard 1/2 -o $$dir/s1.h5 && \
+	$(VALGRIND) $(BUILD)/sim merge -o $$dir/m.h5 $$dir/s0.h5 $$dir/s1.h5 >/dev/null && \
 	echo "valgrind: no errors, no leaks"
 
 clean:
