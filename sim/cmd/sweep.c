@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "exp/merge.h"
@@ -43,14 +44,13 @@ static const char sweep_usage[] =
     "  --progress     a progress line on stderr even when it is not a terminal\n"
     "\n"
     "Finished runs are kept in FILE.parts/ until the sweep is complete, in\n"
-    "part files closed every %d runs or --checkpoint seconds: a sweep killed\n"
-    "at any moment (even SIGKILL) loses at most the runs of the part being\n"
-    "written.  --resume keeps every run of the closed parts and runs the\n"
-    "others; the final data are those of an uninterrupted sweep.  SIGTERM or\n"
-    "SIGINT finishes the runs under way, writes a valid FILE in which\n"
-    "point(run) = -1 marks the runs not done, keeps FILE.parts/ and exits 3.\n";
+    "part files closed every --checkpoint seconds: a sweep killed at any\n"
+    "moment (even SIGKILL) loses at most the runs of the part being written.\n"
+    "--resume keeps every run of the closed parts and runs the others; the\n"
+    "final data are those of an uninterrupted sweep.  SIGTERM or SIGINT\n"
+    "finishes the runs under way, writes a valid FILE in which point(run) = -1\n"
+    "marks the runs not done, keeps FILE.parts/ and exits 3.\n";
 
-#define PART_RUNS 4096    /* at most, in one part file */
 #define PART_SECONDS 10.0 /* default --checkpoint */
 
 static volatile sig_atomic_t stop_flag = 0;
@@ -108,6 +108,27 @@ static int close_part(void *ctx, output *o, char *err, size_t len)
         return 0;
     output_abort(o);
     return -1;
+}
+
+/* Rename the (closed, synced) part to the result's name and sync the
+ * directory: 0, or -1 (errno set) leaving the part where it was. */
+static int publish_part(const char *part, const char *path)
+{
+    if (rename(part, path) != 0)
+        return -1;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return 0;
 }
 
 /* The part files in dir (malloc'ed names, sorted), how many. */
@@ -233,7 +254,7 @@ int cmd_sweep(int argc, char **argv)
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            printf(sweep_usage, PART_SECONDS, PART_RUNS);
+            printf(sweep_usage, PART_SECONDS);
             return EXIT_OK;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = 1;
@@ -430,7 +451,6 @@ int cmd_sweep(int argc, char **argv)
     so.open_part = open_part;
     so.close_part = close_part;
     so.part_ctx = &pt;
-    so.part_runs = PART_RUNS;
     so.part_seconds = checkpoint;
     so.skip = done_runs;
     so.stop = &stop_flag;
@@ -450,6 +470,12 @@ int cmd_sweep(int argc, char **argv)
                      .attr_values = attr_values + N_JOB_ATTRS,
                      .n_attrs = n_attrs - N_JOB_ATTRS};
     int written = 0;
+    if (r == 0 && n_partfiles == 1) {
+        /* one part holding every run: it is the result, as written */
+        if (publish_part(partfiles[0], path) == 0)
+            goto finished;
+        /* else the merge below makes the result */
+    }
     if (n_partfiles == 0) { /* no run finished (or a shard with none) */
         output_opts eo = pt.opts;
         eo.path = path;
@@ -475,6 +501,7 @@ int cmd_sweep(int argc, char **argv)
         rc = EXIT_INTERRUPTED;
         goto done;
     }
+finished:
     remove_parts(pt.dir);
     if (!quiet)
         printf("sweep %s: %d run%s (%d point%s x %d replicate%s%s%s) written to %s%s\n",

@@ -252,7 +252,7 @@ static int part_grew(pool *p, int n)
 {
     p->written += n;
     p->in_part += n;
-    if (p->in_part >= p->o->part_runs || now() - p->part_t0 >= p->o->part_seconds)
+    if (now() - p->part_t0 >= p->o->part_seconds)
         return close_part(p);
     return 0;
 }

@@ -36,14 +36,13 @@ void sweep_point_values(const sweep_plan *pl, int point, double *values);
  * closed by the caller's functions.  Finished runs wait in blocks of
  * `block` runs (output_block_runs of the parts: one chunk of every
  * variable), each written whole when its last run is in; a part is closed
- * once it holds part_runs runs or has been open part_seconds (so that a
- * crash loses at most the runs of the part being written). */
+ * at the first block written once it has been open part_seconds (so that
+ * a crash loses at most the runs of the part being written). */
 typedef struct {
     int jobs;
     output *(*open_part)(void *ctx, char *err, size_t errlen); /* NULL: no output */
     int (*close_part)(void *ctx, output *o, char *err, size_t errlen);
     void *part_ctx;
-    int part_runs;
     double part_seconds;         /* 0: a part for every block written */
     int block;                   /* runs in a block (>= 1); shards are dealt
                                   * blocks */
