@@ -33,6 +33,8 @@ static const char usage[] =
     "  sweep SWEEP.cfg      a parameter sweep (grid, random, LHS, Sobol,\n"
     "                       Saltelli) into one file\n"
     "  merge -o OUT FILE... join the shards of a sweep into one file\n"
+    "  export FILE.h5 --csv DIR\n"
+    "                       a result file as tidy CSV tables (R, pandas)\n"
     "\n"
     "  sim COMMAND --help   options of a command\n"
     "  sim --version        version, git commit and library versions\n"
@@ -90,6 +92,8 @@ int main(int argc, char **argv)
         return cmd_sweep(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return cmd_merge(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     fprintf(stderr, "sim: unknown command '%s' (see 'sim --help')\n", cmd);
     return EXIT_INPUT;
 }

@@ -30,6 +30,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Shared by the commands: scenario options. */
 typedef struct {
@@ -64,6 +65,31 @@ void cmd_quantiles(const double *x, size_t stride, int n, double *median,
 int cmd_preflight(const char *cmd, const model_params *p,
                   const char *const *vars, int n_vars, int n_scenarios,
                   int n_runs, int jobs, const char *path);
+/* Work on a result file in a child process: a crash or a hang of HDF5 on
+ * a damaged file becomes one line and exit 2 instead of taking the
+ * program down. */
+#define CMD_GUARD_DONE 'd'
+typedef struct {
+    int (*child)(void *arg, int fd); /* runs in the child: its exit code;
+                                        may write to fd (a pipe) */
+    void *arg;
+    double seconds; /* the child is killed after this long ... */
+    int progress;   /* ... counted from its last write to fd when set
+                       (a heartbeat), else from its start; in this mode a
+                       byte CMD_GUARD_DONE says it is past its last HDF5
+                       call: no limit from then on */
+    int keep;       /* collect what it writes to fd (else discarded) */
+    double max_memory; /* bytes of address space for the child (0: no
+                          limit; none under AddressSanitizer): libhdf5
+                          asks for gigabytes on some damaged files */
+} cmd_guard;
+/* Run g->child in a child process and wait for it: its exit code; or, when
+ * it is killed by a signal or runs out of time, EXIT_INPUT after one line
+ * "sim: <cmd>: cannot read <path>: ..." (the file is taken as damaged);
+ * EXIT_RUNTIME when it cannot be started.  With g->keep, *out (malloc'ed,
+ * may be NULL) and *out_len get what it wrote to fd (out may be NULL). */
+int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
+                char **out, size_t *out_len);
 /* "sim: <cmd>: <message>" on stderr. */
 void cmd_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

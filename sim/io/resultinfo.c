@@ -27,6 +27,9 @@
 /* Limits of what a summary reads from a file it cannot trust. */
 #define INFO_MAX_NAMES 100000
 #define INFO_MAX_VALUES (64u << 20)
+/* Type conversion buffer of a read (HDF5's default, 1 MiB, is allocated
+ * and cleared afresh by every read that converts: strings, integers). */
+#define INFO_CONV_BUFFER ((size_t)64 << 10)
 
 /* What the summary needs from the file; freed by info_free(). */
 typedef struct {
@@ -41,9 +44,7 @@ typedef struct {
 
 /* ---- reading helpers --------------------------------------------------- */
 
-/* A text attribute (fixed or variable length) as a new string; "" for a
- * null dataspace; NULL when absent or unreadable. */
-static char *attr_text(hid_t loc, const char *name)
+char *result_attr_text(hid_t loc, const char *name)
 {
     if (H5Aexists(loc, name) <= 0)
         return NULL;
@@ -80,7 +81,7 @@ static char *attr_text(hid_t loc, const char *name)
     return val;
 }
 
-static int attr_number(hid_t loc, const char *name, hid_t mtype, void *val)
+int result_attr_number(hid_t loc, const char *name, hid_t mtype, void *val)
 {
     if (H5Aexists(loc, name) <= 0)
         return -1;
@@ -103,8 +104,7 @@ static int attr_number(hid_t loc, const char *name, hid_t mtype, void *val)
     return rc;
 }
 
-/* Length of a 1-D dataset; 0 when absent. */
-static size_t length_of(hid_t file, const char *name)
+size_t result_length(hid_t file, const char *name)
 {
     hsize_t n = 0;
     if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
@@ -171,19 +171,20 @@ static void capped_free_all(vlen_block **head)
     *head = NULL;
 }
 
-/* A 1-D dataset of n variable-length strings, as n new strings. */
-static char **read_strings(hid_t file, const char *name, size_t n)
+char **result_strings(hid_t file, const char *name, size_t n, size_t first,
+                      size_t count)
 {
-    if (n > INFO_MAX_NAMES)
+    if (count > INFO_MAX_NAMES || first > n || count > n - first)
         return NULL;
-    char **out = calloc(n + 1, sizeof *out), **raw = calloc(n + 1, sizeof *raw);
+    char **out = calloc(count + 1, sizeof *out);
+    char **raw = calloc(count + 1, sizeof *raw);
     hid_t ds = H5Lexists(file, name, H5P_DEFAULT) > 0
                    ? H5Dopen2(file, name, H5P_DEFAULT)
                    : -1;
     hid_t t = H5Tcopy(H5T_C_S1);
     hid_t s = ds >= 0 ? H5Dget_space(ds) : -1;
     hid_t ft = ds >= 0 ? H5Dget_type(ds) : -1;
-    hsize_t len = 0;
+    hsize_t len = 0, start = first, cnt = count;
     /* exactly n strings on one axis, or nothing is read */
     int shape = s >= 0 && ft >= 0 && H5Sget_simple_extent_ndims(s) == 1 &&
                 H5Sget_simple_extent_dims(s, &len, NULL) == 1 && len == n &&
@@ -191,15 +192,21 @@ static char **read_strings(hid_t file, const char *name, size_t n)
     if (ft >= 0)
         H5Tclose(ft);
     hid_t x = H5Pcreate(H5P_DATASET_XFER);
+    hid_t ms = H5Screate_simple(1, &cnt, NULL);
     vlen_block *pool = NULL;
     int ok = shape && out && raw && ds >= 0 && t >= 0 && s >= 0 && x >= 0 &&
+             ms >= 0 &&
              H5Pset_vlen_mem_manager(x, capped_alloc, &pool, capped_free, &pool) >= 0 &&
+             H5Pset_buffer(x, INFO_CONV_BUFFER, NULL, NULL) >= 0 &&
              H5Tset_size(t, H5T_VARIABLE) >= 0 &&
              H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
-             H5Dread(ds, t, H5S_ALL, H5S_ALL, x, raw) >= 0;
-    for (size_t i = 0; ok && i < n; i++)
+             H5Sselect_hyperslab(s, H5S_SELECT_SET, &start, NULL, &cnt, NULL) >= 0 &&
+             (count == 0 || H5Dread(ds, t, ms, s, x, raw) >= 0);
+    for (size_t i = 0; ok && i < count; i++)
         ok = (out[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
     capped_free_all(&pool); /* the strings read, and any a failed read left */
+    if (ms >= 0)
+        H5Sclose(ms);
     if (x >= 0)
         H5Pclose(x);
     if (s >= 0)
@@ -210,12 +217,42 @@ static char **read_strings(hid_t file, const char *name, size_t n)
         H5Dclose(ds);
     free(raw);
     if (!ok && out) {
-        for (size_t i = 0; i < n; i++)
-            free(out[i]);
-        free(out);
+        result_strings_free(out, count);
         out = NULL;
     }
     return out;
+}
+
+/* A 1-D dataset of n variable-length strings, as n new strings. */
+static char **read_strings(hid_t file, const char *name, size_t n)
+{
+    return result_strings(file, name, n, 0, n);
+}
+
+int result_read(hid_t ds, hid_t mtype, int rank, const hsize_t *start,
+                const hsize_t *count, void *buf)
+{
+    hsize_t dims[8];
+    hid_t fs = ds >= 0 ? H5Dget_space(ds) : -1;
+    int fits = fs >= 0 && rank >= 1 && rank <= 8 &&
+               H5Sget_simple_extent_ndims(fs) == rank &&
+               H5Sget_simple_extent_dims(fs, dims, NULL) == rank;
+    for (int a = 0; fits && a < rank; a++)
+        fits = start[a] <= dims[a] && count[a] <= dims[a] - start[a];
+    hid_t ms = fits ? H5Screate_simple(rank, count, NULL) : -1;
+    hid_t x = fits ? H5Pcreate(H5P_DATASET_XFER) : -1;
+    int ok = fits && ms >= 0 && x >= 0 &&
+             H5Pset_buffer(x, INFO_CONV_BUFFER, NULL, NULL) >= 0 &&
+             H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count,
+                                 NULL) >= 0 &&
+             H5Dread(ds, mtype, ms, fs, x, buf) >= 0;
+    if (x >= 0)
+        H5Pclose(x);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return ok ? 0 : -1;
 }
 
 /* A hyperslab of doubles (start, count of `rank` axes) as a new array;
@@ -232,33 +269,17 @@ static double *read_slab(hid_t file, const char *name, int rank,
         n *= (size_t)count[a];
     }
     hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
-    hid_t fs = ds >= 0 ? H5Dget_space(ds) : -1;
-    hsize_t dims[8];
-    int fits = fs >= 0 && rank <= 8 && H5Sget_simple_extent_ndims(fs) == rank &&
-               H5Sget_simple_extent_dims(fs, dims, NULL) == rank;
-    for (int a = 0; fits && a < rank; a++)
-        fits = start[a] + count[a] <= dims[a];
-    double *buf = fits ? malloc((n ? n : 1) * sizeof *buf) : NULL;
-    hid_t ms = H5Screate_simple(rank, count, NULL);
-    int ok = buf && fs >= 0 && ms >= 0 &&
-             H5Sget_simple_extent_ndims(fs) == rank &&
-             H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count,
-                                 NULL) >= 0 &&
-             H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) >= 0;
-    if (ms >= 0)
-        H5Sclose(ms);
-    if (fs >= 0)
-        H5Sclose(fs);
+    double *buf = ds >= 0 ? malloc((n ? n : 1) * sizeof *buf) : NULL;
+    if (buf && result_read(ds, H5T_NATIVE_DOUBLE, rank, start, count, buf) < 0) {
+        free(buf);
+        buf = NULL;
+    }
     if (ds >= 0)
         H5Dclose(ds);
-    if (!ok) {
-        free(buf);
-        return NULL;
-    }
     return buf;
 }
 
-static void free_strings(char **s, size_t n)
+void result_strings_free(char **s, size_t n)
 {
     for (size_t i = 0; s && i < n; i++)
         free(s[i]);
@@ -273,35 +294,35 @@ static void info_free(info *in)
     free(in->focus);
     free(in->tunits);
     free(in->time);
-    free_strings(in->agents, in->n_agents);
-    free_strings(in->goods, in->n_goods);
-    free_strings(in->units, in->n_goods);
-    free_strings(in->scens, in->n_scen);
+    result_strings_free(in->agents, in->n_agents);
+    result_strings_free(in->goods, in->n_goods);
+    result_strings_free(in->units, in->n_goods);
+    result_strings_free(in->scens, in->n_scen);
 }
 
 static int info_read(hid_t f, info *in)
 {
     hsize_t zero = 0, n_rec;
-    in->scenario = attr_text(f, "scenario");
-    in->source = attr_text(f, "source");
-    in->history = attr_text(f, "history");
-    in->focus = attr_text(f, "focus_agent");
+    in->scenario = result_attr_text(f, "scenario");
+    in->source = result_attr_text(f, "source");
+    in->history = result_attr_text(f, "history");
+    in->focus = result_attr_text(f, "focus_agent");
     in->have_seed =
-        attr_number(f, "master_seed", H5T_NATIVE_ULLONG, &in->seed) == 0;
-    if (attr_number(f, "months", H5T_NATIVE_INT, &in->months) < 0)
+        result_attr_number(f, "master_seed", H5T_NATIVE_ULLONG, &in->seed) == 0;
+    if (result_attr_number(f, "months", H5T_NATIVE_INT, &in->months) < 0)
         in->months = -1;
-    if (attr_number(f, "record_every", H5T_NATIVE_INT, &in->every) < 0)
+    if (result_attr_number(f, "record_every", H5T_NATIVE_INT, &in->every) < 0)
         in->every = -1;
-    in->n_runs = length_of(f, "run");
-    in->n_rec = length_of(f, "time");
-    in->n_ev = length_of(f, "event");
-    in->n_agents = length_of(f, "agent");
-    in->n_goods = length_of(f, "good");
-    in->n_scen = length_of(f, "scenario");
+    in->n_runs = result_length(f, "run");
+    in->n_rec = result_length(f, "time");
+    in->n_ev = result_length(f, "event");
+    in->n_agents = result_length(f, "agent");
+    in->n_goods = result_length(f, "good");
+    in->n_scen = result_length(f, "scenario");
     n_rec = (hsize_t)in->n_rec;
     hid_t t = H5Dopen2(f, "time", H5P_DEFAULT);
     if (t >= 0) {
-        in->tunits = attr_text(t, "units");
+        in->tunits = result_attr_text(t, "units");
         H5Dclose(t);
     }
     in->time = n_rec ? read_slab(f, "time", 1, &zero, &n_rec) : NULL;
@@ -318,21 +339,53 @@ static int info_read(hid_t f, info *in)
 
 /* ---- calendar ---------------------------------------------------------- */
 
-/* "YYYY-MM" of a time value in units "days since Y-M-D". */
-static void format_month(const info *in, double t, char *buf, size_t len)
+/* Day number (days since 1970-01-01) of time t in units "days since
+ * Y-M-D"; -1 when the units are not of that form, or t or the date lie
+ * so far out that the arithmetic could overflow. */
+static int day_of(const char *units, double t, long *day)
 {
     int y, m, d;
-    long yy, mm;
-    if (!in->tunits ||
-        sscanf(in->tunits, "days since %d-%d-%d", &y, &m, &d) != 3) {
+    if (!units || sscanf(units, "days since %d-%d-%d", &y, &m, &d) != 3 ||
+        !(fabs(t) < 1e8) || y < -100000 || y > 100000 || m < 1 || m > 12 ||
+        d < 1 || d > 31)
+        return -1;
+    *day = calendar_days_from_civil(y, m, d) + (long)floor(t);
+    return 0;
+}
+
+int result_date(const char *units, double t, char *buf, size_t len)
+{
+    long day, y, m;
+    if (day_of(units, t, &day) < 0)
+        return -1;
+    calendar_civil_from_days(day, &y, &m);
+    snprintf(buf, len, "%04ld-%02ld-%02ld", y, m,
+             day - calendar_days_from_civil(y, m, 1) + 1);
+    return 0;
+}
+
+int result_month_date(const char *units, long months, char *buf, size_t len)
+{
+    long day, y, m;
+    if (labs(months) > 100000000L || day_of(units, 0.0, &day) < 0)
+        return -1;
+    calendar_civil_from_days(day, &y, &m);
+    long k = y * 12 + (m - 1) + months; /* months since year 0 */
+    long yy = k >= 0 ? k / 12 : -((11 - k) / 12);
+    snprintf(buf, len, "%04ld-%02ld-01", yy, k - yy * 12 + 1);
+    return 0;
+}
+
+/* "YYYY-MM" of a time value in units "days since Y-M-D" (the number
+ * itself when the units are not of that form). */
+static void format_month(const info *in, double t, char *buf, size_t len)
+{
+    long day, yy, mm;
+    if (day_of(in->tunits, t, &day) < 0) {
         snprintf(buf, len, "%g", t);
         return;
     }
-    if (!(fabs(t) < 1e8) || y < -100000 || y > 100000) { /* no overflow */
-        snprintf(buf, len, "%g", t);
-        return;
-    }
-    calendar_civil_from_days(calendar_days_from_civil(y, m, d) + (long)floor(t), &yy, &mm);
+    calendar_civil_from_days(day, &yy, &mm);
     snprintf(buf, len, "%04ld-%02ld", yy, mm);
 }
 
@@ -350,50 +403,21 @@ static void print_list(FILE *out, const char *label, char **items,
     fputc('\n', out);
 }
 
-typedef struct {
-    FILE *names;
-    size_t count;
-} var_walk;
-
-static herr_t var_cb(hid_t g, const char *name, const H5L_info_t *li,
-                     void *data)
-{
-    var_walk *w = data;
-    (void)g;
-    (void)li;
-    if (output_var_known(name))
-        fprintf(w->names, "%s %s", w->count++ ? "," : "", name);
-    return 0;
-}
-
-/* Names of the recorded variables in file order, as ", a, b"; NULL when
- * the links cannot be listed in that index order. */
-static char *collect_vars(hid_t f, H5_index_t order, size_t *count)
-{
-    char *names = NULL;
-    size_t len = 0;
-    hsize_t idx = 0;
-    var_walk w = {open_memstream(&names, &len), 0};
-    if (!w.names)
-        return NULL;
-    herr_t rc = H5Literate(f, order, H5_ITER_INC, &idx, var_cb, &w);
-    fclose(w.names);
-    if (rc < 0) {
-        free(names);
-        return NULL;
-    }
-    *count = w.count;
-    return names;
-}
-
+/* The recorded variables, in the writer's order (the order of creation
+ * in every file it writes).  Each is looked up by name: iterating over a
+ * damaged link table makes libhdf5 free a wild pointer
+ * (tests/fuzz/hdf5-known/link-release-table-free.h5). */
 static void print_vars(FILE *out, hid_t f)
 {
+    const char *const *all = output_var_names();
     size_t count = 0;
-    char *names = collect_vars(f, H5_INDEX_CRT_ORDER, &count);
-    if (!names)
-        names = collect_vars(f, H5_INDEX_NAME, &count);
-    fprintf(out, "%-12s %zu:%s\n", "variables", count, names ? names : "");
-    free(names);
+    for (size_t k = 0; all[k]; k++)
+        count += H5Lexists(f, all[k], H5P_DEFAULT) > 0;
+    fprintf(out, "%-12s %zu:", "variables", count);
+    for (size_t k = 0, n = 0; all[k]; k++)
+        if (H5Lexists(f, all[k], H5P_DEFAULT) > 0)
+            fprintf(out, "%s %s", n++ ? "," : "", all[k]);
+    fputc('\n', out);
 }
 
 static void print_header(FILE *out, const char *path, const info *in)
@@ -645,8 +669,7 @@ static void print_headline(FILE *out, hid_t f, const info *in)
 
 /* ---- entry ------------------------------------------------------------- */
 
-/* Open `path` if it is an HDF5 result file of this program. */
-static hid_t open_result(const char *path, char *err, size_t errlen)
+hid_t result_open(const char *path, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -683,7 +706,7 @@ int result_info_print(const char *path, FILE *out, char *err, size_t errlen)
 {
     info in = {0};
     output_library_init();
-    hid_t f = open_result(path, err, errlen);
+    hid_t f = result_open(path, err, errlen);
     if (f < 0)
         return -1;
     int rc = info_read(f, &in);

@@ -168,8 +168,137 @@ def product_overflow(path):
     f.close()
 
 
+def export_base(path, runs=2, agents=('RUS', 'CHN'), goods=('shells',),
+                scenarios=None):
+    """(not a case) A miniature that `sim export` takes whole: a `run`
+    coordinate, `partner`, a record variable of each shape, an event
+    table; each case below then breaks one thing."""
+    f = base(path, agents=agents, goods=goods, units=('rounds',) * len(goods))
+    f.create_dataset('run', data=np.arange(runs, dtype='i4'))
+    f.create_dataset('partner', data=strings(agents), dtype=STR)
+    f.create_dataset('seed', data=np.arange(1, runs + 1, dtype='u8'))
+    lead = (runs, 2)
+    if scenarios:
+        f.create_dataset('scenario', data=strings(scenarios), dtype=STR)
+        lead = (len(scenarios),) + lead
+    na, ng = len(agents), len(goods)
+    n = np.prod(lead)
+    f.create_dataset('stock', data=np.arange(n * na * ng, dtype='f8')
+                     .reshape(lead + (na, ng)))
+    f.create_dataset('flow', data=np.full(lead + (na, na, ng), 0.5))
+    f.create_dataset('cohesion', data=np.full(lead, 0.25))
+    f['stock'].attrs['units'] = 'good units (see good_unit)'
+    ev = {'event_run': np.array([0, 1], dtype='i4'),
+          'event_step': np.array([0, 1], dtype='i4'),
+          'event_value': np.array([1.0, 2.0])}
+    for k, v in ev.items():
+        f.create_dataset(k, data=v)
+    for k in ('event_kind', 'event_actor', 'event_target', 'event_label'):
+        f.create_dataset(k, data=strings(['set', 'join']), dtype=STR)
+    if scenarios:
+        f.create_dataset('event_scenario', data=strings(scenarios[:1] * 2),
+                         dtype=STR)
+    return f
+
+
+def export_ok(path):
+    """A miniature that exports whole: every table has rows."""
+    export_base(path).close()
+
+
+def export_quoted_names(path):
+    """Codes and names with commas, quotes and a line break: the CSV
+    fields must be quoted."""
+    f = export_base(path, agents=('R,US', 'C"HN'), goods=('she\nlls',))
+    f['event_label'][0] = 'a, "b"'
+    f.close()
+
+
+def export_scenarios(path):
+    """A comparison: a scenario axis in front of every record variable."""
+    export_base(path, scenarios=('a', 'b,c')).close()
+
+
+def export_var_shape(path):
+    """`stock` has 3 agents where the coordinate has 2."""
+    f = export_base(path)
+    del f['stock']
+    f.create_dataset('stock', data=np.zeros((2, 2, 3, 1)))
+    f.close()
+
+
+def export_var_strings(path):
+    """`cohesion` has the right shape but holds strings."""
+    f = export_base(path)
+    del f['cohesion']
+    f.create_dataset('cohesion', data=strings([['a', 'b'], ['c', 'd']]),
+                     dtype=STR)
+    f.close()
+
+
+def export_events_short(path):
+    """`event_kind` is shorter than `event_run`."""
+    f = export_base(path)
+    del f['event_kind']
+    f.create_dataset('event_kind', data=strings(['set']), dtype=STR)
+    f.close()
+
+
+def export_events_missing(path):
+    """The event table has `event_run` and nothing else."""
+    f = export_base(path)
+    for k in ('event_step', 'event_value', 'event_kind', 'event_actor',
+              'event_target', 'event_label'):
+        del f[k]
+    f.close()
+
+
+def export_events_huge_steps(path):
+    """Event steps and runs far out of any range (dates cannot be made)."""
+    f = export_base(path)
+    f['event_step'][:] = [-2147483648, 2147483647]
+    f['event_run'][:] = [-1, 2147483647]
+    f.close()
+
+
+def export_params_mismatch(path):
+    """Two parameter names, three values a run."""
+    f = export_base(path)
+    f.create_dataset('param', data=strings(['a', 'b']), dtype=STR)
+    f.create_dataset('param_value', data=np.zeros((2, 3)))
+    f.create_dataset('point', data=np.array([0, -1], dtype='i4'))
+    f.close()
+
+
+def export_seed_rank2(path):
+    """`seed` is 2-D."""
+    f = export_base(path)
+    del f['seed']
+    f.create_dataset('seed', data=np.zeros((2, 2), dtype='u8'))
+    f.close()
+
+
+def export_time_no_units(path):
+    """`time` has no units: records cannot be dated."""
+    f = export_base(path)
+    del f['time'].attrs['units']
+    f.close()
+
+
+def export_runs_huge(path):
+    """2^40 runs declared (chunked, nothing written): refused by the
+    harness's row limit, never read."""
+    f = export_base(path, runs=1)
+    del f['run'], f['cohesion'], f['seed'], f['stock'], f['flow']
+    f.create_dataset('run', shape=(1 << 40,), dtype='i4', chunks=(1024,))
+    f.create_dataset('cohesion', shape=(1 << 40, 2), dtype='f8',
+                     chunks=(1024, 2))
+    f.close()
+
+
 CASES = {name: fn for name, fn in globals().items()
-         if callable(fn) and fn.__doc__ and name not in ('base', 'strings')}
+         if callable(fn) and fn.__doc__ and
+         name not in ('base', 'strings', 'export_base')}
 
 
 def main(argv):

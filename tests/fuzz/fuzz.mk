@@ -24,7 +24,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_NAMES   := fuzz_config fuzz_set fuzz_result
+FUZZ_NAMES   ?= fuzz_config fuzz_set fuzz_result fuzz_export fuzz_merge
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
@@ -57,7 +57,8 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libsim.a
 
 # seed corpora and dictionaries (built with the gcc program $(BUILD)/sim)
 $(FUZZ_DIR)/corpus.stamp: tests/fuzz/make_corpus.sh $(BUILD)/sim \
-                          $(wildcard configs/*.cfg scenarios/*.cfg)
+                          $(wildcard configs/*.cfg scenarios/*.cfg \
+                                     configs/sweeps/example.cfg)
 	sh tests/fuzz/make_corpus.sh $(BUILD)/sim $(FUZZ_DIR)
 	@touch $@
 fuzz-corpus: $(FUZZ_DIR)/corpus.stamp

@@ -15,12 +15,18 @@
 #                                   comparison, a subset of variables, a
 #                                   record every 2 months) and truncated
 #                                   and bit-flipped copies
+#          OUT/corpus/fuzz_export/  the same for a run, an ensemble, a
+#                                   comparison and a sweep, and the crafted
+#                                   files of regressions/fuzz_result/
+#          OUT/corpus/fuzz_merge/   the same for a run, an ensemble, a
+#                                   sweep, a sweep's shard, a comparison
 #          OUT/fuzz_config.dict, OUT/fuzz_set.dict  libFuzzer dictionaries
 # Run from the top of the repository.  Seeds are named seed-*; files the
 # fuzzer added to a corpus directory are kept.
 set -eu
 SIM=$1
 OUT=$2
+TOP=$(pwd)
 case $SIM in /*) ;; *) SIM=$(pwd)/$SIM ;; esac
 C=$OUT/corpus
 mkdir -p "$C/fuzz_config" "$C/fuzz_set" "$C/fuzz_result"
@@ -153,8 +159,13 @@ dict_entry() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/"/'; }
         'agents.RUS.sanctions=' 2023-01 RUS CHN shells
 } | sort -u | dict_entry >"$OUT/fuzz_config.dict"
 
-# ---- fuzz_result ----------------------------------------------------------
+# ---- fuzz_result, fuzz_export, fuzz_merge -----------------------------------
+# result files written by the program, then truncated and bit-flipped copies
 R=$C/fuzz_result
+E=$C/fuzz_export
+M=$C/fuzz_merge
+mkdir -p "$E" "$M"
+rm -f "$E"/seed-* "$M"/seed-*
 (
     cd "$T"
     "$SIM" run -q --months 3 -o single.h5
@@ -162,6 +173,13 @@ R=$C/fuzz_result
     "$SIM" run -q variables.cfg --months 3 -o variables.h5
     "$SIM" run -q --months 6 --set output.every=2 -o every2.h5
     "$SIM" run -q --months 2 --set scenario.focus=CHN -o focus.h5
+    # a small sweep (2 records a run), whole and as the first of two shards
+    sed -e 's|"../../scenarios/baseline.cfg"|"'"$TOP"'/scenarios/baseline.cfg"|' \
+        -e 's/points = 32;/points = 3;/' -e 's/every = 1;/every = 12;/' \
+        "$TOP/configs/sweeps/example.cfg" >sweep.cfg
+    "$SIM" sweep sweep.cfg -o sweep.h5 >/dev/null 2>&1
+    "$SIM" sweep sweep.cfg --shard 1/2 -o shard.h5 >/dev/null 2>&1
+    rm -rf sweep.h5.parts shard.h5.parts
 )
 "$SIM" compare scenarios/baseline.cfg scenarios/dedollarisation.cfg \
     --replicates 2 --months 2 -q -o "$T/compare.h5" >/dev/null
@@ -173,28 +191,46 @@ flip() {
     printf "\\$(printf '%03o' $((b ^ $3)))" |
         dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
-for name in single ensemble variables every2 focus compare; do
-    f=$T/$name.h5
-    cp "$f" "$R/seed-$name.h5"
-    size=$(wc -c <"$f")
-    for cut in 8 96 512 2048 8192 $((size / 2)) $((size - 1)); do
-        if [ "$cut" -lt "$size" ]; then
-            head -c "$cut" "$f" >"$R/seed-$name-cut$cut.h5"
-        fi
+# seeds DIR NAME... : $T/NAME.h5 into DIR, whole, truncated at 7 lengths
+# and with one byte changed at 13 places
+seeds() {
+    d=$1
+    shift
+    for name in "$@"; do
+        f=$T/$name.h5
+        [ -f "$f" ] || continue
+        cp "$f" "$d/seed-$name.h5"
+        size=$(wc -c <"$f")
+        for cut in 8 96 512 2048 8192 $((size / 2)) $((size - 1)); do
+            if [ "$cut" -lt "$size" ]; then
+                head -c "$cut" "$f" >"$d/seed-$name-cut$cut.h5"
+            fi
+        done
+        # bit flips: in the superblock, then spread over the file
+        for at in 8 9 44 48 56 64 $((size / 17)) $((size / 7)) $((size / 5)) \
+                  $((size / 3)) $((size / 2)) $((size * 2 / 3)) $((size - 100)); do
+            g=$d/seed-$name-flip$at.h5
+            cp "$f" "$g"
+            flip "$g" "$at" 4
+        done
     done
-    # bit flips: in the superblock, then spread over the file
-    for at in 8 9 44 48 56 64 $((size / 17)) $((size / 7)) $((size / 5)) \
-              $((size / 3)) $((size / 2)) $((size * 2 / 3)) $((size - 100)); do
-        g=$R/seed-$name-flip$at.h5
-        cp "$f" "$g"
-        flip "$g" "$at" 4
-    done
-done
+}
+seeds "$R" single ensemble variables every2 focus compare
+seeds "$E" single ensemble every2 compare sweep
+seeds "$M" single ensemble sweep shard compare
 # the same data in another layout (h5repack: no chunk B-tree, contiguous)
 if command -v h5repack >/dev/null 2>&1; then
     h5repack -i "$T/single.h5" -o "$R/seed-repack-single.h5" >/dev/null 2>&1 || true
     h5repack -l CONTI -i "$T/compare.h5" -o "$R/seed-repack-compare.h5" >/dev/null 2>&1 || true
+    cp "$R/seed-repack-single.h5" "$R/seed-repack-compare.h5" "$E/" 2>/dev/null || true
+    h5repack -l CONTI -i "$T/shard.h5" -o "$M/seed-repack-shard.h5" >/dev/null 2>&1 || true
 fi
+# the crafted files of the other harnesses: seeds for export
+cp tests/fuzz/regressions/fuzz_result/crafted-*.h5 "$E/" 2>/dev/null || true
+for f in "$E"/crafted-*.h5; do
+    [ -f "$f" ] && mv "$f" "$E/seed-${f##*/}"
+done
 count() { find "$1" -type f | wc -l; }
 echo "make_corpus.sh: $(count "$C/fuzz_config") fuzz_config," \
-    "$(count "$C/fuzz_set") fuzz_set, $(count "$R") fuzz_result inputs in $C"
+    "$(count "$C/fuzz_set") fuzz_set, $(count "$R") fuzz_result," \
+    "$(count "$E") fuzz_export, $(count "$M") fuzz_merge inputs in $C"

@@ -38,7 +38,17 @@ failed=""
 # this run's own temporary directory (two runs may share DIR)
 tmp=$dir/tmp/run.$$
 mkdir -p "$dir/logs" "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+# where fuzz_export and fuzz_merge write their tables and merged files:
+# in memory when possible (the writers fsync), removed with the rest, also
+# after a crash
+out=""
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    out=$(mktemp -d /dev/shm/sim-fuzz.XXXXXX 2>/dev/null) || out=""
+fi
+[ -n "$out" ] || { out=$tmp/out && mkdir -p "$out"; }
+FUZZ_OUT_DIR=$out
+export FUZZ_OUT_DIR
+trap 'rm -rf "$tmp" "$out"' EXIT
 # fuzz_result's temporary file, the seeds, crash files of the replays
 TMPDIR=$(cd "$tmp" && pwd)
 export TMPDIR
@@ -171,7 +181,8 @@ for h in "$@"; do
         fuzz "$h" || failed="$failed $h"
     fi
     # the temporary files (also those of crashed processes)
-    rm -rf "${tmp:?}/"*
+    rm -rf "${tmp:?}/"* "${out:?}/"*
+    mkdir -p "$out"
 done
 if [ -n "$failed" ]; then
     echo "fuzz: failed:$(echo "$failed" | tr ' ' '\n' | sort -u | tr '\n' ' ')"

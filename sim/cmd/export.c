@@ -1,0 +1,214 @@
+/*
+ * export.c - `sim export`: a result file as tidy CSV tables for
+ * spreadsheets, R and pandas (the format: io/export.h).
+ *
+ * The file is read in a child process (cmd_guarded), as `sim info` reads
+ * it: a crash or a hang of HDF5 on a damaged file becomes one line and
+ * exit 2.  The child sends a heartbeat after every block it reads; one
+ * that sends none for EXPORT_STALL_SECONDS is taken as hung.  Its address
+ * space is limited to EXPORT_MAX_MEMORY.
+ */
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io/export.h"
+
+/* Reading one block takes well under a second; HDF5 looping on a damaged
+ * heap never sends the next heartbeat. */
+#define EXPORT_STALL_SECONDS 10.0
+/* The export needs some 20 MB whatever the file (blocks, a chunk cache,
+ * the coordinates); libhdf5 asks for gigabytes when a damaged heap gives
+ * it a huge length: it then gets NULL and fails at once. */
+#define EXPORT_MAX_MEMORY (1024.0 * 1024 * 1024)
+#define EXPORT_MAX_VARS 64
+
+static const char export_usage[] =
+    "usage: sim export FILE.h5 --csv DIR [--vars LIST] [--runs A-B] [-q]\n"
+    "\n"
+    "Write a result file as tidy (long) CSV tables for spreadsheets, R and\n"
+    "pandas, into DIR (made when missing; files there of the same names are\n"
+    "replaced):\n"
+    "  values.csv  scenario,run,time,agent,partner,route,good,variable,value,unit\n"
+    "              one row per recorded value; time is the record's date\n"
+    "              (YYYY-MM-DD); a column that does not apply to a variable\n"
+    "              is empty; NA marks a missing value (a run not done)\n"
+    "  events.csv  scenario,run,time,step,kind,actor,target,value,label\n"
+    "  runs.csv    run,seed[,point][,one column per swept parameter]\n"
+    "\n"
+    "  --csv DIR       the directory to write to\n"
+    "  --vars LIST     only these variables, comma-separated (default: all\n"
+    "                  that the file records), e.g. --vars stock,cohesion\n"
+    "  --runs A-B      only runs A to B (or --runs N: run N only)\n"
+    "  -q, --quiet     print nothing on success\n"
+    "\n"
+    "Exit 2 when the file is missing, damaged or not a result file of this\n"
+    "program, or a variable or run is not in it; exit 1 when DIR cannot be\n"
+    "written (nothing is left under the final names then).\n";
+
+typedef struct {
+    const char *path;
+    export_opts o;
+    int quiet;
+} export_job;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void beat(void *arg, int done_reading)
+{
+    const int *fd = arg;
+    char b = done_reading ? CMD_GUARD_DONE : '.';
+    ssize_t w = write(*fd, &b, 1);
+    (void)w; /* a lost heartbeat only shortens the parent's patience */
+}
+
+/* In the child: the export, its summary line on stdout. */
+static int child(void *arg, int fd)
+{
+    export_job *job = arg;
+    export_counts n;
+    char err[1024];
+    double t0 = now_seconds();
+    job->o.progress = beat;
+    job->o.progress_arg = &fd;
+    export_status st = export_csv(job->path, &job->o, &n, err, sizeof err);
+    if (st != EXPORT_OK) {
+        cmd_error("export", "%s", err);
+        return st == EXPORT_FAILED ? EXIT_RUNTIME : EXIT_INPUT;
+    }
+    if (!job->quiet)
+        printf("wrote %s/: %s %llu rows, %s %llu rows, %s %llu rows in %.2f s\n",
+               job->o.dir, EXPORT_VALUES, n.values, EXPORT_EVENTS, n.events,
+               EXPORT_RUNS, n.runs, now_seconds() - t0);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+
+/* "A-B" or "N" into first and last; -1 when malformed. */
+static int parse_runs(const char *s, long *first, long *last)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    *first = strtol(s, &end, 10);
+    *last = *first;
+    if (*end == '-') {
+        const char *b = end + 1;
+        if (*b < '0' || *b > '9')
+            return -1;
+        *last = strtol(b, &end, 10);
+    }
+    return *end || errno || *last < *first ? -1 : 0;
+}
+
+/* "a,b,c" into vars (pointers into the copy *buf). */
+static int parse_vars(const char *s, char **buf, const char **vars, int *n)
+{
+    *n = 0;
+    if (!(*buf = strdup(s)))
+        return -1;
+    for (char *p = *buf, *next; p; p = next) {
+        next = strchr(p, ',');
+        if (next)
+            *next++ = '\0';
+        if (!*p || *n == EXPORT_MAX_VARS)
+            return -1;
+        vars[(*n)++] = p;
+    }
+    return 0;
+}
+
+/* The option at argv[*k]: 0, 1 (help printed), -1 (error printed). */
+static int option(int argc, char **argv, int *k, export_job *job, char **vbuf,
+                  const char **vars)
+{
+    const char *a = argv[*k];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        fputs(export_usage, stdout);
+        return 1;
+    }
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+        job->quiet = 1;
+        return 0;
+    }
+    int csv = strcmp(a, "--csv") == 0, v = strcmp(a, "--vars") == 0,
+        runs = strcmp(a, "--runs") == 0;
+    if (!csv && !v && !runs) {
+        cmd_error("export", "unexpected argument '%s' (see 'sim export --help')", a);
+        return -1;
+    }
+    if (*k + 1 >= argc || !argv[*k + 1][0]) {
+        cmd_error("export", "%s needs a value (see 'sim export --help')", a);
+        return -1;
+    }
+    const char *val = argv[++*k];
+    if (csv) {
+        job->o.dir = val;
+    } else if (v) {
+        free(*vbuf);
+        if (parse_vars(val, vbuf, vars, &job->o.n_vars)) {
+            cmd_error("export", "--vars %s: expected names separated by commas "
+                      "(at most %d)", val, EXPORT_MAX_VARS);
+            return -1;
+        }
+        job->o.vars = vars;
+    } else if (parse_runs(val, &job->o.first_run, &job->o.last_run)) {
+        cmd_error("export", "--runs %s: expected a run N or a range A-B (A <= B)",
+                  val);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    export_job job = {.o = {.last_run = -1}};
+    const char *vars[EXPORT_MAX_VARS];
+    char *vbuf = NULL;
+    int rc = EXIT_INPUT;
+    for (int k = 1; k < argc; k++) {
+        if (argv[k][0] == '-' && argv[k][1]) {
+            int r = option(argc, argv, &k, &job, &vbuf, vars);
+            if (r) {
+                rc = r > 0 ? EXIT_OK : EXIT_INPUT;
+                goto done;
+            }
+        } else if (job.path) {
+            cmd_error("export", "unexpected argument '%s': one file at a time "
+                      "(see 'sim export --help')", argv[k]);
+            goto done;
+        } else {
+            job.path = argv[k];
+        }
+    }
+    if (!job.path || !job.o.dir) {
+        cmd_error("export", "%s (see 'sim export --help')",
+                  !job.path ? "no file given" : "no output given: --csv DIR");
+        goto done;
+    }
+    struct stat st;
+    int existed = stat(job.o.dir, &st) == 0;
+    job.o.tmp_id = (long)getpid();
+    cmd_guard g = {.child = child, .arg = &job, .seconds = EXPORT_STALL_SECONDS,
+                   .progress = 1, .max_memory = EXPORT_MAX_MEMORY};
+    rc = cmd_guarded("export", job.path, &g, NULL, NULL);
+    if (rc != EXIT_OK) {
+        /* what a killed child left behind (it removes its own otherwise) */
+        export_remove_temps(job.o.dir, job.o.tmp_id);
+        if (!existed)
+            rmdir(job.o.dir);
+    }
+done:
+    free(vbuf);
+    return rc;
+}
