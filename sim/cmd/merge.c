@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exp/merge.h"
 
@@ -15,7 +16,40 @@ static const char merge_usage[] =
     "data are those of the sweep run in one piece.  The shards must come\n"
     "from the same sweep (the same sweep file and scenario: their\n"
     "sweep_hash attributes agree) and hold every run exactly once; a\n"
-    "missing, duplicated or foreign shard is named and nothing is written.\n";
+    "missing, duplicated or foreign shard is named and nothing is written.\n"
+    "Each file is first read whole in a child process: a file so damaged\n"
+    "that the HDF5 library crashes on it is named, with exit 2.\n";
+
+/* Seconds a scanning child may go without a sign of progress. */
+#define MERGE_SCAN_SECONDS 30.0
+/* Address space of the scanning child: libhdf5 asks for gigabytes on some
+ * damaged files. */
+#define MERGE_SCAN_MEMORY (2.0 * 1024 * 1024 * 1024)
+
+static void heartbeat(void *ctx)
+{
+    char b = '.';
+    if (write(*(int *)ctx, &b, 1) < 0) {
+        /* the parent is gone or not listening: nothing to do */
+    }
+}
+
+/* In a child: read the whole file as the merge will.  A file that is
+ * merely wrong (not a result, another sweep) passes here: merge_files
+ * says what is wrong with it. */
+static int scan_child(void *arg, int fd)
+{
+    char err[1024];
+    output_reader *r = output_reader_open(arg, err, sizeof err);
+    if (r)
+        output_reader_scan(r, heartbeat, &fd);
+    output_reader_close(r);
+    char b = CMD_GUARD_DONE;
+    if (write(fd, &b, 1) < 0) {
+        /* as above */
+    }
+    return EXIT_OK;
+}
 
 int cmd_merge(int argc, char **argv)
 {
@@ -53,6 +87,18 @@ int cmd_merge(int argc, char **argv)
             cmd_error("merge", "%s is both an input and the output", out);
             goto done;
         }
+    /* libhdf5 1.10 crashes on some damaged files: read each input in a
+     * child first, so that such a file is one line and exit 2 */
+    for (int k = 0; k < n; k++) {
+        cmd_guard g = {.child = scan_child, .arg = (void *)in[k],
+                       .seconds = MERGE_SCAN_SECONDS, .progress = 1,
+                       .max_memory = MERGE_SCAN_MEMORY};
+        int grc = cmd_guarded("merge", in[k], &g, NULL, NULL);
+        if (grc != EXIT_OK) {
+            rc = grc;
+            goto done;
+        }
+    }
     char err[1024];
     char *history = cmd_history(argc + 1, argv - 1);
     merge_opts mo = {.path = out, .history = history ? history : "sim merge",

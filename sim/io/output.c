@@ -25,6 +25,7 @@
  * after an fsync.
  */
 #include "io/output.h"
+#include "io/resultinfo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,7 @@
  * level 2 is faster than its level 1 on these data, and as small */
 #define BLOCK_DEFLATE_LEVEL 2
 #define EVENT_FLUSH 4096 /* kept events that trigger a flush */
+#define READER_SCAN_VALUES ((size_t)1 << 17) /* read at once by a scan */
 #define HDF5_HEADROOM (16 << 20) /* bytes free before HDF5 is started */
 
 #if defined(__GNUC__)
@@ -2133,6 +2135,8 @@ struct output_reader {
     size_t n_lab, *slot, cap_slot; /* hash table of lab: index + 1, 0 empty */
     model_event *ev_out; /* the events given by output_reader_run() */
     size_t cap_out;
+    hid_t vxpl;  /* reads: strings allocated on vpool (result_vlen_xfer) */
+    void *vpool;
 };
 
 /* Format into r->err; returns -1.  The HDF5 error stack is cleared. */
@@ -2221,49 +2225,42 @@ static char *rd_attr_text(hid_t a)
     return val;
 }
 
-static herr_t rd_attr_cb(hid_t loc, const char *name, const H5A_info_t *info,
-                         void *data)
-{
-    output_reader *r = data;
-    (void)info;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return 0; /* unreadable: as if absent */
-    char *val = rd_attr_text(a);
-    H5Aclose(a);
-    if (!val)
-        return 0;
-    reader_attr *grown = realloc(r->attrs, ((size_t)r->n_attrs + 1) * sizeof *grown);
-    char *nm = strdup(name);
-    if (grown)
-        r->attrs = grown;
-    if (!grown || !nm) {
-        free(val);
-        free(nm);
-        return -1;
-    }
-    r->attrs[r->n_attrs].name = nm;
-    r->attrs[r->n_attrs].value = val;
-    r->n_attrs++;
-    return 0;
-}
+/* The global attributes this program writes (and reads back), by name:
+ * iterating over the attributes of a damaged file crashes libhdf5 1.10
+ * (when it releases its attribute table). */
+static const char *const known_attrs[] = {
+    "Conventions", "title", "source", "history", "config", "master_seed",
+    "scenario", "focus_agent", "start", "months", "record_every",
+    "hdf5_version", "gsl_version", "libconfig_version", "sweep_hash",
+    "event_log", "sweep_design", "sweep_points", "sweep_replicates", "shard"};
+#define N_KNOWN_ATTRS (sizeof known_attrs / sizeof known_attrs[0])
 
 static int rd_attrs(output_reader *r)
 {
-    hsize_t idx = 0;
-    if (H5Aiterate2(r->file, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, rd_attr_cb,
-                    r) >= 0)
-        return 0;
-    H5Eclear2(H5E_DEFAULT);
-    /* a file without creation order: by name */
-    for (int k = 0; k < r->n_attrs; k++) {
-        free(r->attrs[k].name);
-        free(r->attrs[k].value);
+    r->attrs = calloc(N_KNOWN_ATTRS, sizeof *r->attrs);
+    if (!r->attrs)
+        return rd_nomem(r);
+    for (size_t k = 0; k < N_KNOWN_ATTRS; k++) {
+        const char *name = known_attrs[k];
+        htri_t e = H5Aexists(r->file, name);
+        if (e < 0)
+            return rd_fail_h5(r, "cannot read the attributes of %s", r->path);
+        hid_t a = e > 0 ? H5Aopen(r->file, name, H5P_DEFAULT) : -1;
+        if (a < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            continue; /* absent or unreadable: as if absent */
+        }
+        char *val = rd_attr_text(a);
+        H5Aclose(a);
+        H5Eclear2(H5E_DEFAULT);
+        if (!val)
+            continue;
+        if (!(r->attrs[r->n_attrs].name = strdup(name))) {
+            free(val);
+            return rd_nomem(r);
+        }
+        r->attrs[r->n_attrs++].value = val;
     }
-    r->n_attrs = 0;
-    idx = 0;
-    if (H5Aiterate2(r->file, H5_INDEX_NAME, H5_ITER_INC, &idx, rd_attr_cb, r) < 0)
-        return rd_fail_h5(r, "cannot read the attributes of %s", r->path);
     return 0;
 }
 
@@ -2334,7 +2331,7 @@ static int rd_slab(output_reader *r, hid_t ds, const char *name, int rank,
     int rc = 0;
     if (fs < 0 || ms < 0 ||
         H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        H5Dread(ds, mtype, ms, fs, H5P_DEFAULT, buf) < 0)
+        H5Dread(ds, mtype, ms, fs, r->vxpl, buf) < 0)
         rc = rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
     if (fs >= 0)
         H5Sclose(fs);
@@ -2362,7 +2359,7 @@ static char **rd_strings(output_reader *r, const char *name, size_t n)
         rd_fail(r, "cannot read %s: '%s' is not a variable of strings",
                 r->path, name);
     } else if (t < 0 || ft < 0 || s < 0 ||
-               (n > 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)) {
+               (n > 0 && H5Dread(ds, t, H5S_ALL, H5S_ALL, r->vxpl, raw) < 0)) {
         rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
     } else {
         size_t bytes = n * sizeof *out;
@@ -2380,9 +2377,8 @@ static char **rd_strings(output_reader *r, const char *name, size_t n)
         } else {
             rd_nomem(r);
         }
-        if (n > 0)
-            H5Dvlen_reclaim(t, s, H5P_DEFAULT, raw);
     }
+    result_vlen_release(&r->vpool); /* the strings read, or left by a failure */
     if (s >= 0)
         H5Sclose(s);
     if (ft >= 0)
@@ -2431,34 +2427,20 @@ static void rd_chunk_cache(hid_t ds, hid_t dapl, int rank, const hsize_t *dims)
     H5Pclose(dcpl);
 }
 
-static herr_t rd_var_cb(hid_t g, const char *name, const H5L_info_t *li,
-                        void *data)
+/* The record variables present, in the order the writer creates them
+ * (var_table's), opened and checked.  Each is looked up by name: iterating
+ * over the links of a damaged file crashes libhdf5 1.10 (a wild free when
+ * it releases its link table). */
+static int rd_vars(output_reader *r)
 {
-    output_reader *r = data;
-    (void)g;
-    (void)li;
-    for (size_t v = 0; v < N_VARS; v++)
-        if (strcmp(var_table[v].name, name) == 0 && !r->in_file[v]) {
+    for (size_t v = 0; v < N_VARS; v++) {
+        htri_t e = H5Lexists(r->file, var_table[v].name, H5P_DEFAULT);
+        if (e < 0)
+            return rd_fail_h5(r, "cannot list the variables of %s", r->path);
+        if (e > 0) {
             r->var_of[r->n_vars++] = v;
             r->in_file[v] = 1;
         }
-    return 0;
-}
-
-/* The record variables present, in creation order (name order for a file
- * that does not track it), opened and checked. */
-static int rd_vars(output_reader *r)
-{
-    hsize_t idx = 0;
-    if (H5Literate(r->file, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, rd_var_cb,
-                   r) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        r->n_vars = 0;
-        memset(r->in_file, 0, sizeof r->in_file);
-        idx = 0;
-        if (H5Literate(r->file, H5_INDEX_NAME, H5_ITER_INC, &idx, rd_var_cb,
-                       r) < 0)
-            return rd_fail_h5(r, "cannot list the variables of %s", r->path);
     }
     for (int k = 0; k < r->n_vars; k++) {
         size_t v = r->var_of[k];
@@ -2585,12 +2567,10 @@ static int rd_event_block(output_reader *r, hid_t *ds, hid_t vt, size_t first,
         rd_slab(r, ds[2], names[2], 1, &start, &n, H5T_NATIVE_DOUBLE,
                 r->ev_value + first) < 0)
         return -1;
-    int rc = 0, read = 0;
-    for (; read < 4 && rc == 0; read++)
-        rc = rd_slab(r, ds[3 + read], names[3 + read], 1, &start, &n, vt,
-                     raw + (size_t)read * count);
-    if (rc < 0)
-        read--; /* the failed read left nothing to reclaim */
+    int rc = 0;
+    for (int c = 0; c < 4 && rc == 0; c++)
+        rc = rd_slab(r, ds[3 + c], names[3 + c], 1, &start, &n, vt,
+                     raw + (size_t)c * count);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         size_t e = first + i;
         const char *kind = raw[i] ? raw[i] : "";
@@ -2616,11 +2596,7 @@ static int rd_event_block(output_reader *r, hid_t *ds, hid_t vt, size_t first,
         else if (!(r->ev_label[e] = rd_intern(r, label)))
             rc = rd_nomem(r);
     }
-    hid_t ms = H5Screate_simple(1, &n, NULL);
-    for (int c = 0; c < read && ms >= 0; c++)
-        H5Dvlen_reclaim(vt, ms, H5P_DEFAULT, raw + (size_t)c * count);
-    if (ms >= 0)
-        H5Sclose(ms);
+    result_vlen_release(&r->vpool); /* the strings read, or left by a failure */
     return rc;
 }
 
@@ -2836,8 +2812,14 @@ output_reader *output_reader_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     r->file = r->seed = r->point = r->param_value = -1;
+    r->vxpl = result_vlen_xfer(&r->vpool);
     for (size_t v = 0; v < N_VARS; v++)
         r->var_ds[v] = -1;
+    if (r->vxpl < 0) {
+        snprintf(err, errlen, "cannot read %s: out of memory", path);
+        output_reader_close(r);
+        return NULL;
+    }
     if (rd_file(r) < 0 || rd_attrs(r) < 0 || rd_coords(r) < 0 ||
         rd_vars(r) < 0 || rd_events(r) < 0) {
         snprintf(err, errlen, "%s", r->err);
@@ -2861,6 +2843,9 @@ void output_reader_close(output_reader *r)
             H5Dclose(ids[k]);
     if (r->file >= 0)
         H5Fclose(r->file);
+    if (r->vxpl >= 0)
+        H5Pclose(r->vxpl);
+    result_vlen_release(&r->vpool);
     H5Eclear2(H5E_DEFAULT);
     for (int k = 0; k < r->n_attrs; k++) {
         free(r->attrs[k].name);
@@ -2920,6 +2905,47 @@ const char *output_reader_var_name(const output_reader *r, int k)
 const char *output_reader_error(const output_reader *r)
 {
     return r ? r->err : "no result file";
+}
+
+int output_reader_scan(output_reader *r, void (*tick)(void *ctx), void *ctx)
+{
+    if (!r)
+        return -1;
+    for (int run = 0; run < r->n_runs; run++)
+        if (output_reader_run_info(r, run, NULL, NULL, NULL) < 0)
+            return -1;
+    double *buf = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < r->n_vars; k++) {
+        size_t v = r->var_of[k], per_run = (size_t)r->n_rec * r->inner[v];
+        int runs = per_run ? (int)(READER_SCAN_VALUES / per_run) : 1;
+        runs = runs < 1 ? 1 : runs;
+        if ((size_t)runs * per_run > cap) {
+            free(buf);
+            cap = (size_t)runs * per_run;
+            if (!(buf = malloc(cap * sizeof *buf))) {
+                rc = rd_nomem(r);
+                break;
+            }
+        }
+        const out_var *d = &var_table[v];
+        int rank = 2 + shape_dims[d->shape].rank;
+        hsize_t start[MAX_RANK] = {0}, count[MAX_RANK];
+        count[1] = (hsize_t)r->n_rec;
+        for (int a = 2; a < rank; a++)
+            count[a] = rd_dim_size(r, shape_dims[d->shape].dim[a - 2]);
+        for (int first = 0; rc == 0 && first < r->n_runs; first += runs) {
+            start[0] = (hsize_t)first;
+            count[0] = (hsize_t)(r->n_runs - first < runs ? r->n_runs - first : runs);
+            rc = rd_slab(r, r->var_ds[k], d->name, rank, start, count,
+                         H5T_NATIVE_DOUBLE, buf);
+            if (tick)
+                tick(ctx);
+        }
+    }
+    free(buf);
+    return rc;
 }
 
 int output_reader_runs_per_chunk(const output_reader *r)

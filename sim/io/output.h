@@ -266,6 +266,13 @@ int output_reader_run(output_reader *r, const model_params *p, int run,
                       output_run *rec, const model_event **ev, int *n_ev);
 /* The last error, one line ("" when none). */
 const char *output_reader_error(const output_reader *r);
+/* Read every value of every record variable and every run's seed and
+ * point, a bounded block at a time, calling tick(ctx) after each block
+ * (tick may be NULL): a damaged file fails here, or (libhdf5 1.10 itself
+ * crashes on some) takes down the process that calls it, which is why
+ * `sim merge` calls it in a guarded child first.  0, or -1
+ * (output_reader_error). */
+int output_reader_scan(output_reader *r, void (*tick)(void *ctx), void *ctx);
 /* Runs in a chunk of the file's record variables (0: none recorded). */
 int output_reader_runs_per_chunk(const output_reader *r);
 

@@ -171,6 +171,23 @@ static void capped_free_all(vlen_block **head)
     *head = NULL;
 }
 
+hid_t result_vlen_xfer(void **pool)
+{
+    hid_t x = H5Pcreate(H5P_DATASET_XFER);
+    if (x >= 0 &&
+        (H5Pset_vlen_mem_manager(x, capped_alloc, pool, capped_free, pool) < 0 ||
+         H5Pset_buffer(x, INFO_CONV_BUFFER, NULL, NULL) < 0)) {
+        H5Pclose(x);
+        return -1;
+    }
+    return x;
+}
+
+void result_vlen_release(void **pool)
+{
+    capped_free_all((vlen_block **)pool);
+}
+
 char **result_strings(hid_t file, const char *name, size_t n, size_t first,
                       size_t count)
 {
@@ -191,20 +208,18 @@ char **result_strings(hid_t file, const char *name, size_t n, size_t first,
                 H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
     if (ft >= 0)
         H5Tclose(ft);
-    hid_t x = H5Pcreate(H5P_DATASET_XFER);
+    void *pool = NULL;
+    hid_t x = result_vlen_xfer(&pool);
     hid_t ms = H5Screate_simple(1, &cnt, NULL);
-    vlen_block *pool = NULL;
     int ok = shape && out && raw && ds >= 0 && t >= 0 && s >= 0 && x >= 0 &&
              ms >= 0 &&
-             H5Pset_vlen_mem_manager(x, capped_alloc, &pool, capped_free, &pool) >= 0 &&
-             H5Pset_buffer(x, INFO_CONV_BUFFER, NULL, NULL) >= 0 &&
              H5Tset_size(t, H5T_VARIABLE) >= 0 &&
              H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
              H5Sselect_hyperslab(s, H5S_SELECT_SET, &start, NULL, &cnt, NULL) >= 0 &&
              (count == 0 || H5Dread(ds, t, ms, s, x, raw) >= 0);
     for (size_t i = 0; ok && i < count; i++)
         ok = (out[i] = strdup(raw[i] ? raw[i] : "")) != NULL;
-    capped_free_all(&pool); /* the strings read, and any a failed read left */
+    result_vlen_release(&pool); /* the strings read, and any a failed read left */
     if (ms >= 0)
         H5Sclose(ms);
     if (x >= 0)

@@ -38,6 +38,13 @@ size_t result_length(hid_t file, const char *name);
 char **result_strings(hid_t file, const char *name, size_t n, size_t first,
                       size_t count);
 void result_strings_free(char **s, size_t n);
+/* A transfer property list for reading variable-length strings: each is
+ * allocated with a cap on its length and kept on the list *pool (NULL at
+ * first), so that after a read, whole or failed half-way (HDF5 then keeps
+ * some strings in a buffer of its own), result_vlen_release(pool) frees
+ * every one.  -1 on failure. */
+hid_t result_vlen_xfer(void **pool);
+void result_vlen_release(void **pool);
 /* The hyperslab (start, count on each of `rank` axes) of the open dataset
  * ds, converted to mtype, into buf (room for the product of count).  0, or
  * -1 when ds has another rank, the slab does not lie inside it, or HDF5
