@@ -7,6 +7,8 @@
  * Include after cmocka.h.  Define before including:
  *   FIXTURE_DIR     the name of the temporary directory ("/tmp/test_X")
  *   FIXTURE_OFFSET  optional: added to every value (default 0)
+ *   FIXTURE_VAL     optional: a function (v, r, t, e) -> double of the
+ *                   including file that replaces val() in fill_state
  * Three agents RUS, CHN, PRK; goods shells (rounds) and oil (barrels);
  * routes route0 (RUS-CHN) and route1 (CHN-PRK).
  */
@@ -32,6 +34,11 @@
 
 static char tmpdir[64];
 
+static const char *const codes[NA] = {"RUS", "CHN", "PRK"};
+static const char *const goods[NG] = {"shells", "oil"};
+static const char *const units[NG] = {"rounds", "barrels"};
+static const char *const routes[NR] = {"route0", "route1"};
+
 /* ---- the variables as OUTPUT.md lists them ----------------------------- */
 
 typedef enum { K_AG, K_APG, K_AP, K_G, K_A, K_BLOC, K_RG } kind;
@@ -40,18 +47,25 @@ static const struct {
     const char *name;
     kind k;
     size_t off;
+    const char *unit; /* its unit in the file, of the first good (shells) */
 } tvars[] = {
-#define V(nm, k) {#nm, k, offsetof(model_state, nm)}
-    V(stock, K_AG),        V(capacity, K_AG),      V(production, K_AG),
-    V(consumption, K_AG),  V(shortfall, K_AG),     V(demand, K_AG),
-    V(imports, K_AG),      V(exports, K_AG),       V(world_imports, K_AG),
-    V(world_exports, K_AG), V(flow, K_APG),        V(interdicted, K_APG),
-    V(trade_value, K_AP),  V(civilian_trade, K_AP), V(usd_share, K_AP),
-    V(affinity, K_AP),     V(rivalry, K_AP),       V(price, K_G),
-    V(discount, K_AG),     V(sanctions, K_A),      V(gdp, K_A),
-    V(member, K_A),        V(cash, K_A),           V(cohesion, K_BLOC),
-    V(connectivity, K_BLOC), V(hub_share, K_BLOC), V(route_flow, K_RG),
-    V(route_interdicted, K_RG),
+#define V(nm, k, u) {#nm, k, offsetof(model_state, nm), u}
+    V(stock, K_AG, "rounds"),           V(capacity, K_AG, "rounds month-1"),
+    V(production, K_AG, "rounds month-1"), V(consumption, K_AG, "rounds month-1"),
+    V(shortfall, K_AG, "rounds month-1"), V(demand, K_AG, "rounds month-1"),
+    V(imports, K_AG, "rounds month-1"),  V(exports, K_AG, "rounds month-1"),
+    V(world_imports, K_AG, "rounds month-1"),
+    V(world_exports, K_AG, "rounds month-1"),
+    V(flow, K_APG, "rounds month-1"),   V(interdicted, K_APG, "rounds month-1"),
+    V(trade_value, K_AP, "USD month-1"), V(civilian_trade, K_AP, "USD month-1"),
+    V(usd_share, K_AP, "1"),            V(affinity, K_AP, "1"),
+    V(rivalry, K_AP, "1"),              V(price, K_G, "USD per rounds"),
+    V(discount, K_AG, "1"),             V(sanctions, K_A, "1"),
+    V(gdp, K_A, "USD month-1"),         V(member, K_A, "1"),
+    V(cash, K_A, "USD"),                V(cohesion, K_BLOC, "1"),
+    V(connectivity, K_BLOC, "1"),       V(hub_share, K_BLOC, "1"),
+    V(route_flow, K_RG, "rounds month-1"),
+    V(route_interdicted, K_RG, "rounds month-1"),
 #undef V
 };
 #define N_TVARS (sizeof tvars / sizeof tvars[0])
@@ -88,15 +102,12 @@ static inline double val(size_t v, int r, int t, size_t e)
 
 static inline model_params *make_params(int months, int every)
 {
-    static const char *const codes[NA] = {"RUS", "CHN", "PRK"};
-    static const char *const goods[NG] = {"shells", "oil"};
-    static const char *const units[NG] = {"rounds", "barrels"};
     model_params *p = params_alloc(NA, NG, NR, 0);
     assert_non_null(p);
     params_set_defaults(p);
     static const int ends[NR][2] = {{0, 1}, {1, 2}};
     for (int r = 0; r < NR; r++) {
-        snprintf(p->routes[r].name, PARAM_NAME_MAX, "route%d", r);
+        snprintf(p->routes[r].name, PARAM_NAME_MAX, "%s", routes[r]);
         p->routes[r].ia = ends[r][0];
         p->routes[r].ib = ends[r][1];
     }
@@ -144,6 +155,10 @@ static inline void free_state(model_state *s)
     free(s);
 }
 
+#ifndef FIXTURE_VAL
+#define FIXTURE_VAL val
+#endif
+
 /* Every variable of s at its known values for run r, step t. */
 static inline void fill_state(model_state *s, int r, int t)
 {
@@ -151,12 +166,12 @@ static inline void fill_state(model_state *s, int r, int t)
     for (size_t v = 0; v < N_TVARS; v++) {
         char *field = (char *)s + tvars[v].off;
         if (tvars[v].k == K_BLOC) {
-            *(double *)field = val(v, r, t, 0);
+            *(double *)field = FIXTURE_VAL(v, r, t, 0);
             continue;
         }
         double *a = *(double **)field;
         for (size_t e = 0; e < kind_count(tvars[v].k); e++)
-            a[e] = val(v, r, t, e);
+            a[e] = FIXTURE_VAL(v, r, t, e);
     }
 }
 
@@ -174,8 +189,26 @@ static inline int setup_dir(void **state)
     return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-/* Remove tmpdir and what it holds (files, empty directories); with
- * TEST_OUTPUT_KEEP set, keep it for inspection. */
+/* Remove path and, if a directory, everything below it. */
+static inline int rm_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    char sub[512];
+    if (!d)
+        return unlink(path);
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        rm_tree(sub);
+    }
+    closedir(d);
+    return rmdir(path);
+}
+
+/* Remove tmpdir and what it holds; with TEST_OUTPUT_KEEP set, keep it for
+ * inspection. */
 static inline int teardown_dir(void **state)
 {
     (void)state;
@@ -183,19 +216,7 @@ static inline int teardown_dir(void **state)
         fprintf(stderr, "files kept in %s\n", tmpdir);
         return 0;
     }
-    DIR *d = opendir(tmpdir);
-    struct dirent *e;
-    char path[512];
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-        if (rmdir(path) != 0)
-            unlink(path);
-    }
-    if (d)
-        closedir(d);
-    return rmdir(tmpdir);
+    return rm_tree(tmpdir);
 }
 
 #endif

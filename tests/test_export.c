@@ -31,59 +31,16 @@
 #include "io/export.h"
 #include "io/output.h"
 
-#define NA 3
-#define NG 2
-#define NR 2 /* routes */
 #define NRUNS 4
 #define MONTHS 5
-
-static char tmpdir[64];
-
-static const char *const codes[NA] = {"RUS", "CHN", "PRK"};
-static const char *const goods[NG] = {"shells", "oil"};
-static const char *const units[NG] = {"rounds", "barrels"};
-static const char *const routes[NR] = {"route0", "route1"};
-
-/* ---- a world and states filled by hand (as tests/test_reader.c) -------- */
-
-typedef enum { K_AG, K_APG, K_AP, K_G, K_A, K_BLOC, K_RG } kind;
-
-static const struct {
-    const char *name;
-    kind k;
-    size_t off;
-    const char *unit; /* of the first good, or the unit */
-} tvars[] = {
-#define V(nm, k, u) {#nm, k, offsetof(model_state, nm), u}
-    V(stock, K_AG, "rounds"),           V(capacity, K_AG, "rounds month-1"),
-    V(production, K_AG, "rounds month-1"), V(consumption, K_AG, "rounds month-1"),
-    V(shortfall, K_AG, "rounds month-1"), V(demand, K_AG, "rounds month-1"),
-    V(imports, K_AG, "rounds month-1"),  V(exports, K_AG, "rounds month-1"),
-    V(world_imports, K_AG, "rounds month-1"),
-    V(world_exports, K_AG, "rounds month-1"),
-    V(flow, K_APG, "rounds month-1"),   V(interdicted, K_APG, "rounds month-1"),
-    V(trade_value, K_AP, "USD month-1"), V(civilian_trade, K_AP, "USD month-1"),
-    V(usd_share, K_AP, "1"),            V(affinity, K_AP, "1"),
-    V(rivalry, K_AP, "1"),              V(price, K_G, "USD per rounds"),
-    V(discount, K_AG, "1"),             V(sanctions, K_A, "1"),
-    V(gdp, K_A, "USD month-1"),         V(member, K_A, "1"),
-    V(cash, K_A, "USD"),                V(cohesion, K_BLOC, "1"),
-    V(connectivity, K_BLOC, "1"),       V(hub_share, K_BLOC, "1"),
-    V(route_flow, K_RG, "rounds month-1"),
-    V(route_interdicted, K_RG, "rounds month-1"),
-#undef V
-};
-#define N_TVARS (sizeof tvars / sizeof tvars[0])
-
-static size_t kind_count(kind k)
-{
-    static const size_t c[] = {NA * NG, NA * NA * NG, NA * NA, NG, NA, 1, NR * NG};
-    return c[k];
-}
+#define FIXTURE_DIR "/tmp/test_export"
+#define FIXTURE_VAL export_val
+static double export_val(size_t v, int r, int t, size_t e);
+#include "outfixture.h"
 
 /* The known value of variable v, run r, step t, element e: not a round
  * number (it must survive the text), negative for odd elements. */
-static double val(size_t v, int r, int t, size_t e)
+static double export_val(size_t v, int r, int t, size_t e)
 {
     double x = (double)(v + 1) * 1e4 + r * 1e3 + t * 1e2 + (double)e + 0.1 / 3.0;
     return e % 2 ? -x : x;
@@ -98,74 +55,13 @@ static size_t tvar_of(const char *name)
     return 0;
 }
 
-static model_params *make_params(int every)
+/* The fixture's world, starting in November: the records cross a year. */
+static model_params *export_params(int every)
 {
-    model_params *p = params_alloc(NA, NG, NR, 0);
-    assert_non_null(p);
-    params_set_defaults(p);
-    static const int ends[NR][2] = {{0, 1}, {1, 2}};
-    for (int r = 0; r < NR; r++) {
-        snprintf(p->routes[r].name, PARAM_NAME_MAX, "%s", routes[r]);
-        p->routes[r].ia = ends[r][0];
-        p->routes[r].ib = ends[r][1];
-    }
-    for (int i = 0; i < NA; i++)
-        strcpy(p->agents[i].code, codes[i]);
-    for (int k = 0; k < NG; k++) {
-        strcpy(p->goods[k].name, goods[k]);
-        strcpy(p->goods[k].unit, units[k]);
-    }
-    strcpy(p->g.name, "unit-test");
+    model_params *p = make_params(MONTHS, every);
     strcpy(p->g.start, "2023-11");
-    strcpy(p->g.focus, "RUS");
-    p->g.months = MONTHS;
-    p->g.every = every;
-    p->g.seed = 42;
-    p->start_year = 2023;
-    p->start_month = 11; /* the records cross a year */
-    p->focus = 0;
+    p->start_month = 11;
     return p;
-}
-
-static model_state *make_state(model_params *p)
-{
-    model_state *s = calloc(1, sizeof *s);
-    assert_non_null(s);
-    s->p = p;
-    s->n = NA;
-    s->g = NG;
-    s->t = -1;
-    for (size_t v = 0; v < N_TVARS; v++) {
-        if (tvars[v].k == K_BLOC)
-            continue;
-        double **slot = (double **)((char *)s + tvars[v].off);
-        *slot = calloc(kind_count(tvars[v].k), sizeof(double));
-        assert_non_null(*slot);
-    }
-    return s;
-}
-
-static void free_state(model_state *s)
-{
-    for (size_t v = 0; v < N_TVARS; v++)
-        if (tvars[v].k != K_BLOC)
-            free(*(double **)((char *)s + tvars[v].off));
-    free(s);
-}
-
-static void fill_state(model_state *s, int r, int t)
-{
-    s->t = t;
-    for (size_t v = 0; v < N_TVARS; v++) {
-        char *field = (char *)s + tvars[v].off;
-        if (tvars[v].k == K_BLOC) {
-            *(double *)field = val(v, r, t, 0);
-            continue;
-        }
-        double *a = *(double **)field;
-        for (size_t e = 0; e < kind_count(tvars[v].k); e++)
-            a[e] = val(v, r, t, e);
-    }
 }
 
 /* The events of each run: run 1 has none. */
@@ -205,15 +101,10 @@ typedef struct {
     const char *const *scen_names;
 } source;
 
-static void path_in_tmp(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
 static void write_source(const char *path, const source *src)
 {
     char err[1024];
-    model_params *p = make_params(src->every ? src->every : 1);
+    model_params *p = export_params(src->every ? src->every : 1);
     output_opts o = {.path = path, .config_text = "scenario: { name = \"x\"; };",
                      .history = "test_export", .n_runs = NRUNS,
                      .master_seed = 42ULL, .n_params = src->n_params,
@@ -248,40 +139,6 @@ static void write_source(const char *path, const source *src)
     params_free(p);
     if (output_close(out, err, sizeof err) != 0)
         fail_msg("output_close: %s", err);
-}
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_export.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char sub[512];
-    if (!d)
-        return unlink(path);
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        rm_tree(sub);
-    }
-    closedir(d);
-    return rmdir(path);
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    if (getenv("TEST_OUTPUT_KEEP")) {
-        fprintf(stderr, "files kept in %s\n", tmpdir);
-        return 0;
-    }
-    return rm_tree(tmpdir);
 }
 
 /* ---- reading the CSV back ---------------------------------------------- */
@@ -478,7 +335,7 @@ static void check_values(const char *dir, const expect *x)
                         assert_string_equal(f[7], name);
                         double want = x->done && !x->done[r]
                                           ? NAN
-                                          : val(v, r + 10 * sc, t, e);
+                                          : export_val(v, r + 10 * sc, t, e);
                         double got = number(f[8]);
                         if (isnan(want)) {
                             assert_string_equal(f[8], "NA");
@@ -753,7 +610,7 @@ static void test_errors(void **state)
     path_in_tmp(bad, sizeof bad, "subset.h5");
     {
         char err[1024];
-        model_params *p = make_params(1);
+        model_params *p = export_params(1);
         output_opts oo = {.path = bad, .config_text = "", .n_runs = 1,
                           .vars = one, .n_vars = 1};
         output *o = output_open(p, &oo, err, sizeof err);
