@@ -1294,6 +1294,19 @@ static int check_text(const char *name, const char *text, size_t len,
     return 0;
 }
 
+/* @include paths of cfg relative to the directory of the file `path`. */
+static void include_beside(config_t *cfg, const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[1] = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    config_set_include_dir(cfg, dir);
+}
+
 int config_read_other(config_t *cfg, const char *path, const char *text,
                       config_error *err)
 {
@@ -1305,14 +1318,7 @@ int config_read_other(config_t *cfg, const char *path, const char *text,
         if (!f)
             return fail(err, path, 0, "", "cannot open: %s", strerror(errno));
         fclose(f);
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s", path);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            slash[1] = '\0';
-        else
-            snprintf(dir, sizeof dir, ".");
-        config_set_include_dir(cfg, dir);
+        include_beside(cfg, path);
     }
     if ((text ? config_read_string(cfg, text) : config_read_file(cfg, path)) ==
         CONFIG_TRUE)
@@ -1345,14 +1351,7 @@ sim_config *config_load_file(const char *path, config_error *err)
         fail(err, path, 0, "", "out of memory");
         return NULL;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        slash[1] = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    config_set_include_dir(&c->cfg, dir);
+    include_beside(&c->cfg, path);
     return finish_load(c, config_read_file(&c->cfg, path) == CONFIG_TRUE, err);
 }
 
