@@ -137,7 +137,7 @@ valgrind: $(BUILD)/sim
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
 
 # libFuzzer harnesses: make fuzz, make fuzz-regress (tests/fuzz/README.md)
 -include tests/fuzz/fuzz.mk

@@ -250,10 +250,8 @@ static void check_globals(hid_t f)
 
 static void check_coords(hid_t f, int n_rec, int every)
 {
-    static const char *const codes[] = {"RUS", "CHN", "PRK"};
-    static const char *const goods[] = {"shells", "oil"};
-    static const char *const units[] = {"rounds", "barrels"};
-    /* days from 2023-01-01 to the first of months 0..5 */
+    /* codes, goods and units: outfixture.h; days from 2023-01-01 to the
+     * first of months 0..5 */
     static const double days[] = {0, 31, 59, 90, 120, 151};
     double tv[8];
     int step[8], run[NRUNS];
