@@ -75,8 +75,8 @@ $(BUILD)/gen/embedded.c: scenarios/baseline.cfg configs/default.cfg configs/cali
 $(BUILD)/gen/version.c: FORCE
 	@mkdir -p $(dir $@)
 	@printf '#include "version.h"\nconst char sim_version[] = "%s";\nconst char sim_commit[] = "%s";\n' \
-	  '$(VERSION)' '$(GIT_COMMIT)$(GIT_DIRTY)' > $@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+	  '$(VERSION)' '$(GIT_COMMIT)$(GIT_DIRTY)' > $@.tmp.$$$$ && \
+	if cmp -s $@.tmp.$$$$ $@; then rm -f $@.tmp.$$$$; else mv $@.tmp.$$$$ $@; fi
 FORCE:
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c

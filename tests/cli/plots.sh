@@ -6,6 +6,13 @@
 # input with one line `NAME: ...`, exit 2 and no image; --help works.
 . "$(dirname "$0")/common.inc"
 
+if [ "${SIM_SANITIZE:-}" = 1 ]; then
+    # these checks are of the Python scripts; the sim runs they make are
+    # exercised under ASan by sweep.sh, tools.sh and export.sh
+    ok "$NAME # skipped under SANITIZE=1: it tests Python scripts, not sim"
+    finish
+fi
+
 A=$ROOT/analysis
 
 # ---- results --------------------------------------------------------------------

@@ -11,6 +11,13 @@
 # shellcheck source-path=SCRIPTDIR source=common.inc
 . "$(dirname "$0")/common.inc"
 
+if [ "${SIM_SANITIZE:-}" = 1 ]; then
+    # these checks are of the Python scripts; the sim runs they make are
+    # exercised under ASan by sweep.sh, tools.sh and export.sh
+    ok "$NAME # skipped under SANITIZE=1: it tests Python scripts, not sim"
+    finish
+fi
+
 SENS=$ROOT/analysis/sensitivity.py
 # sens ARGS... : run sensitivity.py in $W, output to $OUT/$ERR, status in $RC
 sens() {
