@@ -1371,23 +1371,32 @@ static int extend(output *o, hid_t ds, const char *name, hsize_t size)
     return 0;
 }
 
+/* Room in *arr (capacity *cap, doubling from 64) for `need` events.  0,
+ * or -1 when memory is short (*arr unchanged). */
+static int kept_room(kept_event **arr, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    kept_event *grown = realloc(*arr, c * sizeof *grown);
+    if (!grown)
+        return -1;
+    *arr = grown;
+    *cap = c;
+    return 0;
+}
+
 /* Keep a run's events until output_close(), their labels copied (they
  * point into the caller's model state). */
 static int keep_events(output *o, int scen, int run, const model_event *ev,
                        int n_ev)
 {
     size_t n = (size_t)n_ev;
-    if (o->n_kept + n > o->cap_kept) {
-        size_t cap = o->cap_kept ? o->cap_kept : 64;
-        while (cap < o->n_kept + n)
-            cap *= 2;
-        kept_event *grown = realloc(o->kept, cap * sizeof *grown);
-        if (!grown)
-            return fail_sys(o, ENOMEM, "cannot keep the events of %s for %s",
-                            o->what, o->path);
-        o->kept = grown;
-        o->cap_kept = cap;
-    }
+    if (kept_room(&o->kept, &o->cap_kept, o->n_kept + n) < 0)
+        return fail_sys(o, ENOMEM, "cannot keep the events of %s for %s",
+                        o->what, o->path);
     for (size_t e = 0; e < n; e++) {
         kept_event *k = &o->kept[o->n_kept + e];
         k->ev = ev[e];
@@ -1765,16 +1774,8 @@ static int block_put_info(output_block *b, int slot, unsigned long seed,
                           const double *values)
 {
     size_t n = n_ev > 0 ? (size_t)n_ev : 0;
-    if (b->n_ev + n > b->cap_ev) {
-        size_t cap = b->cap_ev ? b->cap_ev : 64;
-        while (cap < b->n_ev + n)
-            cap *= 2;
-        kept_event *grown = realloc(b->ev, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        b->ev = grown;
-        b->cap_ev = cap;
-    }
+    if (kept_room(&b->ev, &b->cap_ev, b->n_ev + n) < 0)
+        return -1;
     for (size_t e = 0; e < n; e++) {
         kept_event *k = &b->ev[b->n_ev];
         k->ev = ev[e];
@@ -1893,17 +1894,9 @@ static int write_block_info(output *o, output_block *b)
         }
         s = e;
     }
-    if (o->n_kept + b->n_ev > o->cap_kept) {
-        size_t cap = o->cap_kept ? o->cap_kept : 64;
-        while (cap < o->n_kept + b->n_ev)
-            cap *= 2;
-        kept_event *grown = realloc(o->kept, cap * sizeof *grown);
-        if (!grown)
-            return fail_sys(o, ENOMEM, "cannot keep the events of %s for %s",
-                            o->what, o->path);
-        o->kept = grown;
-        o->cap_kept = cap;
-    }
+    if (kept_room(&o->kept, &o->cap_kept, o->n_kept + b->n_ev) < 0)
+        return fail_sys(o, ENOMEM, "cannot keep the events of %s for %s",
+                        o->what, o->path);
     for (size_t e = 0; e < b->n_ev; e++) { /* the labels change owner */
         o->kept[o->n_kept + e] = b->ev[e];
         o->kept[o->n_kept + e].seq += o->n_kept;
@@ -2173,56 +2166,38 @@ static int rd_nomem(output_reader *r)
 /* An attribute as new text: strings as they are ("" for a null
  * dataspace), scalar integers and floats in decimal; NULL for anything
  * else or on failure. */
-static char *rd_attr_text(hid_t a)
+/* Attribute `name` of the file as text: a string as it is (read by
+ * resultinfo's hardened reader), a single number printed; NULL when it is
+ * absent or neither. */
+static char *rd_attr_value(hid_t file, const char *name)
 {
-    hid_t t = H5Aget_type(a), s = H5Aget_space(a);
-    char *val = NULL;
+    char *val = result_attr_text(file, name);
+    if (val)
+        return val;
+    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
     H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    H5S_class_t sc = s >= 0 ? H5Sget_simple_extent_type(s) : H5S_NO_CLASS;
-    if (cls == H5T_STRING && sc == H5S_NULL) {
-        val = strdup("");
-    } else if (cls == H5T_STRING && sc == H5S_SCALAR) {
-        if (H5Tis_variable_str(t) > 0) {
-            char *v = NULL;
-            if (H5Aread(a, t, &v) >= 0 && v)
-                val = strdup(v);
-            H5free_memory(v);
-        } else {
-            size_t n = H5Tget_size(t);
-            val = calloc(n + 1, 1);
-            if (val && H5Aread(a, t, val) < 0) {
-                free(val);
-                val = NULL;
-            }
-        }
-    } else if (cls == H5T_INTEGER && sc == H5S_SCALAR) {
-        char buf[32];
-        if (H5Tget_sign(t) == H5T_SGN_NONE) {
-            unsigned long long u;
-            if (H5Aread(a, H5T_NATIVE_ULLONG, &u) >= 0) {
-                snprintf(buf, sizeof buf, "%llu", u);
-                val = strdup(buf);
-            }
-        } else {
-            long long i;
-            if (H5Aread(a, H5T_NATIVE_LLONG, &i) >= 0) {
-                snprintf(buf, sizeof buf, "%lld", i);
-                val = strdup(buf);
-            }
-        }
-    } else if (cls == H5T_FLOAT && sc == H5S_SCALAR) {
-        double d;
-        if (H5Aread(a, H5T_NATIVE_DOUBLE, &d) >= 0) {
-            char buf[40];
-            snprintf(buf, sizeof buf, "%.17g", d);
-            val = strdup(buf);
-        }
-    }
-    if (s >= 0)
-        H5Sclose(s);
+    int sign = cls == H5T_INTEGER ? H5Tget_sign(t) != H5T_SGN_NONE : 0;
     if (t >= 0)
         H5Tclose(t);
-    return val;
+    if (a >= 0)
+        H5Aclose(a);
+    char buf[40];
+    unsigned long long u;
+    long long i;
+    double d;
+    if (cls == H5T_INTEGER && !sign &&
+        result_attr_number(file, name, H5T_NATIVE_ULLONG, &u) == 0)
+        snprintf(buf, sizeof buf, "%llu", u);
+    else if (cls == H5T_INTEGER && sign &&
+             result_attr_number(file, name, H5T_NATIVE_LLONG, &i) == 0)
+        snprintf(buf, sizeof buf, "%lld", i);
+    else if (cls == H5T_FLOAT &&
+             result_attr_number(file, name, H5T_NATIVE_DOUBLE, &d) == 0)
+        snprintf(buf, sizeof buf, "%.17g", d);
+    else
+        return NULL;
+    return strdup(buf);
 }
 
 /* The global attributes this program writes (and reads back), by name:
@@ -2245,16 +2220,10 @@ static int rd_attrs(output_reader *r)
         htri_t e = H5Aexists(r->file, name);
         if (e < 0)
             return rd_fail_h5(r, "cannot read the attributes of %s", r->path);
-        hid_t a = e > 0 ? H5Aopen(r->file, name, H5P_DEFAULT) : -1;
-        if (a < 0) {
-            H5Eclear2(H5E_DEFAULT);
-            continue; /* absent or unreadable: as if absent */
-        }
-        char *val = rd_attr_text(a);
-        H5Aclose(a);
+        char *val = e > 0 ? rd_attr_value(r->file, name) : NULL;
         H5Eclear2(H5E_DEFAULT);
         if (!val)
-            continue;
+            continue; /* absent or unreadable: as if absent */
         if (!(r->attrs[r->n_attrs].name = strdup(name))) {
             free(val);
             return rd_nomem(r);
