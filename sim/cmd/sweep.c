@@ -349,7 +349,6 @@ int cmd_sweep(int argc, char **argv)
     /* runs are written, and dealt to shards, in blocks of B consecutive
      * runs: one chunk of every variable; every shard gets one at least */
     int block = sweep_block_runs(pl, shard_n);
-    int most = shard_n > 1 ? (pl->n_runs / shard_n > 0 ? pl->n_runs / shard_n : 1) : 0;
     if (block < 0) {
         cmd_error("sweep", "%s: a recorded variable is unknown", file);
         goto done;
@@ -441,7 +440,9 @@ int cmd_sweep(int argc, char **argv)
                             .n_params = s->n_axes,
                             .param_names = (const char *const *)pnames,
                             .attr_names = attr_names, .attr_values = attr_values,
-                            .n_attrs = n_attrs, .runs_per_chunk = most};
+                            .n_attrs = n_attrs,
+                            /* the parts' chunks are the blocks */
+                            .runs_per_chunk = block};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
