@@ -9,6 +9,8 @@
  *   FIXTURE_OFFSET  optional: added to every value (default 0)
  *   FIXTURE_VAL     optional: a function (v, r, t, e) -> double of the
  *                   including file that replaces val() in fill_state
+ *   FIXTURE_EVENTS  optional: the events of four runs (NRUNS 4), with
+ *                   run_events()
  * Three agents RUS, CHN, PRK; goods shells (rounds) and oil (barrels);
  * routes route0 (RUS-CHN) and route1 (CHN-PRK).
  */
@@ -174,6 +176,31 @@ static inline void fill_state(model_state *s, int r, int t)
             a[e] = FIXTURE_VAL(v, r, t, e);
     }
 }
+
+#ifdef FIXTURE_EVENTS
+/* The events of each of four runs: run 1 has none; a label with a quote
+ * and a comma. */
+static const model_event ev0[] = {
+    {0, EV_SET, 0, -1, 0.5, "agents.RUS.sanctions"},
+    {2, EV_FLAREUP, 0, 1, 0.25, NULL},
+};
+static const model_event ev2[] = {
+    {1, EV_ROUTE_CLOSE, 1, 2, 0.0, "route1"},
+    {3, EV_JOIN, 2, -1, 1.0, NULL},
+    {3, EV_INCIDENT, 1, 0, 0.125, "a \"quoted\", label"},
+};
+static const model_event ev3[] = {
+    {4, EV_UNFREEZE, 2, -1, 1e9, NULL},
+};
+
+static inline int run_events(int r, const model_event **ev)
+{
+    static const model_event *const evs[4] = {ev0, NULL, ev2, ev3};
+    static const int n[4] = {2, 0, 3, 1};
+    *ev = evs[r];
+    return n[r];
+}
+#endif
 
 /* ---- the temporary directory (cmocka group setup and teardown) ----------- */
 

@@ -36,6 +36,7 @@
 #define FIXTURE_DIR "/tmp/test_export"
 #define FIXTURE_VAL export_val
 static double export_val(size_t v, int r, int t, size_t e);
+#define FIXTURE_EVENTS
 #include "outfixture.h"
 
 /* The known value of variable v, run r, step t, element e: not a round
@@ -64,27 +65,6 @@ static model_params *export_params(int every)
     return p;
 }
 
-/* The events of each run: run 1 has none. */
-static const model_event ev0[] = {
-    {0, EV_SET, 0, -1, 0.5, "agents.RUS.sanctions"},
-    {2, EV_FLAREUP, 0, 1, 0.25, NULL},
-};
-static const model_event ev2[] = {
-    {1, EV_ROUTE_CLOSE, 1, 2, 0.0, "route1"},
-    {3, EV_JOIN, 2, -1, 1.0, NULL},
-    {3, EV_INCIDENT, 1, 0, 0.125, "a \"quoted\", label"},
-};
-static const model_event ev3[] = {
-    {4, EV_UNFREEZE, 2, -1, 1e9, NULL},
-};
-
-static int run_events(int r, const model_event **ev)
-{
-    static const model_event *const evs[NRUNS] = {ev0, NULL, ev2, ev3};
-    static const int n[NRUNS] = {2, 0, 3, 1};
-    *ev = evs[r];
-    return n[r];
-}
 
 static unsigned long run_seed(int r)
 {

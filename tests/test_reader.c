@@ -32,29 +32,9 @@
 #define MONTHS 5
 #define FIXTURE_DIR "/tmp/test_reader"
 #define FIXTURE_OFFSET 0.25 /* not whole numbers */
+#define FIXTURE_EVENTS
 #include "outfixture.h"
 
-/* The events of each run: run 1 has none. */
-static const model_event ev0[] = {
-    {0, EV_SET, 0, -1, 0.5, "agents.RUS.sanctions"},
-    {2, EV_FLAREUP, 0, 1, 0.25, NULL},
-};
-static const model_event ev2[] = {
-    {1, EV_ROUTE_CLOSE, 1, 2, 0.0, "route1"},
-    {3, EV_JOIN, 2, -1, 1.0, NULL},
-    {3, EV_INCIDENT, 1, 0, 0.125, ""},
-};
-static const model_event ev3[] = {
-    {4, EV_UNFREEZE, 2, -1, 1e9, NULL},
-};
-
-static int run_events(int r, const model_event **ev)
-{
-    static const model_event *const evs[NRUNS] = {ev0, NULL, ev2, ev3};
-    static const int n[NRUNS] = {2, 0, 3, 1};
-    *ev = evs[r];
-    return n[r];
-}
 
 static unsigned long run_seed(int r) { return 1000UL + 17UL * (unsigned long)r; }
 
