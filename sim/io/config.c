@@ -34,7 +34,7 @@ struct sim_config {
 
 static const char *const global_groups[] = {
     "scenario", "output", "trade", "world", "relations", "settlement",
-    "sanctions", "membership", NULL};
+    "suppliers", "oil", "routing", "sanctions", "membership", NULL};
 static const char *const element_groups[] = {
     "goods", "agents", "pairs", "routes", "events", "variant", "calibrated", NULL};
 /* variant = { name; question; set = ["path=value", ...]; events = (...); }
@@ -564,7 +564,8 @@ static int build_pairs(build_ctx *b, const config_setting_t *pairs)
     /* defaults from the relations group */
     for (size_t k = 0; k < param_table_len; k++) {
         const param_def *d = &param_table[k];
-        if (d->scope != SCOPE_PAIR || strncmp(d->def_from, "pairs.", 6) == 0)
+        if (d->scope != SCOPE_PAIR || !d->def_from ||
+            strncmp(d->def_from, "pairs.", 6) == 0)
             continue;
         double v = global_value(p, d->def_from);
         for (int i = 0; i < n; i++)
@@ -620,7 +621,7 @@ static int build_pairs(build_ctx *b, const config_setting_t *pairs)
         const param_def *d = &param_table[k];
         if (d->scope != SCOPE_PAIR)
             continue;
-        if (strncmp(d->def_from, "pairs.", 6) == 0) {
+        if (d->def_from && strncmp(d->def_from, "pairs.", 6) == 0) {
             const param_def *src = param_find(SCOPE_PAIR, NULL, d->def_from + 6);
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < n; j++)
@@ -670,9 +671,10 @@ static int build_routes(build_ctx *b, const config_setting_t *routes)
                     return -1;
             }
         }
-        int ia = params_agent_index(p, p->routes[r].a);
+        int world = strcmp(p->routes[r].a, ROUTE_WORLD) == 0;
+        int ia = world ? -1 : params_agent_index(p, p->routes[r].a);
         int ib = params_agent_index(p, p->routes[r].b);
-        const char *bad = ia < 0 ? "a" : ib < 0 ? "b" : NULL;
+        const char *bad = ia < 0 && !world ? "a" : ib < 0 ? "b" : NULL;
         if (bad) {
             char path[400];
             snprintf(path, sizeof path, "%s.%s", prefix, bad);
@@ -700,7 +702,7 @@ static int build_routes(build_ctx *b, const config_setting_t *routes)
 /* ---- events -------------------------------------------------------------- */
 
 static const char *const event_keys[] = {"month", "date", "kind", "path",
-                                         "value", "ramp", "route", "a",
+                                         "value", "ramp", "window", "route", "a",
                                          "b", "agent", "note", "name", NULL};
 
 static int event_agent(build_ctx *b, const config_setting_t *e,
@@ -837,6 +839,14 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
         return fail_at(b->c, e, b->err, path,
                        "ramp must be a whole number of months from 0 to 1200");
     ev->ramp = (int)ramp;
+    double window = 0.0;
+    if (event_number(b, e, "window", path, &window, 0))
+        return -1;
+    if (window < 0 || window > 24 || window != floor(window))
+        return fail_at(b->c, e, b->err, path,
+                       "window must be a whole number of months from 0 to 24 "
+                       "(the event falls uniformly within +-window of its date)");
+    ev->window = (int)window;
     switch (ev->kind) {
     case EV_SET:
     case EV_ADD: {
@@ -902,7 +912,7 @@ static int build_event(build_ctx *b, const config_setting_t *e, int k,
         if (ev->value < 0 || ev->value > 1e15)
             return fail_at(b->c, e, b->err, path,
                            "value must be between 0 and 1e15 USD (got %g)", ev->value);
-        snprintf(ev->label, sizeof ev->label, "cash");
+        snprintf(ev->label, sizeof ev->label, "treasury");
         return 0;
     default: /* admit, expel */
         if (event_agent(b, e, "agent", path, &ev->actor))
@@ -1765,6 +1775,8 @@ static void put_event(FILE *f, const model_params *p, const event_spec *e,
         fprintf(f, "name = \"%s\"; ", e->name);
     fprintf(f, "month = %d; kind = \"%s\"; ", e->month,
             event_kind_names[e->kind]);
+    if (e->window > 0)
+        fprintf(f, "window = %d; ", e->window);
     switch (e->kind) {
     case EV_SET:
     case EV_ADD:

@@ -111,6 +111,12 @@ static const struct {
     X(imports, VAR_AG, U_GOOD_M,                                               \
       "imports, rest of the world included")                                  \
     X(exports, VAR_AG, U_GOOD_M, "exports, rest of the world included")        \
+    X(fire, VAR_AG, U_GOOD_M, "war demand met (fired, launched, used)")       \
+    X(duds, VAR_AG, U_GOOD_M, "delivered units that failed")                   \
+    X(shut_in, VAR_AG, U_GOOD_M, "output cut because no one could carry or take it") \
+    X(supplier_share, VAR_AG, "1",                                             \
+      "share of suppliers willing to sell to the war agent")                  \
+    X(unit_cost, VAR_AG, "USD", "cost of one unit to the war budget")          \
     X(world_imports, VAR_AG, U_GOOD_M, "imports from the rest of the world")   \
     X(world_exports, VAR_AG, U_GOOD_M, "exports to the rest of the world")     \
     X(flow, VAR_APG, U_GOOD_M,                                                 \
@@ -121,11 +127,19 @@ static const struct {
       "shipped on the route, both directions, before interdiction")           \
     X(route_interdicted, VAR_RG, U_GOOD_M,                                     \
       "lost to interdiction on the route, both directions")                   \
+    X(route_share, VAR_RG, "1", "share of the pair's flow senders put on the route") \
     X(trade_value, VAR_AP, "USD month-1",                                      \
       "value of strategic goods shipped from agent to partner")               \
     X(civilian_trade, VAR_AP, "USD month-1",                                   \
       "civilian (gravity) trade from agent to partner")                       \
     X(usd_share, VAR_AP, "1", "share of agent-partner settlement in USD")      \
+    X(payment_friction, VAR_AP, "1", "share of the pair's payments that fail") \
+    X(alt_payment, VAR_AP, "USD month-1",                                      \
+      "payments the pair can settle outside exposed banks")                   \
+    X(cancelled, VAR_AP, "USD month-1",                                        \
+      "trade from agent to partner cancelled by failed payments")             \
+    X(crisis, VAR_AP, "1", "pair in crisis (1) or not (0)")                    \
+    X(cooperation, VAR_AP, "1", "affinity times trade ties (cohesion's graph)") \
     X(affinity, VAR_AP, "1", "affinity of agent to partner")                   \
     X(rivalry, VAR_AP, "1", "rivalry between agent and partner")               \
     X(price, VAR_G, U_PRICE, "world reference price")                          \
@@ -133,7 +147,16 @@ static const struct {
     X(sanctions, VAR_A, "1", "Western sanctions pressure")                     \
     X(gdp, VAR_A, "USD month-1", "nominal GDP")                                \
     X(member, VAR_A, "1", "bloc member (1) or not (0)")                        \
-    X(cash, VAR_A, "USD", "liquid reserves")                                   \
+    X(treasury, VAR_A, "USD", "liquid balance of the treasury")                 \
+    X(reserve, VAR_A, "USD", "reserve fund (e.g. Russia's National Wealth Fund)") \
+    X(debt, VAR_A, "USD", "borrowed over the run")                             \
+    X(revenue, VAR_A, "USD month-1", "government revenue")                     \
+    X(spending, VAR_A, "USD month-1", "government spending")                   \
+    X(oil_revenue, VAR_A, "USD month-1", "government revenue from oil")        \
+    X(war_budget, VAR_A, "USD month-1", "war money of the month after cuts")   \
+    X(shadow_fleet, VAR_A, "barrel month-1", "shadow-fleet capacity")          \
+    X(shadow_share, VAR_A, "1",                                                \
+      "share of its oil sold to the world on the shadow fleet")               \
     X(cohesion, VAR_BLOC, "1", "bloc cohesion: mean affinity among members")   \
     X(connectivity, VAR_BLOC, "1",                                             \
       "algebraic connectivity of the members' affinity graph per member")     \

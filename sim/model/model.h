@@ -30,6 +30,9 @@ typedef struct {
 /* Routes used between one pair of agents: more are refused by the loader. */
 #define MODEL_MAX_PAIR_ROUTES 64
 
+/* Months a capacity pipeline looks ahead (build_lag is capped to this). */
+#define MODEL_PIPE_MONTHS 48
+
 typedef struct model_state {
     model_params *p; /* private copy, changed by events */
     int n, g;
@@ -38,18 +41,44 @@ typedef struct model_state {
     /* agent x good */
     double *stock, *capacity, *production, *consumption, *shortfall, *demand;
     double *imports, *exports, *world_imports, *world_exports, *discount;
+    double *fire;            /* war demand met (shells fired, drones launched) */
+    double *duds;            /* delivered units that failed */
+    double *shut_in;         /* output cut because no one could carry or take it */
+    double *supplier_share;  /* share of suppliers willing to sell controlled goods */
+    double *unit_cost;       /* USD per unit (learning curve) */
+    double *cum_output;      /* cumulative output, for the learning curve */
+    double *disrupted;       /* share of capacity out after strikes */
+    double *disrupt_left;    /* months until it is repaired */
+    double *pipe;            /* [ik*MODEL_PIPE_MONTHS + slot]: capacity due */
+    double *pipe_total;      /* capacity under construction */
+    double *war_demand;      /* intensity x doctrine */
     double *interdicted_in;  /* lost on the way to this agent */
     /* agent x partner x good */
     double *flow, *interdicted;
     /* agent x partner */
     double *trade_value, *civilian_trade, *usd_share, *affinity, *rivalry;
     double *dependence, *competition, *fill;
+    double *payment_friction; /* share of the pair's payments that fail */
+    double *alt_payment;     /* USD/month settled outside exposed banks */
+    double *cancelled;       /* USD/month of the pair's trade cancelled */
+    double *crisis;          /* 1 while the pair is in crisis, else 0 */
+    double *crisis_left;     /* months of crisis left */
+    double *cooperation;     /* affinity x ties: cohesion's graph */
+    double *bank_risk;       /* sanctions risk banks act on (lagged) */
+    double *pair_value;      /* USD/month traded by the pair, last month */
+    double *supplier_risk;   /* cached risk behind w_willing */
+    double *w_willing;       /* share of willing suppliers at that risk */
     /* route x good [r*g + k]: both directions of the route together */
-    double *route_flow, *route_interdicted;
+    double *route_flow, *route_interdicted, *route_share, *route_loss;
+    double *route_cap;       /* hubs: capacity now */
     /* good */
     double *price, *price_shock;
     /* agent */
-    double *sanctions, *gdp, *member, *cash, *paid, *received, *friction;
+    double *sanctions, *gdp, *member, *paid, *received, *friction;
+    double *treasury, *reserve, *debt, *revenue, *spending, *transfers;
+    double *oil_revenue, *war_budget, *war_spent, *war_allow, *financing;
+    double *shadow_fleet, *shadow_share, *absorption, *lost_to_cap;
+    double *utility;
     int *join_count;
     /* bloc */
     double cohesion, connectivity, hub_share;
@@ -62,9 +91,13 @@ typedef struct model_state {
     double *w_surplus, *w_need, *w_weight, *w_prop, *w_limit, *w_need0;
     double *w_lap, *w_eval;
     double *w_link, *w_dist, *w_distc, *w_route_factor, *w_world, *w_pot;
+    double *w_money;    /* agent: war money left for purchases this month */
+    double *w_will_draw; /* exporter x buyer: willing suppliers this month */
+    double *w_cancel;   /* agent x good: purchases cancelled this month */
     int *w_members;
     double dist_c;      /* gravity_c that w_distc was computed with */
     int *pair_first, *pair_route; /* routes of each pair (CSR, both ways) */
+    int *event_month;   /* per scheduled event: its month in this run */
     double *ramp_from;  /* per scheduled event */
     gsl_eigen_symm_workspace **eig; /* [n+1], by member count */
 } model_state;
@@ -78,10 +111,10 @@ void model_free(model_state *s);
 void model_step(model_state *s, gsl_rng *r);
 
 /* The phases, exposed for unit tests.  Each works on s in place. */
-void model_phase_events(model_state *s);
+void model_phase_events(model_state *s, gsl_rng *r);
 void model_phase_drivers(model_state *s, gsl_rng *r);
-void model_phase_production(model_state *s);
-void model_phase_trade(model_state *s);
+void model_phase_production(model_state *s, gsl_rng *r);
+void model_phase_trade(model_state *s, gsl_rng *r);
 void model_phase_prices(model_state *s);
 void model_phase_shipping(model_state *s, gsl_rng *r);
 void model_phase_consumption(model_state *s);

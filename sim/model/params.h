@@ -45,7 +45,8 @@ typedef enum {
     LIVE_SANCTIONS,
     LIVE_GDP,
     LIVE_MEMBER,
-    LIVE_CASH,
+    LIVE_TREASURY,
+    LIVE_CAPACITY,
     LIVE_AFFINITY,
     LIVE_RIVALRY,
     LIVE_USD
@@ -88,18 +89,30 @@ typedef struct {
     double gravity_g, gravity_a, gravity_b, gravity_c, gravity_beta_s,
         western_share, earth_radius_km, gdp_scale;
     /* relations */
-    double eta, b_threat, b_dep, b_fill, b_rivalry, b_comp, gamma, sigma_a,
-        dep_ewma, rivalry_theta, rivalry_sigma, flare_rate, flare_size,
-        affinity_default, rivalry_default, usd_default;
-    /* settlement */
-    double usd_drift, usd_threshold, usd_relax, usd_friction;
+    double eta, b_threat, b_dep, b_fill, b_rivalry, b_comp, b_cancel, gamma,
+        sigma_a, dep_ewma, rivalry_theta, rivalry_sigma, flare_rate,
+        flare_size, affinity_default, rivalry_default, usd_default,
+        crisis_threshold, crisis_hit, crisis_months, tie_full;
+    /* settlement and payments */
+    double fail_k, fail_conc, bank_lag, alt_growth, alt_decay, alt_commission,
+        usd_adapt, usd_relax;
+    /* suppliers of controlled goods */
+    double supplier_conc, supplier_draw, hub_mu;
+    /* oil market */
+    double price_cap, shadow_cost, absorb_slope, absorb_adapt, absorb_max,
+        shadow_invest, shadow_capex, shadow_growth_max, designation_loss,
+        acceptance_loss;
+    /* routing */
+    double route_temp, route_adapt, loss_memory, route_abandon, reliability,
+        reliability_conc;
     /* sanctions drivers */
     double feedback;            /* bool */
     char war_agent[PARAM_NAME_MAX];
     double fb_arms, fb_restraint, fb_grievance, fb_aid_scale;
     /* membership */
-    double join_affinity, join_pressure, exit_affinity;
-    int join_months;
+    double w_affinity, w_trade, w_threat, w_exposure, w_crisis, join_utility,
+        leave_utility;
+    int join_months, leave_months;
 } global_params;
 
 typedef struct {
@@ -108,12 +121,16 @@ typedef struct {
     double price;          /* USD per unit                        */
     double price_theta;    /* mean reversion of log-price shock   */
     double price_sigma;    /* sd of log-price shock per month     */
-    double sensitivity;    /* phi: output loss per unit s*western_dep */
-    double discount;       /* max discount per unit sanctions     */
+    double sensitivity;    /* phi: output loss per unit controls*western_dep */
+    double discount;       /* max discount per unit sanctions (non-fleet goods) */
     double discount_conc;  /* extra discount per buyer market share */
     double lot;            /* units per lot; 0: continuous (Beta losses) */
     double loss_conc;      /* Beta concentration of loss fraction */
-    double controlled;     /* bool: subject to secondary-sanctions withholding */
+    double controlled;     /* bool: export-controlled (suppliers, crises) */
+    double military;       /* bool: bought and made by war budgets */
+    double fleet;          /* bool: sold to the world by tanker (oil) */
+    double cover;          /* months of war demand below which fire is rationed */
+    double ration;         /* exponent of fire rationing */
     char input[PARAM_NAME_MAX]; /* input good ("" for none)       */
     double input_per_unit; /* units of input per unit of output   */
     double world_pull;     /* ROW demand weight per unit surplus  */
@@ -130,38 +147,81 @@ typedef struct {
     double gdp;            /* USD/month */
     double gdp_growth;     /* per month */
     double lat, lon;       /* degrees */
-    double sanctions;      /* [0,1] */
-    double secondary;      /* [0,1] secondary-sanctions intensity on this agent */
-    double tolerance;      /* [0,1] exposure above which controlled goods are withheld */
+    /* Western instruments aimed at this agent, each in [0,1] */
+    double sanctions;      /* broad trade sanctions (threat, gravity)   */
+    double controls;       /* export controls on technology to it       */
+    double financial;      /* financial sanctions on its banks          */
+    double secondary;      /* secondary-sanctions risk of its banks when
+                              they deal with sanctioned states        */
+    double listing;        /* enforcement on its firms supplying
+                              controlled goods (entity listings)       */
+    double embargo;        /* oil: Western shipping closed at any price */
+    double cap_enforcement;/* oil: enforcement of the price cap         */
+    double designations;   /* oil: shadow tankers designated, month-1   */
     double defection;      /* [0,1] affinity below which this agent refuses a partner */
-    double cash;           /* USD, liquid reserves at start */
+    double supplier_mu;    /* mean risk tolerance of its suppliers      */
+    /* treasury */
+    double treasury;       /* USD, liquid balance at start */
+    double reserve_fund;   /* USD, reserve fund at start */
+    double fund_floor;     /* USD, reserve fund not drawn below */
+    double debt_cap;       /* USD, cumulative borrowing limit */
+    double revenue_share;  /* non-oil revenue, share of GDP */
+    double civil_spending; /* non-war spending, share of GDP */
+    double war_budget;     /* USD/month, planned war spending */
+    double oil_tax;        /* share of oil output value that is revenue */
+    double fiscal_base;    /* local currency/month of oil revenue kept */
+    double fiscal_price;   /* USD/bbl base price of the rule (0: fixed base) */
+    double fx;             /* local currency per USD */
+    /* war */
+    double intensity;      /* 1 = the 2023 level */
+    /* oil exporter */
+    double freight, quality; /* USD/bbl, input paths */
+    double shadow_fleet;   /* bbl/month at start */
+    double absorption;     /* bbl/month the world's buyers take at start */
+    double tolerant;       /* share of its world buyers that ignore designations */
 } agent_params;
 
 typedef struct {
-    double capacity, stock, demand, reserve, western_dep;
+    double capacity, stock, demand, doctrine, reserve, western_dep;
+    double unit_cost;      /* USD per unit at start (military goods) */
+    double learning;       /* Wright learning rate (1: none) */
+    double experience;     /* cumulative output before the start */
+    double plan_target;    /* units/month the agent plans to be able to make */
+    double capex;          /* USD per unit/month of capacity */
+    double build_lag;      /* months from payment to output */
+    double build_spread;   /* months over which a plan's gap is funded */
+    double disruption_rate, disruption_size, disruption_months;
+    double dud;            /* share of delivered units that fail */
 } agent_good_params;
 
 typedef struct {
     double strategic;
+    double licence;        /* share of unit cost paid to this licensor */
 } agent_agent_params;
 
 typedef struct {
     double affinity, affinity_base, rivalry, rivalry_base, flare_rate,
-        flare_size, usd_share, usd_base;
+        flare_size, usd_share, usd_base, alt_payment;
 } pair_params;
 
 enum { ROUTE_LAND, ROUTE_RAIL, ROUTE_CASPIAN, ROUTE_SEA, ROUTE_AIR };
 #define ROUTE_MODES "land|rail|caspian|sea|air"
+/* A route's end "world": a transit hub through which the rest of the world
+ * sells to the agent at the other end. */
+#define ROUTE_WORLD "world"
 
 typedef struct {
     char name[PARAM_NAME_MAX];
     char a[PARAM_NAME_MAX], b[PARAM_NAME_MAX];
     int mode;
-    double kappa;          /* transport cost per unit value */
+    double kappa;          /* transport cost (hubs: markup) per unit value */
     double vulnerability;  /* [0,1] */
     double interdiction;   /* [0,1] intensity I */
     double open;           /* bool */
-    int ia, ib;            /* resolved agent indices */
+    double enforcement;    /* hubs: Western enforcement on the hub [0,1] */
+    double shrink;         /* hubs: capacity lost per month per unit enforcement */
+    double regrow;         /* hubs: return to full capacity per month */
+    int ia, ib;            /* resolved agent indices (-1: the world) */
 } route_params;
 
 typedef struct {
@@ -183,6 +243,8 @@ typedef enum {
     EV_JOIN,
     EV_LEAVE,
     EV_INCIDENT,   /* Poisson rivalry flare-up                  */
+    EV_CRISIS,     /* a pair enters a crisis                    */
+    EV_STRIKE,     /* a strike disrupts production              */
     EV_KIND_COUNT
 } event_kind;
 
@@ -199,6 +261,7 @@ typedef struct {
     char name[PARAM_NAME_MAX]; /* optional, for --set events.NAME.FIELD */
     int month;       /* step at which it starts */
     int ramp;        /* months to reach the value linearly; 0: at once */
+    int window;      /* the month is drawn per run within +-window */
     event_kind kind;
     param_ref ref;   /* EV_SET, EV_ADD */
     int actor, target; /* agent indices, route index for route events, -1 */
