@@ -117,7 +117,8 @@ static size_t model_buffers(model_state *s, const model_params *p,
         {&s->w_distc, n * n},        {&s->w_route_factor, n * n * g},
         {&s->w_world, n},            {&s->w_pot, n * g},
         {&s->w_money, n},            {&s->w_will_draw, n * n},
-        {&s->w_cancel, n * g},
+        {&s->w_cancel, n * g},       {&s->w_fail, 2 * n * n},
+        {&s->w_fail_key, 2 * n * n},
         {&s->ramp_from, (size_t)p->n_events},
     };
     size_t count = sizeof list / sizeof list[0];
@@ -148,7 +149,6 @@ model_state *model_alloc(const model_params *p)
     s->n = (int)n;
     s->g = (int)g;
     s->t = -1;
-    s->dist_c = NAN; /* w_distc not computed yet */
     buf_spec bufs[MODEL_N_BUFFERS];
     size_t nb = model_buffers(s, p, bufs);
     int ok = 1;
@@ -157,7 +157,7 @@ model_state *model_alloc(const model_params *p)
         ok = ok && *bufs[b].slot;
     }
     s->join_count = calloc(n + 1, sizeof *s->join_count);
-    s->w_members = calloc(n + 1, sizeof *s->w_members);
+    s->w_members = calloc(2 * n + 1, sizeof *s->w_members);
     s->event_month = calloc((size_t)p->n_events + 1, sizeof *s->event_month);
     /* events, incidents, crises, strikes, joins and leaves of one step */
     s->cap_ev = p->n_events + (int)(2 * n * n + n * g + 2 * n) + 8;
@@ -166,8 +166,11 @@ model_state *model_alloc(const model_params *p)
     /* routes by pair, in CSR form: pair_first[i*n+j] .. pair_first[..+1] */
     s->pair_first = calloc(n * n + 1, sizeof *s->pair_first);
     s->pair_route = calloc(2 * (size_t)p->n_routes + 1, sizeof *s->pair_route);
+    s->hub_first = calloc(n + 2, sizeof *s->hub_first);
+    s->hub_route = calloc((size_t)p->n_routes + 1, sizeof *s->hub_route);
     ok = ok && s->join_count && s->w_members && s->ev && s->eig &&
-         s->pair_first && s->pair_route && s->event_month;
+         s->pair_first && s->pair_route && s->event_month && s->hub_first &&
+         s->hub_route;
     for (size_t m = 2; ok && m <= n; m++) {
         s->eig[m] = gsl_eigen_symm_alloc(m);
         ok = s->eig[m] != NULL;
@@ -201,6 +204,21 @@ model_state *model_alloc(const model_params *p)
     }
     for (int k = 0; k < count[n * n]; k++)
         s->pair_route[k]--; /* stored +1 so that 0 meant empty */
+    /* buyer -> hubs selling to it, in route order */
+    for (int r = 0; r < p->n_routes; r++)
+        if (p->routes[r].ia < 0)
+            s->hub_first[p->routes[r].ib + 1]++;
+    for (size_t i = 1; i <= n; i++)
+        s->hub_first[i] += s->hub_first[i - 1];
+    for (int r = 0, *fill = s->hub_first; r < p->n_routes; r++)
+        if (p->routes[r].ia < 0) {
+            int b = p->routes[r].ib, k = fill[b];
+            while (s->hub_route[k] != 0)
+                k++;
+            s->hub_route[k] = r + 1;
+        }
+    for (int k = 0; k < s->hub_first[n]; k++)
+        s->hub_route[k]--;
 
     /* initial state */
     for (size_t i = 0; i < n; i++) {
@@ -232,7 +250,9 @@ model_state *model_alloc(const model_params *p)
             s->alt_payment[ij] = self ? 0.0 : pp->alt_payment;
             s->bank_risk[ij] = self ? 0.0 : pair_bank_risk(p, (int)i, (int)j);
             s->supplier_risk[ij] = -1.0; /* no willingness computed yet */
+            s->w_fail_key[2 * ij] = s->w_fail_key[2 * ij + 1] = -1.0;
             s->w_dist[ij] = self ? 0.0 : model_distance(p, (int)i, (int)j);
+            s->w_distc[ij] = self ? 0.0 : log(s->w_dist[ij]); /* gravity */
         }
     }
     for (int r = 0; r < p->n_routes; r++) {
@@ -271,6 +291,8 @@ void model_free(model_state *s)
     free(s->ev);
     free(s->pair_first);
     free(s->pair_route);
+    free(s->hub_first);
+    free(s->hub_route);
     params_free(s->p);
     free(s);
 }

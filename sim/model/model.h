@@ -94,9 +94,10 @@ typedef struct model_state {
     double *w_money;    /* agent: war money left for purchases this month */
     double *w_will_draw; /* exporter x buyer: willing suppliers this month */
     double *w_cancel;   /* agent x good: purchases cancelled this month */
+    double *w_fail, *w_fail_key; /* pair x {USD, other}: cached failure rates */
     int *w_members;
-    double dist_c;      /* gravity_c that w_distc was computed with */
     int *pair_first, *pair_route; /* routes of each pair (CSR, both ways) */
+    int *hub_first, *hub_route;   /* hubs selling to each agent (CSR) */
     int *event_month;   /* per scheduled event: its month in this run */
     double *ramp_from;  /* per scheduled event */
     gsl_eigen_symm_workspace **eig; /* [n+1], by member count */

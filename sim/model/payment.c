@@ -26,6 +26,18 @@
 #include <float.h>
 #include <math.h>
 
+/* 1 - exp(-fail_k * risk) for the USD (which 0) or other (1) payments of
+ * pair ij, cached: the risks move only with events and the banks' lag. */
+static double fail_rate(model_state *s, size_t ij, int which, double risk)
+{
+    size_t c = 2 * ij + (size_t)which;
+    if (risk != s->w_fail_key[c]) {
+        s->w_fail_key[c] = risk;
+        s->w_fail[c] = 1.0 - exp(-s->p->g.fail_k * risk);
+    }
+    return s->w_fail[c];
+}
+
 void payment_friction_update(model_state *s, gsl_rng *r)
 {
     const model_params *p = s->p;
@@ -41,10 +53,10 @@ void payment_friction_update(model_state *s, gsl_rng *r)
                 double x = v > 0.0 ? pos(1.0 - s->alt_payment[ij] / v)
                                    : (s->alt_payment[ij] > 0.0 ? 0.0 : 1.0);
                 double u = s->usd_share[ij];
-                double f_usd = 1.0 - exp(-k * fin);
-                double f_loc = 1.0 - exp(-k * s->bank_risk[ij]);
-                f = x * (u * f_usd + (1.0 - u) * f_loc);
-                f = model_beta_mean(r, f, p->g.fail_conc);
+                f = x * (u * fail_rate(s, ij, 0, fin) +
+                         (1.0 - u) * fail_rate(s, ij, 1, s->bank_risk[ij]));
+                if (v > 0.0) /* failures are drawn where payments are made */
+                    f = model_beta_mean(r, f, p->g.fail_conc);
             }
             s->payment_friction[ij] = s->payment_friction[ji] = f;
         }
@@ -82,7 +94,8 @@ void model_phase_civilian(model_state *s)
             double smax = fmax(s->sanctions[i], s->sanctions[j]);
             double want = s->gdp[i] > 0.0 && s->gdp[j] > 0.0
                               ? gravity(gp, ya[i], ya[j],
-                                        gp->gravity_c * log(s->w_dist[ij]), smax)
+                                        gp->gravity_c > 0.0 ? gp->gravity_c * s->w_distc[ij] : 0.0,
+                                        smax)
                               : 0.0;
             double f = s->payment_friction[ij];
             s->civilian_trade[ij] = want * (1.0 - f);
@@ -90,7 +103,6 @@ void model_phase_civilian(model_state *s)
         }
     /* after the month's trade: alternative payments, USD share, the
      * pair's value for next month */
-    double k = gp->fail_k;
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
             size_t ij = IX_AP(s, i, j), ji = IX_AP(s, j, i);
@@ -104,8 +116,8 @@ void model_phase_civilian(model_state *s)
             s->pair_value[ij] = s->pair_value[ji] = 0.5 * v;
 
             double fin = fmax(p->agents[i].financial, p->agents[j].financial);
-            double f_usd = 1.0 - exp(-k * fin);
-            double f_loc = 1.0 - exp(-k * s->bank_risk[ij]);
+            double f_usd = fail_rate(s, ij, 0, fin);
+            double f_loc = fail_rate(s, ij, 1, s->bank_risk[ij]);
             double u = s->usd_share[ij];
             u += -gp->usd_adapt * pos(f_usd - f_loc) * u +
                  gp->usd_relax * (1.0 - f_usd) * pos(p->pairs[ij].usd_base - u);

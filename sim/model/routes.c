@@ -38,6 +38,17 @@ void routes_choose(model_state *s, double rate)
             if (nr == 0)
                 continue;
             double tgt[MODEL_MAX_PAIR_ROUTES];
+            if (nr == 1) { /* one route: all or, if unusable, nothing */
+                int r = s->pair_route[first];
+                const route_params *rt = &p->routes[r];
+                for (int k = 0; k < g; k++) {
+                    size_t rk = IX_RG(s, r, k);
+                    double target = rt->open != 0.0 && p->rg[rk].limit > 0.0 &&
+                                    s->route_loss[rk] <= gp->route_abandon;
+                    s->route_share[rk] += rate * (target - s->route_share[rk]);
+                }
+                continue;
+            }
             for (int k = 0; k < g; k++) {
                 double cmin = HUGE_VAL, total = 0.0;
                 for (int q = 0; q < nr; q++) {
@@ -92,10 +103,15 @@ void routes_prepare(model_state *s, gsl_rng *r)
             s->route_cap[IX_RG(s, q, k)] = isfinite(lim) ? lim * rel : lim;
         }
     }
+    size_t nng = (size_t)n * n * g;
+    memset(s->w_route_factor, 0, nng * sizeof *s->w_route_factor);
+    memset(s->w_limit, 0, nng * sizeof *s->w_limit);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             size_t ij = IX_AP(s, i, j);
             int first = s->pair_first[ij], nr = s->pair_first[ij + 1] - first;
+            if (nr == 0)
+                continue;
             for (int k = 0; k < g; k++) {
                 double factor = 0.0, cap = 0.0, share = 0.0;
                 for (int q = 0; q < nr; q++) {

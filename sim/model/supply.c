@@ -60,6 +60,8 @@ void hubs_update(model_state *s)
 void hubs_sell(model_state *s, int j, int k, double *need)
 {
     const model_params *p = s->p;
+    if (s->hub_first[j] == s->hub_first[j + 1])
+        return; /* no hub sells to j */
     int military = p->goods[k].military != 0.0;
     double controls = p->agents[j].controls;
     /* cheapest hub first (ties by index): a few hubs per buyer, so the
@@ -68,9 +70,10 @@ void hubs_sell(model_state *s, int j, int k, double *need)
     int last = -1;
     for (;;) {
         int best = -1;
-        for (int r = 0; r < p->n_routes; r++) {
+        for (int h = s->hub_first[j]; h < s->hub_first[j + 1]; h++) {
+            int r = s->hub_route[h];
             const route_params *rt = &p->routes[r];
-            if (rt->ia >= 0 || rt->ib != j || rt->open == 0.0 ||
+            if (rt->open == 0.0 ||
                 !(s->route_cap[IX_RG(s, r, k)] > 0.0))
                 continue;
             if (rt->kappa < last_kappa || (rt->kappa == last_kappa && r <= last))

@@ -149,15 +149,24 @@ static void match_good(model_state *s, int k)
     double *row = s->w_world; /* world weight per exporter */
     double *L = s->w_link;
     int controlled = gp->controlled != 0.0;
-
-    for (int i = 0; i < n; i++)
+    /* only agents with a surplus or a need take part: few per good */
+    int *ex = s->w_members, *im = s->w_members + n, nx = 0, nm = 0;
+    for (int i = 0; i < n; i++) {
         row[i] = gp->world_pull * X[i] * pos(1.0 - gp->world_avoid * s->sanctions[i]);
+        if (X[i] > 0.0)
+            ex[nx++] = i;
+        if (M[i] > 0.0)
+            im[nm++] = i;
+    }
+    if (nx == 0)
+        return;
     /* link weights and the willing suppliers' share of each exporter's
      * surplus do not change within a step: set them once */
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) {
+    for (int a = 0; a < nx; a++)
+        for (int b = 0; b < nm; b++) {
+            int i = ex[a], j = im[b];
             size_t ij = IX_AP(s, i, j);
-            L[ij] = X[i] > 0.0 && M[j] > 0.0 ? link_weight(s, i, j, k) : 0.0;
+            L[ij] = link_weight(s, i, j, k);
             if (controlled && L[ij] > 0.0) {
                 double cap = s->w_will_draw[ij] * X[i];
                 double *lim = &s->w_limit[IX_APG(s, i, j, k)];
@@ -167,9 +176,11 @@ static void match_good(model_state *s, int k)
         }
     for (int round = 0; round < p->g.rounds; round++) {
         double moved = 0.0;
-        for (int i = 0; i < n; i++) {
+        for (int a = 0; a < nx; a++) {
+            int i = ex[a];
             double total = row[i];
-            for (int j = 0; j < n; j++) {
+            for (int b = 0; b < nm; b++) {
+                int j = im[b];
                 size_t ij = IX_AP(s, i, j);
                 double w = M[j] > 0.0 && X[i] > 0.0 &&
                                    s->w_limit[IX_APG(s, i, j, k)] > 0.0
@@ -178,7 +189,8 @@ static void match_good(model_state *s, int k)
                 P[ij] = w;
                 total += w;
             }
-            for (int j = 0; j < n; j++) {
+            for (int b = 0; b < nm; b++) {
+                int j = im[b];
                 size_t ij = IX_AP(s, i, j);
                 double x = total > 0.0 ? X[i] * P[ij] / total : 0.0;
                 double lim = s->w_limit[IX_APG(s, i, j, k)];
@@ -191,12 +203,14 @@ static void match_good(model_state *s, int k)
                 moved += x;
             }
         }
-        for (int j = 0; j < n; j++) {
+        for (int b = 0; b < nm; b++) {
+            int j = im[b];
             double in = 0.0;
-            for (int i = 0; i < n; i++)
-                in += P[IX_AP(s, i, j)];
+            for (int a = 0; a < nx; a++)
+                in += P[IX_AP(s, ex[a], j)];
             double scale = in > M[j] ? M[j] / in : 1.0;
-            for (int i = 0; i < n; i++) {
+            for (int a = 0; a < nx; a++) {
+                int i = ex[a];
                 size_t ij = IX_AP(s, i, j);
                 double x = P[ij] * scale;
                 if (x <= 0.0)
@@ -212,12 +226,12 @@ static void match_good(model_state *s, int k)
                 moved += x;
             }
         }
-        for (int i = 0; i < n; i++) {
-            if (X[i] < eps)
-                X[i] = 0.0;
-            if (M[i] < eps)
-                M[i] = 0.0;
-        }
+        for (int a = 0; a < nx; a++)
+            if (X[ex[a]] < eps)
+                X[ex[a]] = 0.0;
+        for (int b = 0; b < nm; b++)
+            if (M[im[b]] < eps)
+                M[im[b]] = 0.0;
         if (moved <= eps)
             break;
     }
