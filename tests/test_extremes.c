@@ -2,17 +2,28 @@
  * test_extremes.c - whole runs at extreme but valid parameters, checked on
  * every step with the invariants of tests/invariants.h (no NaN or inf, no
  * negative stock, goods and money conserved, bounded values in range):
- *   - the baseline with all capacities zero, every agent fully sanctioned,
- *     all affinities 0 or 1, all routes closed, interdiction certain on
- *     every route, high flare-up rates, a 600-month horizon, every model
- *     parameter at its lower or its upper bound;
+ *   - the baseline with all capacities (and investment plans) zero, every
+ *     agent fully sanctioned, all affinities 0 or 1, all routes closed,
+ *     interdiction certain on every route, high flare-up rates, no money
+ *     at all, strikes at their highest rate and size, every tanker channel
+ *     closed (all oil shut in), payments failing at their highest rate, a
+ *     600-month horizon, every model parameter at its lower or its upper
+ *     bound;
+ *   - issue 13 item 5: GDP 1e15 growing at its bound (0.5 a month) with
+ *     the gravity constant and exponents at their maxima over 1200
+ *     months: every value stays finite (shrinking at -0.5 overflows the
+ *     interdependence: a known model bug, known_bug_gdp_shrink_dependence,
+ *     run with TEST_KNOWN_BUGS=1);
+ *   - tests named known_bug_* and property failures that a known model bug
+ *     explains are skipped or not counted unless TEST_KNOWN_BUGS=1;
  *   - worlds of one agent, of one good, and of 64 agents (clones of the
  *     baseline's);
  *   - events that ramp or add to a boolean (membership), and events that
  *     set or add to a route limit that is absent (unlimited);
  *   - property-based: random valid configurations drawn from the bounds of
- *     param_table (1-12 agents, 1-5 goods, random routes, membership and
- *     open flags, 24-60 months), without and with random events.  A failing
+ *     param_table (1-12 agents, 1-5 goods, random routes (a fifth of them
+ *     transit hubs from the world), membership and open flags, 24-60
+ *     months), without and with random events.  A failing
  *     configuration is printed with its seed; rerun one alone with
  *     EXTREMES_SEED=S (and EXTREMES_EVENTS=1 for the part with events).
  *     EXTREMES_TRIALS=N changes the number of configurations (300).
@@ -225,8 +236,9 @@ static void test_zero_capacity(void **state)
     sim_config *c;
     model_params *p = baseline_copy(&c);
     for (size_t x = 0; x < (size_t)p->n_agents * p->n_goods; x++)
-        p->ag[x].capacity = 0.0;
+        p->ag[x].capacity = p->ag[x].plan_target = 0.0;
     drop_events(p, "capacity");
+    drop_events(p, "plan_target");
     run_checked("all capacities zero", p, 1, no_production, NULL);
     params_free(p);
     config_free(c);
@@ -438,6 +450,226 @@ static void test_all_at_min(void **state)
     config_free(c);
 }
 
+/* ---- money, strikes, oil and payments at their extremes ------------------ */
+
+/* No money anywhere: nothing military is made or bought, no plan is built,
+ * nothing is borrowed. */
+static int no_money(const model_state *s, void *ctx, char *why, size_t len)
+{
+    (void)ctx;
+    for (int i = 0; i < s->n; i++) {
+        if (s->war_spent[i] != 0.0 || s->spending[i] != 0.0 || s->debt[i] != 0.0 ||
+            s->treasury[i] != 0.0)
+            return inv_fail(why, len,
+                            "agent %d: war money spent %g, spending %g, debt %g, "
+                            "treasury %g with no money",
+                            i, s->war_spent[i], s->spending[i], s->debt[i],
+                            s->treasury[i]);
+        for (int k = 0; k < s->g; k++) {
+            size_t ik = AG(s, i, k);
+            if (s->pipe_total[ik] != 0.0 ||
+                (s->p->goods[k].military != 0.0 && s->p->ag[ik].unit_cost > 0.0 &&
+                 s->production[ik] != 0.0))
+                return inv_fail(why, len,
+                                "agent %d good %d: pipeline %g, production %g with "
+                                "no money",
+                                i, k, s->pipe_total[ik], s->production[ik]);
+        }
+    }
+    return 0;
+}
+
+static void test_no_money(void **state)
+{
+    (void)state;
+    sim_config *c;
+    model_params *p = baseline_copy(&c);
+    for (int i = 0; i < p->n_agents; i++) {
+        agent_params *a = &p->agents[i];
+        a->treasury = a->reserve_fund = a->debt_cap = 0.0;
+        a->revenue_share = a->oil_tax = 0.0;
+        a->war_budget = 1e15; /* plans, but nothing to pay them with */
+        a->civil_spending = 1.0;
+    }
+    for (int ij = 0; ij < p->n_agents * p->n_agents; ij++)
+        p->aa[ij].licence = 0.0;
+    drop_events(p, "treasury");
+    drop_events(p, "war_budget");
+    drop_events(p, "oil_tax");
+    drop_events(p, "revenue_share");
+    drop_events(p, "licence");
+    int k = 0;
+    for (int e = 0; e < p->n_events; e++)
+        if (p->events[e].kind != EV_UNFREEZE)
+            p->events[k++] = p->events[e];
+    p->n_events = k;
+    run_checked("no money anywhere", p, 40, no_money, NULL);
+    params_free(p);
+    config_free(c);
+}
+
+static void test_strikes_at_max(void **state)
+{
+    (void)state;
+    sim_config *c;
+    model_params *p = baseline_copy(&c);
+    for (size_t x = 0; x < (size_t)p->n_agents * p->n_goods; x++) {
+        p->ag[x].disruption_rate = 10.0;
+        p->ag[x].disruption_size = 1.0;
+        p->ag[x].disruption_months = 60.0;
+    }
+    p->g.months = 120;
+    run_checked("strikes at rate 10, size 1, 60 months", p, 41, NULL, NULL);
+    for (size_t x = 0; x < (size_t)p->n_agents * p->n_goods; x++)
+        p->ag[x].disruption_size = 0.001; /* many small ones */
+    run_checked("strikes at rate 10, size 0.001", p, 42, NULL, NULL);
+    params_free(p);
+    config_free(c);
+}
+
+/* No tanker can carry a barrel: what the bloc does not buy is shut in. */
+static int no_tankers(const model_state *s, void *ctx, char *why, size_t len)
+{
+    (void)ctx;
+    for (int i = 0; i < s->n; i++)
+        for (int k = 0; k < s->g; k++)
+            if (s->p->goods[k].fleet != 0.0 && s->p->agents[i].absorption > 0.0 &&
+                s->world_exports[AG(s, i, k)] != 0.0)
+                return inv_fail(why, len,
+                                "agent %d sold %g of good %d to the world with no "
+                                "tanker",
+                                i, s->world_exports[AG(s, i, k)], k);
+    return 0;
+}
+
+static void test_oil_no_channel(void **state)
+{
+    (void)state;
+    sim_config *c;
+    model_params *p = baseline_copy(&c);
+    for (int i = 0; i < p->n_agents; i++) {
+        p->agents[i].embargo = 1.0;
+        p->agents[i].shadow_fleet = 0.0;
+        p->agents[i].designations = 1.0;
+    }
+    p->g.shadow_growth_max = 0.0;
+    drop_events(p, "embargo");
+    drop_events(p, "designations");
+    drop_events(p, "shadow_fleet");
+    run_checked("no tanker channel", p, 43, no_tankers, NULL);
+    /* and the cap enforced to the full on compliant tankers everywhere */
+    for (int i = 0; i < p->n_agents; i++) {
+        p->agents[i].embargo = 0.0;
+        p->agents[i].cap_enforcement = 1.0;
+    }
+    p->g.price_cap = 0.0;
+    p->g.shadow_growth_max = 1.0;
+    p->g.shadow_invest = 1.0;
+    p->g.shadow_capex = 1e-6;
+    drop_events(p, "cap_enforcement");
+    run_checked("cap 0 enforced, shadow fleet grows at its fastest", p, 44, NULL, NULL);
+    params_free(p);
+    config_free(c);
+}
+
+static void test_payments_fail(void **state)
+{
+    (void)state;
+    sim_config *c;
+    model_params *p = baseline_copy(&c);
+    p->g.fail_k = 100.0;
+    p->g.alt_growth = 10.0;
+    p->g.alt_decay = 1.0;
+    p->g.alt_commission = 1.0;
+    p->g.usd_adapt = 1.0;
+    p->g.usd_relax = 1.0;
+    p->g.b_cancel = 100.0;
+    for (int i = 0; i < p->n_agents; i++)
+        p->agents[i].financial = p->agents[i].secondary = 1.0;
+    drop_events(p, "financial");
+    drop_events(p, "secondary");
+    run_checked("every payment at risk, fail_k 100", p, 45, NULL, NULL);
+    p->g.fail_conc = 1e-3; /* failures all or nothing, month by month */
+    run_checked("payment failures drawn with concentration 1e-3", p, 46, NULL, NULL);
+    params_free(p);
+    config_free(c);
+}
+
+/* Issue 13 item 5: GDP 1e15 a month (the bound) growing at 0.5 a month
+ * (the bound) for 1200 months, with the gravity constant and exponents at
+ * their maxima: civilian trade, treasuries and every other value stay
+ * finite (gravity is computed in logs and capped).  GDP itself reaches
+ * 1e15 * 1.5^1200 ~ 1e226, and the hook checks it gets there. */
+static int gdp_tracked(const model_state *s, void *ctx, char *why, size_t len)
+{
+    const double *growth = ctx;
+    for (int i = 0; i < s->n; i++) {
+        double expect = 1e15 * pow(1.0 + *growth, s->t + 1);
+        if (!(fabs(s->gdp[i] - expect) <= 1e-9 * expect))
+            return inv_fail(why, len, "gdp[%d] = %g, expected %g", i, s->gdp[i], expect);
+    }
+    return 0;
+}
+
+static model_params *gdp_world(sim_config **c, double growth)
+{
+    model_params *p = baseline_copy(c);
+    drop_events(p, "gdp");
+    drop_events(p, "gdp_growth");
+    p->g.months = 1200;
+    p->g.gravity_g = 1e15;
+    p->g.gravity_a = p->g.gravity_b = 3.0;
+    p->g.gravity_c = 0.0; /* distance does not shrink it */
+    p->g.gravity_beta_s = 20.0;
+    p->g.western_share = 1.0;
+    p->g.gdp_scale = 1.0;
+    for (int i = 0; i < p->n_agents; i++) {
+        p->agents[i].gdp = 1e15;
+        p->agents[i].gdp_growth = growth;
+        p->agents[i].revenue_share = p->agents[i].civil_spending = 1.0;
+    }
+    return p;
+}
+
+static void test_gdp_overflow(void **state)
+{
+    (void)state;
+    sim_config *c;
+    static const double growth = 0.5;
+    model_params *p = gdp_world(&c, growth);
+    run_checked("GDP 1e15 growing at 0.5, gravity at its maxima", p, 47, gdp_tracked,
+                (void *)&growth);
+    /* and the distance elasticity at its maximum too */
+    p->g.gravity_c = 5.0;
+    run_checked("GDP growing at 0.5, every gravity parameter at its maximum", p, 49,
+                NULL, NULL);
+    params_free(p);
+    config_free(c);
+}
+
+/* KNOWN MODEL BUG: interdependence overflows when GDP shrinks within its
+ * bounds.  relations.c (model_phase_relations) computes
+ *   dnew = done / ymin,  ymin = the smaller GDP of the pair;
+ * with gdp 1e15 and gdp_growth -0.5 (its lower bound) GDP is
+ * 1e15 * 0.5^t, about 1e-298 at month 1041, while the pair's strategic
+ * trade (oil, chips: ~1e9 USD a month) does not shrink with it: dnew and
+ * then dependence overflow to +Inf (baseline, run seed 48: month 1041,
+ * dependence[1] = inf).  Any GDP below ~1e-299 with trade of ~1e9 does
+ * the same (gdp's lower bound is 0, and 0 itself is guarded). */
+static void known_bug_gdp_shrink_dependence(void **state)
+{
+    (void)state;
+    if (!inv_known_bugs())
+        skip();
+    sim_config *c;
+    static const double growth = -0.5;
+    model_params *p = gdp_world(&c, growth);
+    run_checked("GDP 1e15 shrinking at -0.5, gravity at its maxima", p, 48, gdp_tracked,
+                (void *)&growth);
+    params_free(p);
+    config_free(c);
+}
+
 /* The baseline with a `variant` group appended to its text (the embedded
  * baseline has none), run with every check; a failure is printed and
  * counted in *failed.  The loader may refuse the variant instead: that is
@@ -637,7 +869,7 @@ static void random_event(gsl_rng *r, model_params *p, event_spec *ev)
     case EV_UNFREEZE:
         ev->actor = (int)gsl_rng_uniform_int(r, (unsigned long)n);
         ev->value = exp(log(1e15) * gsl_rng_uniform(r));
-        snprintf(ev->label, sizeof ev->label, "cash");
+        snprintf(ev->label, sizeof ev->label, "treasury");
         break;
     default:
         ev->actor = (int)gsl_rng_uniform_int(r, (unsigned long)n);
@@ -678,6 +910,8 @@ static model_params *random_world(gsl_rng *r, int with_events, char *desc,
         snprintf(rt->name, PARAM_NAME_MAX, "r%d", q);
         snprintf(rt->a, PARAM_NAME_MAX, "A%d", a);
         snprintf(rt->b, PARAM_NAME_MAX, "A%d", b);
+        if (gsl_rng_uniform(r) < 0.2) /* a transit hub from the world */
+            snprintf(rt->a, PARAM_NAME_MAX, "%s", ROUTE_WORLD);
     }
     for (size_t t = 0; t < param_table_len; t++) {
         const param_def *d = &param_table[t];
@@ -747,7 +981,8 @@ static model_params *random_world(gsl_rng *r, int with_events, char *desc,
 
 /* What a random run exercised (a hook that never fails). */
 typedef struct {
-    int flow, lost, world, short_, trade, joined, members_changed;
+    int flow, lost, world, short_, trade, joined, members_changed, hub, strike,
+        shut, crisis, cancelled, debt, built;
     double m0;
 } coverage;
 
@@ -765,10 +1000,25 @@ static int observe(const model_state *s, void *ctx, char *why, size_t len)
         c->world |= s->world_imports[ik] > 0.0 || s->world_exports[ik] > 0.0;
         c->short_ |= s->shortfall[ik] > 0.0;
     }
-    for (size_t ij = 0; ij < (size_t)s->n * s->n; ij++)
+    for (size_t ij = 0; ij < (size_t)s->n * s->n; ij++) {
         c->trade |= s->trade_value[ij] > 0.0;
-    for (int e = 0; e < s->n_ev; e++)
+        c->cancelled |= s->cancelled[ij] > 0.0;
+    }
+    for (int e = 0; e < s->n_ev; e++) {
         c->joined |= s->ev[e].kind == EV_JOIN || s->ev[e].kind == EV_LEAVE;
+        c->strike |= s->ev[e].kind == EV_STRIKE;
+        c->crisis |= s->ev[e].kind == EV_CRISIS;
+    }
+    for (int q = 0; q < s->p->n_routes; q++)
+        if (s->p->routes[q].ia < 0)
+            for (int k = 0; k < s->g; k++)
+                c->hub |= s->route_flow[(size_t)q * s->g + k] > 0.0;
+    for (size_t ik = 0; ik < (size_t)s->n * s->g; ik++) {
+        c->shut |= s->shut_in[ik] > 0.0;
+        c->built |= s->pipe_total[ik] > 0.0;
+    }
+    for (int i = 0; i < s->n; i++)
+        c->debt |= s->debt[i] > 0.0;
     for (int i = 0; i < s->n; i++)
         members += s->member[i];
     if (s->t == 0)
@@ -782,6 +1032,16 @@ static unsigned long env_ulong(const char *name, unsigned long def)
 {
     const char *v = getenv(name);
     return v && *v ? strtoul(v, NULL, 10) : def;
+}
+
+/* A failure that a known model bug explains (test_model.c, known_bug_*),
+ * or NULL. */
+static const char *known_bug_of(const char *why)
+{
+    if (strstr(why, "unit_cost[") && strstr(why, "not finite"))
+        return "the learning curve at zero cumulative output "
+               "(known_bug_learning_from_zero_output)";
+    return NULL;
 }
 
 /* Draw and run the configurations; print each one that breaks an
@@ -798,7 +1058,7 @@ static void property(int with_events, unsigned long first_seed)
     }
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     assert_non_null(r);
-    int failed = 0;
+    int failed = 0, known = 0;
     unsigned long first_bad = 0, months = 0;
     coverage total = {0};
     for (unsigned long t = 0; t < trials; t++) {
@@ -809,10 +1069,16 @@ static void property(int with_events, unsigned long first_seed)
         coverage c = {0};
         months += (unsigned long)p->g.months;
         if (inv_run(p, model_run_seed(seed, 0), observe, &c, NULL, why, sizeof why)) {
-            print_message("# config seed %lu%s: %s: %s\n", seed,
-                          with_events ? " (with events)" : "", desc, why);
-            if (failed++ == 0)
-                first_bad = seed;
+            const char *bug = known_bug_of(why);
+            print_message("# config seed %lu%s: %s: %s%s%s\n", seed,
+                          with_events ? " (with events)" : "", desc, why,
+                          bug ? " - a known model bug: " : "", bug ? bug : "");
+            if (!bug || inv_known_bugs()) {
+                if (failed++ == 0)
+                    first_bad = seed;
+            } else {
+                known++;
+            }
         }
         total.flow += c.flow;
         total.lost += c.lost;
@@ -821,15 +1087,29 @@ static void property(int with_events, unsigned long first_seed)
         total.trade += c.trade;
         total.joined += c.joined;
         total.members_changed += c.members_changed;
+        total.hub += c.hub;
+        total.strike += c.strike;
+        total.shut += c.shut;
+        total.crisis += c.crisis;
+        total.cancelled += c.cancelled;
+        total.debt += c.debt;
+        total.built += c.built;
         params_free(p);
     }
     gsl_rng_free(r);
     print_message("# %lu random configurations%s, %lu months; runs with bloc flows "
                   "%d, losses %d, world trade %d, shortfalls %d, payments %d, "
-                  "joins or leaves %d, membership changes %d\n",
+                  "joins or leaves %d, membership changes %d, hub sales %d, strikes "
+                  "%d, oil shut in %d, crises %d, cancelled payments %d, debt %d, "
+                  "capacity under construction %d\n",
                   trials, with_events ? " with events" : "", months, total.flow,
                   total.lost, total.world, total.short_, total.trade, total.joined,
-                  total.members_changed);
+                  total.members_changed, total.hub, total.strike, total.shut,
+                  total.crisis, total.cancelled, total.debt, total.built);
+    if (known)
+        print_message("# %d configurations met a known model bug (counted as failures "
+                      "with TEST_KNOWN_BUGS=1)\n",
+                      known);
     if (failed)
         fail_msg("%d of %lu random configurations broke an invariant (first: "
                  "EXTREMES_SEED=%lu%s)",
@@ -862,6 +1142,12 @@ int main(void)
         cmocka_unit_test(test_routes_closed),
         cmocka_unit_test(test_interdiction_certain),
         cmocka_unit_test(test_flares),
+        cmocka_unit_test(test_no_money),
+        cmocka_unit_test(test_strikes_at_max),
+        cmocka_unit_test(test_oil_no_channel),
+        cmocka_unit_test(test_payments_fail),
+        cmocka_unit_test(test_gdp_overflow),
+        cmocka_unit_test(known_bug_gdp_shrink_dependence),
         cmocka_unit_test(test_all_at_max),
         cmocka_unit_test(test_all_at_min),
         cmocka_unit_test(test_event_ramps_member),

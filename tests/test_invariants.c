@@ -230,8 +230,8 @@ static model_params *tiny_all_on(void)
     A->revenue_share = 5.0; /* of GDP 10 a month: a state of oil and war */
     A->civil_spending = 3.0;
     A->war_budget = 2500.0;
-    A->oil_tax = 0.5;
-    A->fiscal_base = 8000.0;
+    A->oil_tax = 0.02;       /* oil revenue about the rule's base: */
+    A->fiscal_base = 12000.0; /* 1,200 USD a month at 10 per USD */
     A->fx = 10.0;
     A->freight = 5.0;
     A->quality = 3.0;
@@ -381,7 +381,6 @@ static void test_tiny_world_all_on(void **state)
      * oil pays less: deficits are borrowed, then spending is cut */
     model_params *q = params_copy(p);
     q->agents[0].fund_floor = 1e9;
-    q->agents[0].oil_tax = 0.02;
     q->agents[0].debt_cap = 20000.0;
     acted all = {0};
     for (unsigned long seed = 1; seed <= 16; seed++) {
