@@ -29,7 +29,9 @@
  *     losses + world imports (hubs included), and
  *       stock = previous + production + imports - exports - consumption,
  *     production net of oil shut in, consumption including duds;
- *   - every bloc flow (and loss) goes by a route between the pair;
+ *   - every bloc flow (and loss) goes by a route between the pair, and no
+ *     route carries more than its capacity of the month;
+ *   - controlled goods do not flow between a pair in crisis;
  *   - money: what each agent received is what its buyers paid it plus the
  *     licence fees due to it, what each paid is its purchases plus the
  *     licence fees it owes, and the bloc's payments add up;
@@ -91,18 +93,20 @@ typedef struct {
     double *stock;                   /* agent x good */
     double *pipe_max;                /* agent x good: largest pipeline so far */
     double *treasury, *reserve, *debt; /* agent */
+    double *crisis;                  /* agent x partner */
 } inv_prev;
 
 static inline int inv_prev_alloc(inv_prev *v, const model_state *s)
 {
     size_t ng = (size_t)s->n * s->g, n = (size_t)s->n;
-    v->stock = calloc(2 * ng + 3 * n + 1, sizeof(double));
+    v->stock = calloc(2 * ng + 3 * n + n * n + 1, sizeof(double));
     if (!v->stock)
         return -1;
     v->pipe_max = v->stock + ng;
     v->treasury = v->pipe_max + ng;
     v->reserve = v->treasury + n;
     v->debt = v->reserve + n;
+    v->crisis = v->debt + n;
     return 0;
 }
 
@@ -115,6 +119,7 @@ static inline void inv_prev_take(inv_prev *v, const model_state *s)
     memcpy(v->treasury, s->treasury, n * sizeof(double));
     memcpy(v->reserve, s->reserve, n * sizeof(double));
     memcpy(v->debt, s->debt, n * sizeof(double));
+    memcpy(v->crisis, s->crisis, n * n * sizeof(double));
 }
 
 static inline void inv_prev_free(inv_prev *v)
@@ -359,7 +364,8 @@ static inline int inv_goods(const model_state *s, const inv_prev *prev, char *wh
     return 0;
 }
 
-static inline int inv_routes(const model_state *s, char *why, size_t len)
+static inline int inv_routes(const model_state *s, const inv_prev *prev, char *why,
+                             size_t len)
 {
     int n = s->n, g = s->g, nr = s->p->n_routes;
     size_t nn = (size_t)n * n;
@@ -375,13 +381,14 @@ static inline int inv_routes(const model_state *s, char *why, size_t len)
             if (!inv_le(s->route_interdicted[rk], s->route_flow[rk]))
                 return inv_fail(why, len, "route %d good %d: lost %.17g of %.17g", r, k,
                                 s->route_interdicted[rk], s->route_flow[rk]);
-            if (!inv_pair_route(s, r)) {
-                if (!inv_le(s->route_flow[rk], s->route_cap[rk]))
-                    return inv_fail(why, len,
-                                    "hub %d good %d carried %.17g, capacity %.17g", r,
-                                    k, s->route_flow[rk], s->route_cap[rk]);
+            /* a route carries at most its capacity of the month */
+            if (!inv_le(s->route_flow[rk], s->route_cap[rk]))
+                return inv_fail(why, len,
+                                "route %d (%s) good %d carried %.17g, capacity %.17g",
+                                r, inv_pair_route(s, r) ? "pair" : "hub", k,
+                                s->route_flow[rk], s->route_cap[rk]);
+            if (!inv_pair_route(s, r))
                 continue;
-            }
             by_route += s->route_flow[rk];
             lost_route += s->route_interdicted[rk];
         }
@@ -405,6 +412,16 @@ static inline int inv_routes(const model_state *s, char *why, size_t len)
                                 j, k, hub_in, s->world_imports[AG(s, j, k)]);
         }
     }
+    /* controlled goods do not flow between a pair in crisis (the crisis
+     * of the month before: relations come after trade) */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < g; k++)
+                if (prev->crisis[(size_t)i * n + j] != 0.0 &&
+                    s->p->goods[k].controlled != 0.0 && s->flow[APG(s, i, j, k)] != 0.0)
+                    return inv_fail(why, len,
+                                    "%d->%d good %d: %.17g flowed during a crisis", i, j,
+                                    k, s->flow[APG(s, i, j, k)]);
     /* route shares of each pair: at most 1 in all; 0 or 1 when senders
      * adapt at once */
     int at_once = s->p->g.route_adapt == 1.0;
@@ -502,7 +519,7 @@ static inline int inv_check_step(const model_state *s, const inv_prev *prev, cha
                                  size_t len)
 {
     if (inv_arrays(s, why, len) || inv_goods(s, prev, why, len) ||
-        inv_routes(s, why, len) || inv_money(s, prev, why, len))
+        inv_routes(s, prev, why, len) || inv_money(s, prev, why, len))
         return -1;
     return 0;
 }

@@ -69,26 +69,40 @@ static void test_scenarios_invariants(void **state)
     assert_non_null(d);
     char *names[64];
     int n = 0;
-    const struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < 64) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".cfg") == 0) {
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL && n < 64) {
+        size_t len = strlen(de->d_name);
+        if (len > 4 && strcmp(de->d_name + len - 4, ".cfg") == 0) {
             names[n] = malloc(len + 16);
-            snprintf(names[n], len + 16, "scenarios/%s", e->d_name);
+            snprintf(names[n], len + 16, "scenarios/%s", de->d_name);
             n++;
         }
     }
     closedir(d);
     qsort(names, (size_t)n, sizeof *names, cmp_str);
-    assert_true(n >= 8); /* the baseline and its seven variants at least */
+    int failed = 0;
     for (int k = 0; k < n; k++) {
-        sim_config *c = load(NULL, names[k]);
-        for (unsigned long run = 0; run < 3; run++)
-            run_checked(names[k], config_params(c), model_run_seed(7ULL, run), NULL,
-                        NULL);
+        config_error e;
+        sim_config *c = config_load_file(names[k], &e);
+        char why[WHY];
+        if (!c) {
+            config_error_format(&e, why, sizeof why);
+            print_message("# %s: refused by the loader: %s\n", names[k], why);
+            failed++;
+        }
+        for (unsigned long run = 0; c && run < 3; run++)
+            if (inv_run(config_params(c), model_run_seed(7ULL, run), NULL, NULL, NULL,
+                        why, sizeof why)) {
+                print_message("# %s (run seed %lu): %s\n", names[k],
+                              model_run_seed(7ULL, run), why);
+                failed++;
+            }
         config_free(c);
         free(names[k]);
     }
+    assert_true(n >= 8); /* the baseline and its seven variants at least */
+    if (failed)
+        fail_msg("%d scenario runs failed to load or broke an invariant", failed);
 }
 
 /* Shells and drones are nobody's input: what is fired and used, and what
