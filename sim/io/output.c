@@ -763,7 +763,8 @@ static int coord_values_fill(output *o, const model_params *p,
         return fail_sys(o, ENOMEM, "cannot create %s", o->path);
     for (int r = 0; r < o->nr; r++) {
         c->route[r] = p->routes[r].name;
-        c->route_a[r] = p->agents[p->routes[r].ia].code;
+        c->route_a[r] = p->routes[r].ia < 0 ? ROUTE_WORLD /* a hub */
+                                            : p->agents[p->routes[r].ia].code;
         c->route_b[r] = p->agents[p->routes[r].ib].code;
     }
     for (int r = 0; r < o->n_runs; r++)

@@ -43,6 +43,7 @@ double supply_willing(double risk, double mu, double conc);
 void budget_allow(model_state *s);          /* start of month: war money  */
 void budget_settle(model_state *s);         /* after trade: the treasury  */
 void payment_friction_update(model_state *s, gsl_rng *r); /* before trade */
+void payment_start(model_state *s);         /* pair values at the start  */
 void oil_world_sales(model_state *s, int i, int k, double offered);
 void routes_choose(model_state *s, double rate); /* route shares          */
 void routes_prepare(model_state *s, gsl_rng *r); /* limits and factors    */

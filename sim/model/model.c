@@ -89,6 +89,7 @@ static size_t model_buffers(model_state *s, const model_params *p,
         {&s->rivalry, n * n},        {&s->dependence, n * n},
         {&s->competition, n * n},    {&s->fill, n * n},
         {&s->payment_friction, n * n}, {&s->alt_payment, n * n},
+        {&s->usd_banked, n * n},
         {&s->cancelled, n * n},      {&s->crisis, n * n},
         {&s->crisis_left, n * n},    {&s->cooperation, n * n},
         {&s->bank_risk, n * n},      {&s->pair_value, n * n},
@@ -246,7 +247,7 @@ model_state *model_alloc(const model_params *p)
             int self = i == j;
             s->affinity[ij] = self ? 0.0 : pp->affinity;
             s->rivalry[ij] = self ? 0.0 : pp->rivalry;
-            s->usd_share[ij] = self ? 0.0 : pp->usd_share;
+            s->usd_banked[ij] = self ? 0.0 : pp->usd_share;
             s->alt_payment[ij] = self ? 0.0 : pp->alt_payment;
             s->bank_risk[ij] = self ? 0.0 : pair_bank_risk(p, (int)i, (int)j);
             s->supplier_risk[ij] = -1.0; /* no willingness computed yet */
@@ -269,6 +270,7 @@ model_state *model_alloc(const model_params *p)
     for (size_t k = 0; k < g; k++)
         s->price[k] = p->goods[k].price;
     routes_choose(s, 1.0); /* senders start on the cheapest routes */
+    payment_start(s);      /* the pairs' trade before the first month */
     return s;
 }
 
@@ -331,7 +333,7 @@ static double *live_slot(model_state *s, param_ref r)
     case LIVE_TREASURY: return &s->treasury[r.e1];
     case LIVE_AFFINITY: return &s->affinity[IX_AP(s, r.e1, r.e2)];
     case LIVE_RIVALRY: return &s->rivalry[IX_AP(s, r.e1, r.e2)];
-    case LIVE_USD: return &s->usd_share[IX_AP(s, r.e1, r.e2)];
+    case LIVE_USD: return &s->usd_banked[IX_AP(s, r.e1, r.e2)];
     default: return NULL;
     }
 }

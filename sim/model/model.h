@@ -59,6 +59,7 @@ typedef struct model_state {
     double *trade_value, *civilian_trade, *usd_share, *affinity, *rivalry;
     double *dependence, *competition, *fill;
     double *payment_friction; /* share of the pair's payments that fail */
+    double *usd_banked;      /* USD share of the payments made through banks */
     double *alt_payment;     /* USD/month settled outside exposed banks */
     double *cancelled;       /* USD/month of the pair's trade cancelled */
     double *crisis;          /* 1 while the pair is in crisis, else 0 */

@@ -378,12 +378,15 @@ const param_def param_table[] = {
     PR("flare_size", "1", 0, 1, "relations.flare_size", flare_size,
        LIVE_NONE, "size of one flare-up"),
     PR("usd_share", "1", 0, 1, "relations.usd_default", usd_share, LIVE_USD,
-       "USD settlement share at start"),
+       "USD share of the payments made through banks, at start"),
     PR("usd_base", "1", 0, 1, "pairs.usd_share", usd_base, LIVE_NONE,
        "USD share settlement returns to without pressure"),
     {SCOPE_PAIR, NULL, "alt_payment", PT_REAL, "USD month-1", 0, BIG, OPT, 0,
      NULL, NULL, offsetof(pair_params, alt_payment), LIVE_NONE,
      "payments the pair can settle outside exposed banks, at start"},
+    {SCOPE_PAIR, NULL, "alt_build", PT_REAL, "USD month-2", 0, BIG, OPT, 0,
+     NULL, NULL, offsetof(pair_params, alt_build), LIVE_NONE,
+     "a plan: alternative-payment capacity built each month"},
 
     /* ---- routes.<name>.<key> ---- */
     RT("a", PT_STRING, "agent code", 0, 0, REQ, 0, NULL, a, "one end"),

@@ -201,7 +201,7 @@ typedef struct {
 
 typedef struct {
     double affinity, affinity_base, rivalry, rivalry_base, flare_rate,
-        flare_size, usd_share, usd_base, alt_payment;
+        flare_size, usd_share, usd_base, alt_payment, alt_build;
 } pair_params;
 
 enum { ROUTE_LAND, ROUTE_RAIL, ROUTE_CASPIAN, ROUTE_SEA, ROUTE_AIR };

@@ -15,7 +15,11 @@
  * share of the pair's trade,
  *   f = x * (u f_usd + (1 - u) f_loc),   u the USD share,
  * is cancelled (strategic goods in trade.c, civilian trade here), drawn
- * each month around f.  P grows by alt_growth per USD that failed and
+ * each month around f.  A plan can build P directly (alt_build, USD a
+ * month of capacity added each month: CIPS links, netting schemes).
+ * The USD share reported is that of all the pair's payments: u times
+ * the banked share x, since what passes outside the banks is not in
+ * dollars.  P grows by alt_growth per USD that failed and
  * decays when unused; traders leave the dollar as USD payments fail more
  * than others and drift back to their base share when they work.  The USD
  * share is an outcome; de-dollarisation weakens sanctions only as far as
@@ -52,7 +56,7 @@ void payment_friction_update(model_state *s, gsl_rng *r)
                 double v = s->pair_value[ij] + s->pair_value[ji];
                 double x = v > 0.0 ? pos(1.0 - s->alt_payment[ij] / v)
                                    : (s->alt_payment[ij] > 0.0 ? 0.0 : 1.0);
-                double u = s->usd_share[ij];
+                double u = s->usd_banked[ij];
                 f = x * (u * fail_rate(s, ij, 0, fin) +
                          (1.0 - u) * fail_rate(s, ij, 1, s->bank_risk[ij]));
                 if (v > 0.0) /* failures are drawn where payments are made */
@@ -76,14 +80,49 @@ static double gravity(const global_params *gp, double ya, double yb,
     return gp->gravity_g > 0.0 ? exp(l < cap ? l : cap) : 0.0;
 }
 
+/* Civilian trade the gravity equation gives the pair (i, j) now. */
+static double civilian_want(const model_state *s, int i, int j, const double *ya)
+{
+    const global_params *gp = &s->p->g;
+    size_t ij = IX_AP(s, i, j);
+    if (!(s->gdp[i] > 0.0 && s->gdp[j] > 0.0))
+        return 0.0;
+    double smax = fmax(s->sanctions[i], s->sanctions[j]);
+    return gravity(gp, ya[i], ya[j],
+                   gp->gravity_c > 0.0 ? gp->gravity_c * s->w_distc[ij] : 0.0, smax);
+}
+
+static void log_gdp(const model_state *s, double *ya)
+{
+    for (int i = 0; i < s->n; i++)
+        ya[i] = s->gdp[i] > 0.0 ? log(s->gdp[i] / s->p->g.gdp_scale) : -HUGE_VAL;
+}
+
+void payment_start(model_state *s)
+{
+    int n = s->n;
+    double *ya = s->w_eval;
+    log_gdp(s, ya);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if (i != j)
+                s->pair_value[IX_AP(s, i, j)] = civilian_want(s, i, j, ya);
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            size_t ij = IX_AP(s, i, j), ji = IX_AP(s, j, i);
+            double v = s->pair_value[ij] + s->pair_value[ji];
+            double banked = v > 0.0 ? pos(1.0 - s->alt_payment[ij] / v) : 1.0;
+            s->usd_share[ij] = s->usd_share[ji] = s->usd_banked[ij] * banked;
+        }
+}
+
 void model_phase_civilian(model_state *s)
 {
     const global_params *gp = &s->p->g;
     const model_params *p = s->p;
     int n = s->n;
     double *ya = s->w_eval; /* scratch: log GDP in gravity units */
-    for (int i = 0; i < n; i++)
-        ya[i] = s->gdp[i] > 0.0 ? log(s->gdp[i] / gp->gdp_scale) : -HUGE_VAL;
+    log_gdp(s, ya);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             size_t ij = IX_AP(s, i, j);
@@ -91,12 +130,7 @@ void model_phase_civilian(model_state *s)
                 s->civilian_trade[ij] = 0.0;
                 continue;
             }
-            double smax = fmax(s->sanctions[i], s->sanctions[j]);
-            double want = s->gdp[i] > 0.0 && s->gdp[j] > 0.0
-                              ? gravity(gp, ya[i], ya[j],
-                                        gp->gravity_c > 0.0 ? gp->gravity_c * s->w_distc[ij] : 0.0,
-                                        smax)
-                              : 0.0;
+            double want = civilian_want(s, i, j, ya);
             double f = s->payment_friction[ij];
             s->civilian_trade[ij] = want * (1.0 - f);
             s->cancelled[ij] += want * f;
@@ -110,7 +144,8 @@ void model_phase_civilian(model_state *s)
             double v = s->trade_value[ij] + s->trade_value[ji] +
                        s->civilian_trade[ij] + s->civilian_trade[ji] + failed;
             double alt = s->alt_payment[ij];
-            alt += gp->alt_growth * failed - gp->alt_decay * pos(alt - v);
+            alt += gp->alt_growth * failed + p->pairs[ij].alt_build -
+                   gp->alt_decay * pos(alt - v);
             alt = alt < 0.0 ? 0.0 : alt;
             s->alt_payment[ij] = s->alt_payment[ji] = alt;
             s->pair_value[ij] = s->pair_value[ji] = 0.5 * v;
@@ -118,10 +153,13 @@ void model_phase_civilian(model_state *s)
             double fin = fmax(p->agents[i].financial, p->agents[j].financial);
             double f_usd = fail_rate(s, ij, 0, fin);
             double f_loc = fail_rate(s, ij, 1, s->bank_risk[ij]);
-            double u = s->usd_share[ij];
+            double u = s->usd_banked[ij];
             u += -gp->usd_adapt * pos(f_usd - f_loc) * u +
                  gp->usd_relax * (1.0 - f_usd) * pos(p->pairs[ij].usd_base - u);
             u = clamp01(u);
-            s->usd_share[ij] = s->usd_share[ji] = u;
+            s->usd_banked[ij] = s->usd_banked[ji] = u;
+            /* what passes outside the banks is not in dollars */
+            double banked = v > 0.0 ? pos(1.0 - alt / v) : 1.0;
+            s->usd_share[ij] = s->usd_share[ji] = u * banked;
         }
 }

@@ -47,7 +47,7 @@ cat >"$W/configs/salt.cfg" <<'CFG'
 sweep = { scenario = "../scenarios/short.cfg"; design = "saltelli"; points = 32; replicates = 2;
           variables = ["shortfall", "production", "cohesion"]; };
 axes = ( { path = "goods.drones.sensitivity"; min = 0.2; max = 0.8; },
-         { path = "agents.CHN.tolerance"; min = 0.1; max = 0.6; },
+         { path = "agents.CHN.listing"; min = 0.1; max = 0.6; },
          { path = "sanctions.aid_scale"; min = 1e8; max = 1e11; scale = "log"; } );
 CFG
 sim sweep configs/salt.cfg -o salt.h5 --jobs 2 -q
@@ -72,7 +72,7 @@ sed -n '1,30s/^/#   /p' "$T/log/table"
 has "the table has its header and one row per axis" "$T/log/table" \
     "N = 32, d = 3, 2 replicates a point (averaged before estimating), 320 runs" \
     "param" "S1 low" "S1 high" "ST low" "ST high" \
-    "goods.drones.sensitivity " "agents.CHN.tolerance " "sanctions.aid_scale " \
+    "goods.drones.sensitivity " "agents.CHN.listing " "sanctions.aid_scale " \
     "shortfall, RUS, drones, mean over 2023-01..2023-12" "cohesion, mean over"
 if [ ! -s "$ERR" ]; then ok "nothing on stderr"; else not_ok "nothing on stderr"; show "$ERR"; fi
 if "$PYTHON" - "$W/out/salt.csv" "$T/log/table" <<'PY'
@@ -94,7 +94,7 @@ for var in ("shortfall", "cohesion"):
     assert all(x == 0 for x in z.values()), (var, z)
 # drone output lost to Western-input dependence drives the drone shortfall
 d = ix[("shortfall", "goods.drones.sensitivity")]
-assert d["ST"] > 0.5 and d["S1"] > 0.5 and d["ST_low"] > ix[("shortfall", "agents.CHN.tolerance")]["ST_high"], d
+assert d["ST"] > 0.5 and d["S1"] > 0.5 and d["ST_low"] > ix[("shortfall", "agents.CHN.listing")]["ST_high"], d
 # the printed table and the CSV agree
 table = open(sys.argv[2]).read()
 assert "%8.4f" % d["S1"] in table and "%8.4f" % d["ST"] in table
@@ -171,7 +171,7 @@ refuse "an unknown agent" "no agent 'USA'" salt.h5 --var shortfall --agent USA -
 refuse "a good dimension without --good" "give --good" salt.h5 --var shortfall
 refuse "a month not recorded" "not recorded" salt.h5 --var cohesion --month 40
 refuse "--month with --from" "exclude" salt.h5 --var cohesion --month 2 --from 1
-refuse "an output constant over the design" "undefined" salt.h5 --var production --good shells
+refuse "an output constant over the design" "undefined" salt.h5 --var production --agent CHN --good oil
 refuse "a selector no variable has" "none of the variables" salt.h5 --var cohesion --partner CHN
 refuse "no --var" "required" salt.h5
 
