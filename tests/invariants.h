@@ -15,7 +15,8 @@
  *     treasuries, reserves and debt are >= 0 (transfers, financing, price
  *     shocks and utilities may be negative);
  *   - shares lie in [0,1]: affinity, rivalry, competition, fill, USD
- *     share, payment friction, cooperation, bank risk, supplier share,
+ *     share (of all payments and of banked ones), payment friction,
+ *     cooperation, bank risk, supplier share,
  *     shadow share, discount, strike damage, the affordable share of the
  *     plan, route shares and expected losses, sanctions, cohesion,
  *     connectivity, hub share; member and crisis are 0 or 1;
@@ -178,6 +179,7 @@ static inline int inv_arrays(const model_state *s, char *why, size_t len)
         {s->trade_value, nn, "trade_value", 0, inf},
         {s->civilian_trade, nn, "civilian_trade", 0, inf},
         {s->usd_share, nn, "usd_share", 0, 1},
+        {s->usd_banked, nn, "usd_banked", 0, 1},
         {s->affinity, nn, "affinity", 0, 1},
         {s->rivalry, nn, "rivalry", 0, 1},
         {s->dependence, nn, "dependence", 0, inf},

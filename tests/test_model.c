@@ -1520,6 +1520,7 @@ static void test_alt_payment_growth(void **state)
     model_params *p = tiny_params(0);
     p->g.alt_growth = 0.5;
     p->g.alt_decay = 0.1;
+    p->pairs[5].alt_build = p->pairs[7].alt_build = 100.0; /* B-C: a plan */
     model_state *s = tiny_state(p);
     /* A-B: 1,000 USD failed this month: capacity grows by half of it */
     s->cancelled[AP(s, 0, 1)] = 600.0;
@@ -1533,6 +1534,10 @@ static void test_alt_payment_growth(void **state)
     assert_near(s->pair_value[AP(s, 0, 1)], 500.0, TOL);
     assert_near(s->alt_payment[AP(s, 0, 2)], 1900.0, TOL);
     assert_near(s->pair_value[AP(s, 2, 0)], 500.0, TOL);
+    /* B-C builds 100 a month by plan, unused capacity decaying at 0.1 */
+    assert_near(s->alt_payment[AP(s, 1, 2)], 100.0, TOL);
+    model_phase_civilian(s);
+    assert_near(s->alt_payment[AP(s, 2, 1)], 190.0, TOL);
     model_free(s);
 }
 
@@ -1594,6 +1599,15 @@ static void test_usd_share(void **state)
     for (int t = 0; t < 400; t++)
         model_phase_civilian(s);
     assert_near(s->usd_share[AP(s, 0, 1)], 0.36, 1e-12);
+    /* the USD share reported is of all the pair's payments: what passes
+     * outside the banks (250 of 1,000 traded) is not in dollars */
+    s->alt_payment[AP(s, 0, 1)] = s->alt_payment[AP(s, 1, 0)] = 250.0;
+    s->trade_value[AP(s, 0, 1)] = 1000.0;
+    s->p->g.usd_adapt = s->p->g.usd_relax = 0.0;
+    model_phase_civilian(s);
+    assert_near(s->usd_banked[AP(s, 0, 1)], 0.36, 1e-12);
+    assert_near(s->usd_share[AP(s, 0, 1)], 0.36 * 0.75, 1e-12);
+    assert_near(s->usd_share[AP(s, 1, 0)], 0.36 * 0.75, 1e-12);
     model_free(s);
 }
 
