@@ -577,11 +577,13 @@ static void known_bug_strike_log_overflow(void **state)
             gsl_ran_poisson(m, 0.0);
         }
     }
-    assert_true(hits > (unsigned int)s->cap_ev);
-    assert_int_equal(s->n_ev, (int)hits);
+    int logged = s->n_ev, cap = s->cap_ev;
     model_free(s);
     gsl_rng_free(r);
     gsl_rng_free(m);
+    assert_true(hits > (unsigned int)cap);
+    if (logged != (int)hits)
+        fail_msg("%u strikes, %d logged (log of %d entries)", hits, logged, cap);
 }
 
 /* Chips go to military output first, in proportion, then to civilian
@@ -659,11 +661,12 @@ static void known_bug_chips_used_for_unpaid_output(void **state)
     resolve(p);
     model_state *s = tiny_state(p);
     model_phase_production(s, r);
-    assert_near(s->production[AG(s, 0, 0)], 50.0, TOL);
-    assert_near(s->consumption[AG(s, 0, 1)], 100.0, TOL);
-    assert_near(s->stock[AG(s, 0, 1)], 900.0, TOL);
+    double made = s->production[AG(s, 0, 0)], used = s->consumption[AG(s, 0, 1)];
     model_free(s);
     gsl_rng_free(r);
+    assert_near(made, 50.0, TOL);
+    if (fabs(used - 100.0) > TOL)
+        fail_msg("%g rounds made with %g chips, 2 a round", made, used);
 }
 
 /* KNOWN MODEL BUG: the learning curve is NaN or infinite when cumulative
