@@ -122,7 +122,11 @@ void model_phase_production(model_state *s, gsl_rng *r)
             s->unit_cost[ik] = p->ag[ik].unit_cost * lf;
             cost += s->w_pot[ik] * s->unit_cost[ik];
         }
-        double scale = cost > s->w_money[i] ? s->w_money[i] / cost : 1.0;
+        /* a state that can afford only part of its plans cuts all of
+         * them alike: military output too */
+        double scale = s->war_allow[i];
+        if (cost * scale > s->w_money[i])
+            scale = s->w_money[i] / cost;
         for (int k = 0; k < g; k++) {
             size_t ik = IX_AG(s, i, k);
             double q = s->w_pot[ik];
