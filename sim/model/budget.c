@@ -195,6 +195,10 @@ void budget_settle(model_state *s)
             oil_value += s->production[ik] * price;
             realised = price;
         }
+        /* what the goods of the model cost comes out of the war budget;
+         * should commissions and markups take it past the budget, the
+         * treasury pays the excess too */
+        s->spending[i] += pos(s->war_spent[i] - s->war_budget[i]);
         s->oil_revenue[i] = a->oil_tax * oil_value;
         s->revenue[i] += a->revenue_share * s->gdp[i] + s->oil_revenue[i];
 

@@ -67,7 +67,7 @@ void oil_world_sales(model_state *s, int i, int k, double offered)
     s->shut_in[ik] = shut;
     s->production[ik] -= shut;
     s->stock[ik] -= shut;
-    s->cum_output[ik] -= shut;
+    s->cum_output[ik] = pos(s->cum_output[ik] - shut);
     /* buyers adapt toward what is offered */
     s->absorption[i] += gp->absorb_adapt * (offered - s->absorption[i]);
     double grow = fmin(gp->shadow_invest * s->lost_to_cap[i] / gp->shadow_capex,
