@@ -3,10 +3,12 @@
  * prices and payments of trade, and the treasury's accounts.
  *
  * At the start of a month an agent may spend what it holds: its treasury
- * B, its reserve fund F above the floor and its remaining borrowing room.
+ * B, the revenue it expects (last month's), its reserve fund F above the
+ * floor and its remaining borrowing room.
  * Planned spending (civilian share of GDP plus the war budget plan W) is
- * cut in proportion when that money is short, so purchases, production
- * and investment stop when money does, gradually.  The war money of the
+ * cut in proportion when that money is short, and every plan with it:
+ * military output, purchases and investment are scaled by the same
+ * share, so they stop when money does, gradually.  The war money of the
  * month pays, in this order, for military production (production.c),
  * military imports and chips (trade and this file) and the capacity
  * pipeline (investment).
@@ -19,7 +21,8 @@
  * and the fiscal rule moves oil revenue above its base (a fixed amount in
  * local currency, or the revenue at a base price) into the reserve fund,
  * or draws the fund when below.  A remaining deficit is borrowed up to
- * the cap.  So every month
+ * the cap; if even that does not cover it, the rest of the month's
+ * spending is not made.  So every month
  *   B' = B + revenue - spending + transfers + financing,
  *   financing = fund draws + borrowing - fund deposits.
  */
@@ -34,7 +37,11 @@ void budget_allow(model_state *s)
     int n = s->n;
     for (int i = 0; i < n; i++) {
         const agent_params *a = &p->agents[i];
-        double avail = s->treasury[i] + pos(s->reserve[i] - a->fund_floor) +
+        /* money at hand, and the revenue of the month as last month's */
+        double expect = s->t > 0 ? s->revenue[i]
+                                 : a->revenue_share * s->gdp[i];
+        double avail = s->treasury[i] + expect +
+                       pos(s->reserve[i] - a->fund_floor) +
                        pos(a->debt_cap - s->debt[i]);
         double planned = a->civil_spending * s->gdp[i] + a->war_budget;
         double cut = planned > avail && planned > 0.0 ? avail / planned : 1.0;
@@ -145,7 +152,9 @@ static void invest(model_state *s, int i)
     }
     if (want_total <= 0.0)
         return;
-    double scale = want_total > s->w_money[i] ? s->w_money[i] / want_total : 1.0;
+    double scale = s->war_allow[i]; /* cut with the rest of the plans */
+    if (want_total * scale > s->w_money[i])
+        scale = s->w_money[i] / want_total;
     for (int k = 0; k < g; k++) {
         size_t ik = IX_AG(s, i, k);
         const agent_good_params *ag = &p->ag[ik];
@@ -186,6 +195,10 @@ void budget_settle(model_state *s)
             oil_value += s->production[ik] * price;
             realised = price;
         }
+        /* what the goods of the model cost comes out of the war budget;
+         * should commissions and markups take it past the budget, the
+         * treasury pays the excess too */
+        s->spending[i] += pos(s->war_spent[i] - s->war_budget[i]);
         s->oil_revenue[i] = a->oil_tax * oil_value;
         s->revenue[i] += a->revenue_share * s->gdp[i] + s->oil_revenue[i];
 
@@ -218,9 +231,13 @@ void budget_settle(model_state *s)
             b += borrow;
             financing += borrow;
         }
-        /* the month's spending was cut to the money at hand, so b can fall
-         * below zero only by rounding */
-        s->treasury[i] = b > 0.0 ? b : 0.0;
+        if (b < 0.0) {
+            /* revenue fell short of what was expected and nothing is left
+             * to draw or borrow: the rest of the spending is not made */
+            s->spending[i] += b;
+            b = 0.0;
+        }
+        s->treasury[i] = b;
         s->financing[i] = financing;
     }
 }

@@ -79,6 +79,7 @@ typedef struct model_state {
     double *treasury, *reserve, *debt, *revenue, *spending, *transfers;
     double *oil_revenue, *war_budget, *war_spent, *war_allow, *financing;
     double *shadow_fleet, *shadow_share, *absorption, *lost_to_cap;
+    double *absorb_open; /* 1 - world_avoid*s when absorption last moved */
     double *utility;
     int *join_count;
     /* bloc */
@@ -92,6 +93,7 @@ typedef struct model_state {
     double *w_surplus, *w_need, *w_weight, *w_prop, *w_limit, *w_need0;
     double *w_lap, *w_eval;
     double *w_link, *w_dist, *w_distc, *w_route_factor, *w_world, *w_pot;
+    double *w_route_use; /* pair x good: sum of the pair's route shares */
     double *w_money;    /* agent: war money left for purchases this month */
     double *w_will_draw; /* exporter x buyer: willing suppliers this month */
     double *w_cancel;   /* agent x good: purchases cancelled this month */

@@ -15,6 +15,8 @@
  * offer O without extra discount up to their absorption A; beyond it
  * the discount rises by absorb_slope * (O/A - 1) of Brent (at most
  * absorb_max), and A moves toward O at rate absorb_adapt (buyers adapt).
+ * Buyers who avoid a sanctioned seller (world_avoid) come and go with its
+ * broad sanctions: A scales with 1 - world_avoid * s when s changes.
  * What no fleet can carry to a buyer is shut in: output is cut.
  * The revenue the cap took on compliant barrels buys shadow tankers
  * (shadow_invest of it, at shadow_capex per barrel a month, at most
@@ -33,6 +35,11 @@ void oil_world_sales(model_state *s, int i, int k, double offered)
     const agent_params *a = &p->agents[i];
     size_t ik = IX_AG(s, i, k);
     double brent = s->price[k];
+    /* buyers who avoid a sanctioned seller come and go with its sanctions */
+    double open = pos(1.0 - p->goods[k].world_avoid * s->sanctions[i]);
+    if (s->absorb_open[i] > 0.0 && open != s->absorb_open[i])
+        s->absorption[i] *= open / s->absorb_open[i];
+    s->absorb_open[i] = open;
     double pm = pos(brent - a->freight - a->quality);
     double over = s->absorption[i] > 0.0 ? pos(offered / s->absorption[i] - 1.0) : 0.0;
     double absorb = fmin(gp->absorb_max, gp->absorb_slope * over) * brent;
@@ -60,7 +67,7 @@ void oil_world_sales(model_state *s, int i, int k, double offered)
     s->shut_in[ik] = shut;
     s->production[ik] -= shut;
     s->stock[ik] -= shut;
-    s->cum_output[ik] -= shut;
+    s->cum_output[ik] = pos(s->cum_output[ik] - shut);
     /* buyers adapt toward what is offered */
     s->absorption[i] += gp->absorb_adapt * (offered - s->absorption[i]);
     double grow = fmin(gp->shadow_invest * s->lost_to_cap[i] / gp->shadow_capex,

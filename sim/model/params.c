@@ -171,6 +171,8 @@ const param_def param_table[] = {
       "EWMA weight of the newest month in a route's expected loss"),
     G("routing", "abandon", PT_REAL, "1", 0, 1, OPT, 1, route_abandon,
       "expected loss above which a sender abandons a route"),
+    G("routing", "min_share", PT_REAL, "1", 0, 0.5, OPT, 0, route_min,
+      "a route share below this is given up"),
     G("routing", "reliability", PT_REAL, "1", 0.01, 1, OPT, 1, reliability,
       "mean share of a limited route's capacity available in a month"),
     G("routing", "reliability_conc", PT_REAL, "1", 0, 1e6, OPT, 0,

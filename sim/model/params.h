@@ -103,8 +103,8 @@ typedef struct {
         shadow_invest, shadow_capex, shadow_growth_max, designation_loss,
         acceptance_loss;
     /* routing */
-    double route_temp, route_adapt, loss_memory, route_abandon, reliability,
-        reliability_conc;
+    double route_temp, route_adapt, loss_memory, route_abandon, route_min,
+        reliability, reliability_conc;
     /* sanctions drivers */
     double feedback;            /* bool */
     char war_agent[PARAM_NAME_MAX];

@@ -36,14 +36,16 @@ static void strikes(model_state *s, int i, int k, gsl_rng *r)
     if (ag->disruption_rate <= 0.0 || s->capacity[ik] <= 0.0)
         return;
     unsigned int hits = gsl_ran_poisson(r, ag->disruption_rate);
+    double before = s->disrupted[ik];
     for (unsigned int h = 0; h < hits; h++) {
         double share = fmin(1.0, gsl_ran_exponential(r, ag->disruption_size));
         double months = 1.0 + gsl_ran_poisson(r, pos(ag->disruption_months - 1.0));
         s->disrupted[ik] = 1.0 - (1.0 - s->disrupted[ik]) * (1.0 - share);
         if (months > s->disrupt_left[ik])
             s->disrupt_left[ik] = months;
-        model_log(s, EV_STRIKE, i, -1, share, s->p->goods[k].name);
     }
+    if (hits > 0) /* one entry a month: the share of capacity the strikes took */
+        model_log(s, EV_STRIKE, i, -1, s->disrupted[ik] - before, s->p->goods[k].name);
 }
 
 /* Share of the unit cost of i's military good k still paid to licensors,
@@ -51,8 +53,9 @@ static void strikes(model_state *s, int i, int k, gsl_rng *r)
 static double learning_factor(const model_state *s, size_t ik)
 {
     const agent_good_params *ag = &s->p->ag[ik];
-    if (ag->learning >= 1.0 || ag->experience <= 0.0)
-        return 1.0;
+    if (ag->learning >= 1.0 || ag->experience <= 0.0 ||
+        s->cum_output[ik] <= ag->experience)
+        return 1.0; /* never dearer than at the start */
     return pow(s->cum_output[ik] / ag->experience, log2(ag->learning));
 }
 
@@ -79,8 +82,9 @@ void model_phase_production(model_state *s, gsl_rng *r)
                            pos(1.0 - phi * controls * p->ag[ik].western_dep);
         }
         /* Inputs come from the stock held at the start of the month:
-         * military producers and the military's own use of the input
-         * share it in proportion; civilian producers get what is left. */
+         * military producers first (the military's own use of the input
+         * left them their share in phase 8), civilian producers get what
+         * is left; a shortage scales output down in proportion. */
         for (int in = 0; in < g; in++) {
             double mil = 0.0, civ = 0.0;
             for (int k = 0; k < g; k++)
@@ -93,36 +97,29 @@ void model_phase_production(model_state *s, gsl_rng *r)
                 }
             if (mil + civ <= 0.0)
                 continue;
-            /* the stock left by last month's consumption: the military's
-             * own use took only its share (phase 8) */
             double have = s->stock[IX_AG(s, i, in)];
             double fill_mil = mil > 0.0 ? fmin(1.0, have / mil) : 1.0;
             double left = pos(have - mil * fill_mil);
             double fill_civ = civ > 0.0 ? fmin(1.0, left / civ) : 1.0;
-            double used = 0.0;
             for (int k = 0; k < g; k++)
-                if (p->input_good[k] == in) {
-                    double f = p->goods[k].military != 0.0 ? fill_mil : fill_civ;
-                    s->w_pot[IX_AG(s, i, k)] *= f;
-                    used += s->w_pot[IX_AG(s, i, k)] * p->goods[k].input_per_unit;
-                }
-            if (used > have)
-                used = have;
-            s->stock[IX_AG(s, i, in)] -= used;
-            s->consumption[IX_AG(s, i, in)] += used;
+                if (p->input_good[k] == in)
+                    s->w_pot[IX_AG(s, i, k)] *=
+                        p->goods[k].military != 0.0 ? fill_mil : fill_civ;
         }
         /* Money: military output costs its unit cost, paid from the war
-         * money of the month; short money scales it down alike. */
+         * money of the month; a state that can afford only part of its
+         * plans cuts all of them alike, military output too. */
         double cost = 0.0;
         for (int k = 0; k < g; k++) {
             size_t ik = IX_AG(s, i, k);
             if (p->goods[k].military == 0.0 || s->w_pot[ik] <= 0.0)
                 continue;
-            double lf = learning_factor(s, ik);
-            s->unit_cost[ik] = p->ag[ik].unit_cost * lf;
+            s->unit_cost[ik] = p->ag[ik].unit_cost * learning_factor(s, ik);
             cost += s->w_pot[ik] * s->unit_cost[ik];
         }
-        double scale = cost > s->w_money[i] ? s->w_money[i] / cost : 1.0;
+        double scale = s->war_allow[i];
+        if (cost * scale > s->w_money[i])
+            scale = s->w_money[i] / cost;
         for (int k = 0; k < g; k++) {
             size_t ik = IX_AG(s, i, k);
             double q = s->w_pot[ik];
@@ -141,6 +138,14 @@ void model_phase_production(model_state *s, gsl_rng *r)
                         s->paid[i] += bill * share;
                     }
                 }
+            }
+            /* the inputs of what is made, and no more */
+            int in = p->input_good[k];
+            if (in >= 0 && q > 0.0) {
+                size_t iin = IX_AG(s, i, in);
+                double used = fmin(q * p->goods[k].input_per_unit, s->stock[iin]);
+                s->stock[iin] -= used;
+                s->consumption[iin] += used;
             }
             s->production[ik] = q;
             s->stock[ik] += q;

@@ -6,7 +6,7 @@
  *   eta * (b_threat sqrt(s_i s_j) + b_dep D + b_fill F - b_rivalry R
  *          - b_comp C - b_cancel X - gamma (A - A0)) + N(0, sigma_a),
  * clipped to [0,1]: D interdependence (EWMA of the pair's trade over the
- * smaller GDP), F reciprocity (share of each side's need, by value, the
+ * smaller GDP plus that trade), F reciprocity (share of each side's need, by value, the
  * other filled: what was paid for and delivered), C export competition,
  * X the share of the pair's trade cancelled by failed payments.  The pull
  * to the baseline A0 has a half-life of ln 2 / (eta * gamma) months, so
@@ -110,8 +110,10 @@ void model_phase_relations(model_state *s, gsl_rng *r)
             double done = s->trade_value[ij] + s->trade_value[ji] +
                           s->civilian_trade[ij] + s->civilian_trade[ji];
             double failed = s->cancelled[ij] + s->cancelled[ji];
+            /* the pair's trade as a share of the smaller economy, that
+             * trade included: below 1 even as an economy shrinks to 0 */
             double ymin = fmin(s->gdp[i], s->gdp[j]);
-            double dnew = ymin > 0.0 ? done / ymin : 0.0;
+            double dnew = done > 0.0 ? done / (ymin + done) : 0.0;
             double D = (1.0 - gp->dep_ewma) * s->dependence[ij] + gp->dep_ewma * dnew;
             s->dependence[ij] = s->dependence[ji] = D;
             double H = sqrt(s->sanctions[i] * s->sanctions[j]);

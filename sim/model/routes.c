@@ -10,7 +10,10 @@
  *   exp(-(cost - cheapest)/temperature), normalised,
  * and a route whose expected loss exceeds routing.abandon gets no share:
  * interdiction moves traffic to other routes within months, and a route
- * that loses most of what it carries is abandoned.
+ * that loses most of what it carries is abandoned.  While the shares of a
+ * pair's routes sum to less than one (every route being abandoned), the
+ * senders ship only that share of what they would; a share below
+ * routing.min_share is given up.
  *
  * A route with a throughput limit carries, each month, a Beta-drawn share
  * (mean routing.reliability) of it.  A pair's flow is split over its
@@ -46,6 +49,8 @@ void routes_choose(model_state *s, double rate)
                     double target = rt->open != 0.0 && p->rg[rk].limit > 0.0 &&
                                     s->route_loss[rk] <= gp->route_abandon;
                     s->route_share[rk] += rate * (target - s->route_share[rk]);
+                    if (s->route_share[rk] < gp->route_min)
+                        s->route_share[rk] = 0.0; /* given up */
                 }
                 continue;
             }
@@ -78,6 +83,8 @@ void routes_choose(model_state *s, double rate)
                     size_t rk = IX_RG(s, r, k);
                     double target = total > 0.0 ? tgt[q] / total : 0.0;
                     s->route_share[rk] += rate * (target - s->route_share[rk]);
+                    if (s->route_share[rk] < gp->route_min)
+                        s->route_share[rk] = 0.0; /* given up */
                 }
             }
         }
@@ -106,6 +113,7 @@ void routes_prepare(model_state *s, gsl_rng *r)
     size_t nng = (size_t)n * n * g;
     memset(s->w_route_factor, 0, nng * sizeof *s->w_route_factor);
     memset(s->w_limit, 0, nng * sizeof *s->w_limit);
+    memset(s->w_route_use, 0, nng * sizeof *s->w_route_use);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             size_t ij = IX_AP(s, i, j);
@@ -125,8 +133,12 @@ void routes_prepare(model_state *s, gsl_rng *r)
                               (1.0 + ro->kappa);
                     cap += s->route_cap[rk];
                 }
-                s->w_route_factor[IX_APG(s, i, j, k)] = share > 0.0 ? factor / share : 0.0;
-                s->w_limit[IX_APG(s, i, j, k)] = cap;
+                /* the senders' shares sum to less than one while they
+                 * abandon every route of the pair: they ship that much less */
+                size_t ijk = IX_APG(s, i, j, k);
+                s->w_route_factor[ijk] = share > 0.0 ? factor / share : 0.0;
+                s->w_route_use[ijk] = share < 1.0 ? share : 1.0;
+                s->w_limit[ijk] = cap;
             }
         }
 }

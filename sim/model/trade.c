@@ -94,8 +94,11 @@ static void offers_and_needs(model_state *s)
             if (p->goods[k].military != 0.0)
                 bill += s->w_need[(size_t)k * n + i] * s->price[k];
         }
-        if (bill > s->w_money[i]) {
-            double f = s->w_money[i] / bill;
+        /* cut with the rest of the plans, and within the money left */
+        double f = s->war_allow[i];
+        if (bill * f > s->w_money[i])
+            f = s->w_money[i] / bill;
+        if (f < 1.0) {
             for (int k = 0; k < g; k++)
                 if (p->goods[k].military != 0.0)
                     s->w_need[(size_t)k * n + i] *= f;
@@ -167,8 +170,11 @@ static void match_good(model_state *s, int k)
             int i = ex[a], j = im[b];
             size_t ij = IX_AP(s, i, j);
             L[ij] = link_weight(s, i, j, k);
-            if (controlled && L[ij] > 0.0) {
-                double cap = s->w_will_draw[ij] * X[i];
+            if (L[ij] > 0.0) {
+                /* only willing suppliers sell controlled goods, and senders
+                 * giving up the pair's routes ship only their share */
+                double use = s->w_route_use[IX_APG(s, i, j, k)];
+                double cap = (controlled ? s->w_will_draw[ij] : 1.0) * use * X[i];
                 double *lim = &s->w_limit[IX_APG(s, i, j, k)];
                 if (cap < *lim)
                     *lim = cap;
