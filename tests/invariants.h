@@ -21,7 +21,8 @@
  *     plan, route shares and expected losses, sanctions, cohesion,
  *     connectivity, hub share; member and crisis are 0 or 1;
  *   - the route shares of a pair add up, per good, to at most 1, and to
- *     exactly 0 or 1 when senders adapt at once (routing.adapt 1);
+ *     exactly 0 or 1 when senders adapt at once (routing.adapt 1, no
+ *     routing.min_share);
  *   - production <= capacity, shortfall <= demand, fire <= war demand,
  *     duds <= imports, losses <= what was shipped, a hub carries at most
  *     its capacity, a hub's capacity at most its limit, the pipeline's
@@ -39,10 +40,11 @@
  *   - treasuries: every month
  *       treasury = previous + revenue - spending + transfers + financing,
  *     financing = new debt - change of the reserve fund (money is never
- *     created), debt never falls and never rises above its cap, and the
- *     war money spent never exceeds the war budget of the month (a known
- *     model bug breaks this one: test_model.c,
- *     known_bug_purchases_beyond_war_money; checked only when
+ *     created), debt never falls and never rises above its cap, spending
+ *     never exceeds the plan cut to the money of the month plus purchases
+ *     past the war budget, and the treasury pays at least what the war
+ *     money bought (a known model bug breaks this last one: test_model.c,
+ *     known_bug_spending_below_purchases; checked only when
  *     TEST_KNOWN_BUGS=1).
  */
 #ifndef SIM_TESTS_INVARIANTS_H
@@ -212,7 +214,7 @@ static inline int inv_arrays(const model_state *s, char *why, size_t len)
         {s->reserve, n, "reserve", 0, inf},
         {s->debt, n, "debt", 0, inf},
         {s->revenue, n, "revenue", 0, inf},
-        {s->spending, n, "spending", 0, inf},
+        {s->spending, n, "spending", 1, 0}, /* >= 0 to rounding: inv_money */
         {s->transfers, n, "transfers", 1, 0},
         {s->oil_revenue, n, "oil_revenue", 0, inf},
         {s->war_budget, n, "war_budget", 0, inf},
@@ -425,8 +427,8 @@ static inline int inv_routes(const model_state *s, const inv_prev *prev, char *w
                                     "%d->%d good %d: %.17g flowed during a crisis", i, j,
                                     k, s->flow[APG(s, i, j, k)]);
     /* route shares of each pair: at most 1 in all; 0 or 1 when senders
-     * adapt at once */
-    int at_once = s->p->g.route_adapt == 1.0;
+     * adapt at once and give up no small share */
+    int at_once = s->p->g.route_adapt == 1.0 && s->p->g.route_min == 0.0;
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
             for (int k = 0; k < g; k++) {
@@ -475,13 +477,17 @@ static inline int inv_money(const model_state *s, const inv_prev *prev, char *wh
         paid += s->paid[i];
         received += s->received[i];
 
-        /* the treasury's accounts */
+        /* the treasury's accounts; spending is the plan cut to the money
+         * of the month, plus purchases past the war budget, less what the
+         * treasury could not pay in the end: to rounding of the larger */
+        const agent_params *ap = &s->p->agents[i];
+        double spend0 = (ap->civil_spending * s->gdp[i] + ap->war_budget) * s->war_allow[i] +
+                        fmax(0.0, s->war_spent[i] - s->war_budget[i]);
         double before = prev->treasury[i];
         double expect = before + s->revenue[i] - s->spending[i] + s->transfers[i] +
                         s->financing[i];
         double scale = fmax(fmax(fabs(before), s->revenue[i]),
-                            fmax(s->spending[i],
-                                 fmax(fabs(s->transfers[i]), fabs(s->financing[i]))));
+                            fmax(spend0, fmax(fabs(s->transfers[i]), fabs(s->financing[i]))));
         if (fabs(s->treasury[i] - expect) > 1e-9 * fmax(1.0, scale))
             return inv_fail(why, len,
                             "treasury of agent %d: %.17g, expected %.17g (previous "
@@ -489,9 +495,13 @@ static inline int inv_money(const model_state *s, const inv_prev *prev, char *wh
                             "%.17g + financing %.17g)",
                             i, s->treasury[i], expect, before, s->revenue[i],
                             s->spending[i], s->transfers[i], s->financing[i]);
+        if (!inv_le(s->spending[i], spend0) || !inv_le(0.0, s->spending[i] + 1e-9 * spend0))
+            return inv_fail(why, len, "agent %d spent %.17g, its plan %.17g", i,
+                            s->spending[i], spend0);
         double dd = s->debt[i] - prev->debt[i], dr = s->reserve[i] - prev->reserve[i];
-        double fscale = fmax(fmax(s->debt[i], prev->debt[i]),
-                             fmax(s->reserve[i], prev->reserve[i]));
+        double fscale = fmax(fmax(fmax(s->debt[i], prev->debt[i]),
+                                  fmax(s->reserve[i], prev->reserve[i])),
+                             scale);
         if (fabs(s->financing[i] - (dd - dr)) > 1e-9 * fmax(1.0, fscale))
             return inv_fail(why, len,
                             "agent %d: financing %.17g, but debt moved %.17g and the "
@@ -500,15 +510,17 @@ static inline int inv_money(const model_state *s, const inv_prev *prev, char *wh
         if (dd < 0.0)
             return inv_fail(why, len, "agent %d: debt fell from %.17g to %.17g", i,
                             prev->debt[i], s->debt[i]);
-        if (dd > 0.0 && !inv_le(s->debt[i], s->p->agents[i].debt_cap))
+        if (dd > 0.0 && !inv_le(s->debt[i], ap->debt_cap))
             return inv_fail(why, len, "agent %d borrowed up to %.17g, cap %.17g", i,
-                            s->debt[i], s->p->agents[i].debt_cap);
-        /* a known model bug (test_model.c,
-         * known_bug_purchases_beyond_war_money): checked only with
-         * TEST_KNOWN_BUGS=1 */
-        if (inv_known_bugs() && !inv_le(s->war_spent[i], s->war_budget[i]))
-            return inv_fail(why, len, "agent %d spent %.17g of war money, budget %.17g",
-                            i, s->war_spent[i], s->war_budget[i]);
+                            s->debt[i], ap->debt_cap);
+        /* what the war money bought, the treasury paid for (a known model
+         * bug breaks this: test_model.c, known_bug_spending_below_purchases;
+         * checked only with TEST_KNOWN_BUGS=1) */
+        if (inv_known_bugs() && !inv_le(s->war_spent[i], s->spending[i]))
+            return inv_fail(why, len,
+                            "agent %d spent %.17g of war money, the treasury paid "
+                            "%.17g",
+                            i, s->war_spent[i], s->spending[i]);
     }
     if (inv_rel(paid, received) > 1e-9)
         return inv_fail(why, len, "bloc paid %.17g, received %.17g", paid, received);
