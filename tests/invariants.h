@@ -43,9 +43,7 @@
  *     created), debt never falls and never rises above its cap, spending
  *     never exceeds the plan cut to the money of the month plus purchases
  *     past the war budget, and the treasury pays at least what the war
- *     money bought (a known model bug breaks this last one: test_model.c,
- *     known_bug_spending_below_purchases; checked only when
- *     TEST_KNOWN_BUGS=1).
+ *     money bought.
  */
 #ifndef SIM_TESTS_INVARIANTS_H
 #define SIM_TESTS_INVARIANTS_H
@@ -78,12 +76,6 @@ static inline double inv_rel(double a, double b)
     return fabs(a - b) / scale;
 }
 
-/* TEST_KNOWN_BUGS=1: also check what known model bugs break. */
-static inline int inv_known_bugs(void)
-{
-    const char *v = getenv("TEST_KNOWN_BUGS");
-    return v && strcmp(v, "1") == 0;
-}
 
 /* a <= b to rounding of the larger */
 static inline int inv_le(double a, double b)
@@ -513,10 +505,9 @@ static inline int inv_money(const model_state *s, const inv_prev *prev, char *wh
         if (dd > 0.0 && !inv_le(s->debt[i], ap->debt_cap))
             return inv_fail(why, len, "agent %d borrowed up to %.17g, cap %.17g", i,
                             s->debt[i], ap->debt_cap);
-        /* what the war money bought, the treasury paid for (a known model
-         * bug breaks this: test_model.c, known_bug_spending_below_purchases;
-         * checked only with TEST_KNOWN_BUGS=1) */
-        if (inv_known_bugs() && !inv_le(s->war_spent[i], s->spending[i]))
+        /* what the war money bought, the treasury paid for (to rounding;
+         * test_model.c, test_purchases_need_money_at_hand) */
+        if (!inv_le(s->war_spent[i], s->spending[i]))
             return inv_fail(why, len,
                             "agent %d spent %.17g of war money, the treasury paid "
                             "%.17g",

@@ -12,8 +12,6 @@
  *   - issue 13 item 5: GDP 1e15 growing at its bound (0.5 a month) with
  *     the gravity constant and exponents at their maxima over 1200
  *     months, and shrinking at -0.5: every value stays finite;
- *   - tests named known_bug_* and property failures that a known model bug
- *     explains are skipped or not counted unless TEST_KNOWN_BUGS=1;
  *   - worlds of one agent, of one good, and of 64 agents (clones of the
  *     baseline's);
  *   - events that ramp or add to a boolean (membership), and events that
@@ -1027,16 +1025,6 @@ static unsigned long env_ulong(const char *name, unsigned long def)
     return v && *v ? strtoul(v, NULL, 10) : def;
 }
 
-/* A failure that a known model bug explains (test_model.c, known_bug_*),
- * or NULL. */
-static const char *known_bug_of(const char *why)
-{
-    if (strstr(why, "of war money, the treasury paid"))
-        return "goods bought with war money unpaid by the treasury "
-               "(known_bug_spending_below_purchases)";
-    return NULL;
-}
-
 /* Draw and run the configurations; print each one that breaks an
  * invariant with its seed, then fail with the count. */
 static void property(int with_events, unsigned long first_seed)
@@ -1051,7 +1039,7 @@ static void property(int with_events, unsigned long first_seed)
     }
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     assert_non_null(r);
-    int failed = 0, known = 0;
+    int failed = 0;
     unsigned long first_bad = 0, months = 0;
     coverage total = {0};
     for (unsigned long t = 0; t < trials; t++) {
@@ -1062,16 +1050,10 @@ static void property(int with_events, unsigned long first_seed)
         coverage c = {0};
         months += (unsigned long)p->g.months;
         if (inv_run(p, model_run_seed(seed, 0), observe, &c, NULL, why, sizeof why)) {
-            const char *bug = known_bug_of(why);
-            print_message("# config seed %lu%s: %s: %s%s%s\n", seed,
-                          with_events ? " (with events)" : "", desc, why,
-                          bug ? " - a known model bug: " : "", bug ? bug : "");
-            if (!bug || inv_known_bugs()) {
-                if (failed++ == 0)
-                    first_bad = seed;
-            } else {
-                known++;
-            }
+            print_message("# config seed %lu%s: %s: %s\n", seed,
+                          with_events ? " (with events)" : "", desc, why);
+            if (failed++ == 0)
+                first_bad = seed;
         }
         total.flow += c.flow;
         total.lost += c.lost;
@@ -1099,10 +1081,6 @@ static void property(int with_events, unsigned long first_seed)
                   total.lost, total.world, total.short_, total.trade, total.joined,
                   total.members_changed, total.hub, total.strike, total.shut,
                   total.crisis, total.cancelled, total.debt, total.built);
-    if (known)
-        print_message("# %d configurations met a known model bug (counted as failures "
-                      "with TEST_KNOWN_BUGS=1)\n",
-                      known);
     if (failed)
         fail_msg("%d of %lu random configurations broke an invariant (first: "
                  "EXTREMES_SEED=%lu%s)",

@@ -5,10 +5,8 @@
  * draws made on a second generator with the same seed (exact), or by
  * their distribution over many draws.
  *
- * Tests named known_bug_* show a model bug found while writing these
- * tests: they fail today, so they are skipped unless TEST_KNOWN_BUGS=1
- * (see the comment at each for the diagnosis).  Once the model is fixed,
- * remove the known_bug() line.
+ * Tests written for model bugs found while writing these tests say so in
+ * their comments; the bugs are fixed and the tests guard against them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,12 +41,6 @@
             fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);               \
     } while (0)
 
-static void known_bug(void)
-{
-    const char *v = getenv("TEST_KNOWN_BUGS");
-    if (!v || strcmp(v, "1") != 0)
-        skip();
-}
 
 static gsl_rng *rng(unsigned long seed)
 {
@@ -745,7 +737,7 @@ static void test_purchases_beyond_war_money(void **state)
 {
     (void)state;
     gsl_rng *r = rng(1);
-    /* (1) commission: 10 rounds at 100 with war money 1,000, all settled
+    /* (1) commission: rounds at 100 with war money 1,000, all settled
      * through payment agents at 50% */
     model_params *p = tiny_params(0);
     p->goods[0].military = 1.0;
@@ -760,9 +752,11 @@ static void test_purchases_beyond_war_money(void **state)
     model_phase_production(s, r);
     model_phase_trade(s, r);
     model_phase_prices(s);
-    assert_near(s->war_spent[1], 1500.0, TOL);
+    /* the need is budgeted with the fee: 1,000 buys 1,000/150 rounds */
+    assert_near(s->flow[APG(s, 0, 1, 0)], 1000.0 / 150.0, 1e-6);
+    assert_near(s->war_spent[1], 1000.0, 1e-6);
     assert_near(s->war_budget[1], 1000.0, 0.0);
-    assert_near(s->spending[1], 1500.0, TOL);
+    assert_near(s->spending[1], 1000.0, 1e-6);
     assert_treasury_identity(s, 1, 1e6);
     model_free(s);
     /* (2) a hub sells at its markup before the bloc's sale is paid: B
@@ -790,42 +784,38 @@ static void test_purchases_beyond_war_money(void **state)
     gsl_rng_free(r);
 }
 
-/* KNOWN MODEL BUG: goods bought with war money can go unpaid by the
- * treasury.  budget.c (budget_allow) lets an agent spend its treasury,
- * fund, borrowing room and the revenue it expects (last month's); when
- * this month's revenue falls short and nothing is left to draw or
- * borrow, budget_settle cuts spending by the shortfall ("the rest of the
- * spending is not made", spending += b) - also below the war money
- * already paid to sellers this month (war_spent).  The seller was paid
- * (received), the buyer's treasury was not charged: money from nowhere.
- * Here B expects 1,000 (last month's revenue), has no treasury, fund or
- * credit, and buys 10 rounds at 100 from A; its revenue this month is 0:
- * war_spent 1,000, spending 0.  Found in test_extremes (random
- * configuration 5276 with events, agent 6, month 5: war_spent 779.26,
- * spending 0.00043). */
-static void known_bug_spending_below_purchases(void **state)
+/* Goods are paid as they are bought, with money at hand: the revenue a
+ * state expects this month (last month's) lets it plan, not buy.  B
+ * expects 1,000 but holds nothing, so it buys nothing; with 500 at hand
+ * it buys 5 rounds at 100, and its treasury pays for them even when the
+ * month's revenue does not come (the bug this replaced: goods bought and
+ * never charged, found in test_extremes' random configuration 5276). */
+static void test_purchases_need_money_at_hand(void **state)
 {
     (void)state;
-    known_bug();
-    gsl_rng *r = rng(1);
-    model_params *p = tiny_params(0);
-    p->goods[0].military = 1.0;
-    p->ag[0].stock = 100.0;
-    p->ag[2].demand = 10.0;
-    p->agents[1].war_budget = 1000.0;
-    model_state *s = tiny_state(p);
-    s->t = 1;
-    s->revenue[1] = 1000.0; /* last month's */
-    model_phase_production(s, r);
-    model_phase_trade(s, r);
-    model_phase_prices(s);
-    double spent = s->war_spent[1], spending = s->spending[1], got = s->received[0];
-    model_free(s);
-    gsl_rng_free(r);
-    assert_near(got, 1000.0, TOL);
-    if (spending < spent - TOL)
-        fail_msg("B bought goods for %g of war money, its treasury paid %g", spent,
-                 spending);
+    for (int held = 0; held <= 500; held += 500) {
+        gsl_rng *r = rng(1);
+        model_params *p = tiny_params(0);
+        p->goods[0].military = 1.0;
+        p->ag[0].stock = 100.0;
+        p->ag[2].demand = 10.0;
+        p->agents[1].war_budget = 1000.0;
+        p->agents[1].treasury = held;
+        model_state *s = tiny_state(p);
+        s->t = 1;
+        s->revenue[1] = 1000.0; /* last month's */
+        model_phase_production(s, r);
+        model_phase_trade(s, r);
+        model_phase_prices(s);
+        double spent = s->war_spent[1], spending = s->spending[1], got = s->received[0];
+        double treasury = s->treasury[1];
+        model_free(s);
+        gsl_rng_free(r);
+        assert_near(got, held, TOL);
+        assert_near(spent, held, TOL);
+        assert_true(spending >= spent - TOL);
+        assert_true(treasury >= 0.0);
+    }
 }
 
 static void test_production_input_limit(void **state)
@@ -2643,7 +2633,7 @@ int main(void)
         cmocka_unit_test(test_chips_only_for_paid_output),
         cmocka_unit_test(test_learning_from_zero_output),
         cmocka_unit_test(test_purchases_beyond_war_money),
-        cmocka_unit_test(known_bug_spending_below_purchases),
+        cmocka_unit_test(test_purchases_need_money_at_hand),
         cmocka_unit_test(test_production_input_limit),
         cmocka_unit_test(test_trade_single),
         cmocka_unit_test(test_trade_water_filling),

@@ -6,7 +6,9 @@
  * B, the revenue it expects (last month's), its reserve fund F above the
  * floor and its remaining borrowing room.
  * Planned spending (civilian share of GDP plus the war budget plan W) is
- * cut in proportion when that money is short, and every plan with it:
+ * cut in proportion when that money is short, and every plan with it
+ * (goods are paid as they are bought, so purchases are limited to the
+ * money at hand, without the expected revenue):
  * military output, purchases and investment are scaled by the same
  * share, so they stop when money does, gradually.  The war money of the
  * month pays, in this order, for military production (production.c),
@@ -47,7 +49,11 @@ void budget_allow(model_state *s)
         double cut = planned > avail && planned > 0.0 ? avail / planned : 1.0;
         s->war_allow[i] = cut; /* share of the plan affordable this month */
         s->war_budget[i] = a->war_budget * cut;
-        s->w_money[i] = s->war_budget[i];
+        /* goods are paid as they are bought: with money at hand, not
+         * with the revenue the month is expected to bring */
+        double cash = s->treasury[i] + pos(s->reserve[i] - a->fund_floor) +
+                      pos(a->debt_cap - s->debt[i]);
+        s->w_money[i] = fmin(s->war_budget[i], cash);
         s->war_spent[i] = 0.0;
         s->revenue[i] = 0.0;
         /* the whole budget is spent: the war money pays for the goods of
@@ -211,8 +217,11 @@ void budget_settle(model_state *s)
         double financing = 0.0;
         double excess = s->oil_revenue[i] - base;
         if (excess > 0.0) {
-            s->reserve[i] += excess;
-            financing -= excess;
+            /* saved only out of money the treasury has this month */
+            double room = pos(s->treasury[i] + s->revenue[i] - s->spending[i]);
+            double saved = fmin(excess, room);
+            s->reserve[i] += saved;
+            financing -= saved;
         } else if (excess < 0.0) {
             double draw = fmin(-excess, pos(s->reserve[i] - a->fund_floor));
             s->reserve[i] -= draw;
@@ -233,7 +242,13 @@ void budget_settle(model_state *s)
         }
         if (b < 0.0) {
             /* revenue fell short of what was expected and nothing is left
-             * to draw or borrow: the rest of the spending is not made */
+             * to draw or borrow: the rest of the spending is not made (what
+             * was bought was paid with money at hand, so it stays paid) */
+            double unpaid = fmin(-b, pos(s->spending[i] - s->war_spent[i]));
+            s->spending[i] -= unpaid;
+            b += unpaid;
+        }
+        if (b < 0.0) { /* rounding of the purchases against the money */
             s->spending[i] += b;
             b = 0.0;
         }

@@ -91,8 +91,9 @@ static void offers_and_needs(model_state *s)
             double X = pos(S - keep), M = pos(keep - S);
             s->w_surplus[(size_t)k * n + i] = X < eps ? 0.0 : X;
             s->w_need[(size_t)k * n + i] = M < eps ? 0.0 : M;
-            if (p->goods[k].military != 0.0)
-                bill += s->w_need[(size_t)k * n + i] * s->price[k];
+            if (p->goods[k].military != 0.0) /* with the payment agents' fee */
+                bill += s->w_need[(size_t)k * n + i] * s->price[k] *
+                        (1.0 + p->g.alt_commission);
         }
         /* cut with the rest of the plans, and within the money left */
         double f = s->war_allow[i];
