@@ -807,7 +807,7 @@ static void test_purchases_need_money_at_hand(void **state)
         model_phase_production(s, r);
         model_phase_trade(s, r);
         model_phase_prices(s);
-        double spent = s->war_spent[1], spending = s->spending[1], got = s->received[0];
+        double spent = s->w_abroad[1], spending = s->spending[1], got = s->received[0];
         double treasury = s->treasury[1];
         model_free(s);
         gsl_rng_free(r);

@@ -49,11 +49,12 @@ void budget_allow(model_state *s)
         double cut = planned > avail && planned > 0.0 ? avail / planned : 1.0;
         s->war_allow[i] = cut; /* share of the plan affordable this month */
         s->war_budget[i] = a->war_budget * cut;
-        /* goods are paid as they are bought: with money at hand, not
-         * with the revenue the month is expected to bring */
-        double cash = s->treasury[i] + pos(s->reserve[i] - a->fund_floor) +
-                      pos(a->debt_cap - s->debt[i]);
-        s->w_money[i] = fmin(s->war_budget[i], cash);
+        /* goods bought abroad are paid as they are bought: with money at
+         * hand, not with the revenue the month is expected to bring */
+        s->w_money[i] = s->war_budget[i];
+        s->w_cash[i] = s->treasury[i] + pos(s->reserve[i] - a->fund_floor) +
+                       pos(a->debt_cap - s->debt[i]);
+        s->w_abroad[i] = 0.0;
         s->war_spent[i] = 0.0;
         s->revenue[i] = 0.0;
         /* the whole budget is spent: the war money pays for the goods of
@@ -101,8 +102,7 @@ static void settle_sale(model_state *s, int i, int j, int k, double value)
     s->friction[j] += fee;
     if (gp->military != 0.0) {
         /* bought with war money; a state exporter's sale is revenue */
-        s->war_spent[j] += value + fee;
-        s->w_money[j] = pos(s->w_money[j] - value - fee);
+        pay_abroad(s, j, value + fee);
     }
     if (gp->military != 0.0 && p->ag[IX_AG(s, i, k)].unit_cost > 0.0)
         s->revenue[i] += value;
@@ -244,7 +244,7 @@ void budget_settle(model_state *s)
             /* revenue fell short of what was expected and nothing is left
              * to draw or borrow: the rest of the spending is not made (what
              * was bought was paid with money at hand, so it stays paid) */
-            double unpaid = fmin(-b, pos(s->spending[i] - s->war_spent[i]));
+            double unpaid = fmin(-b, pos(s->spending[i] - s->w_abroad[i]));
             s->spending[i] -= unpaid;
             b += unpaid;
         }

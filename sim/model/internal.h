@@ -31,6 +31,21 @@ static inline double pos(double x) { return x > 0.0 ? x : 0.0; }
  * is at a bound (no draw is made then). */
 double model_beta_mean(gsl_rng *r, double m, double c);
 
+/* War money agent i can still pay abroad this month, and paying `v` of
+ * it (to another state, the world or a hub). */
+static inline double war_money_abroad(const model_state *s, int i)
+{
+    return s->w_money[i] < s->w_cash[i] ? s->w_money[i] : s->w_cash[i];
+}
+
+static inline void pay_abroad(model_state *s, int i, double v)
+{
+    s->w_money[i] = pos(s->w_money[i] - v);
+    s->w_cash[i] = pos(s->w_cash[i] - v);
+    s->w_abroad[i] += v;
+    s->war_spent[i] += v;
+}
+
 /* Append one entry to the step's event log. */
 void model_log(model_state *s, event_kind kind, int actor, int target,
                double value, const char *label);

@@ -94,7 +94,9 @@ typedef struct model_state {
     double *w_lap, *w_eval;
     double *w_link, *w_dist, *w_distc, *w_route_factor, *w_world, *w_pot;
     double *w_route_use; /* pair x good: sum of the pair's route shares */
-    double *w_money;    /* agent: war money left for purchases this month */
+    double *w_money;    /* agent: war money left this month */
+    double *w_cash;     /* agent: money at hand left for buying abroad */
+    double *w_abroad;   /* agent: paid to other states this month */
     double *w_will_draw; /* exporter x buyer: willing suppliers this month */
     double *w_cancel;   /* agent x good: purchases cancelled this month */
     double *w_fail, *w_fail_key; /* pair x {USD, other}: cached failure rates */

@@ -92,14 +92,13 @@ void hubs_sell(model_state *s, int j, int k, double *need)
         double y = fmin(*need, s->route_cap[rk] * willing - s->route_flow[rk]);
         double unit = s->price[k] * (1.0 + rt->kappa);
         if (military && unit > 0.0)
-            y = fmin(y, s->w_money[j] / unit);
+            y = fmin(y, war_money_abroad(s, j) / unit);
         if (!(y > 0.0))
             continue;
         s->route_flow[rk] += y;
         *need -= y;
         if (military) {
-            s->w_money[j] = pos(s->w_money[j] - y * unit);
-            s->war_spent[j] += y * unit;
+            pay_abroad(s, j, y * unit);
         }
     }
 }

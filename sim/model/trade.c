@@ -97,8 +97,8 @@ static void offers_and_needs(model_state *s)
         }
         /* cut with the rest of the plans, and within the money left */
         double f = s->war_allow[i];
-        if (bill * f > s->w_money[i])
-            f = s->w_money[i] / bill;
+        if (bill * f > war_money_abroad(s, i))
+            f = war_money_abroad(s, i) / bill;
         if (f < 1.0) {
             for (int k = 0; k < g; k++)
                 if (p->goods[k].military != 0.0)
@@ -266,9 +266,8 @@ static void world_trade(model_state *s, int k)
         double y = need * gp->world_access * (open < 1.0 ? open : 1.0);
         if (gp->military != 0.0 && y > 0.0) {
             double unit = s->price[k] * (1.0 + gp->world_markup * s->sanctions[i]);
-            y = fmin(y, s->w_money[i] / unit);
-            s->w_money[i] = pos(s->w_money[i] - y * unit);
-            s->war_spent[i] += y * unit;
+            y = fmin(y, war_money_abroad(s, i) / unit);
+            pay_abroad(s, i, y * unit);
         }
         s->world_imports[ik] = y;
         need -= y;
