@@ -300,11 +300,11 @@ static void test_expansion(void **state)
 static void test_dprk(void **state)
 {
     (void)state;
-    paired r = compare("scenarios/dprk_tech_transfer.cfg", 24, "kp_shells_ru");
+    paired r = compare("scenarios/dprk_tech_transfer.cfg", 48, "kp_shells_ru");
     HIGHER(r);
     SIZE(r, 0.05);
     done(&r);
-    r = compare("scenarios/dprk_tech_transfer.cfg", 24, "rivalry_cn_kp_end");
+    r = compare("scenarios/dprk_tech_transfer.cfg", 48, "rivalry_cn_kp_end");
     HIGHER(r);
     done(&r);
 }
