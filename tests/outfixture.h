@@ -64,7 +64,7 @@ static const struct {
     V(rivalry, K_AP, "1"),              V(price, K_G, "USD per rounds"),
     V(discount, K_AG, "1"),             V(sanctions, K_A, "1"),
     V(gdp, K_A, "USD month-1"),         V(member, K_A, "1"),
-    V(cash, K_A, "USD"),                V(cohesion, K_BLOC, "1"),
+    V(treasury, K_A, "USD"),            V(cohesion, K_BLOC, "1"),
     V(connectivity, K_BLOC, "1"),       V(hub_share, K_BLOC, "1"),
     V(route_flow, K_RG, "rounds month-1"),
     V(route_interdicted, K_RG, "rounds month-1"),

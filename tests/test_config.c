@@ -81,8 +81,8 @@ static void test_baseline_values(void **state)
     const model_params *p = config_params(c);
     assert_int_equal(p->n_agents, 7);
     assert_int_equal(p->n_goods, 4);
-    assert_int_equal(p->n_routes, 15);
-    assert_int_equal(p->n_events, 12);
+    assert_int_equal(p->n_routes, 20);
+    assert_int_equal(p->n_events, 46);
     assert_string_equal(p->g.name, "baseline");
     assert_int_equal(p->g.months, 24);
     assert_int_equal(p->start_year, 2023);
@@ -112,8 +112,8 @@ static void test_baseline_values(void **state)
     /* routes: limits given or unlimited, closed route */
     int casp = params_route_index(p, "caspian");
     int rasht = params_route_index(p, "rasht_astara");
-    assert_float_equal(p->rg[casp * 4 + shells].limit, 25000.0, 0.0);
-    assert_true(isinf(p->rg[rasht * 4 + shells].limit));
+    assert_float_equal(p->rg[casp * 4 + shells].limit, 40000.0, 0.0);
+    assert_true(isinf(p->rg[params_route_index(p, "rus_chn_sea") * 4 + shells].limit));
     assert_float_equal(p->routes[rasht].open, 0.0, 0.0);
     assert_int_equal(p->routes[casp].mode, ROUTE_CASPIAN);
     assert_int_equal(p->routes[casp].ia, params_agent_index(p, "IRN"));
@@ -121,14 +121,24 @@ static void test_baseline_values(void **state)
     assert_int_equal(p->input_good[params_good_index(p, "drones")],
                      params_good_index(p, "chips"));
     /* events: dates become steps; the path is resolved */
-    const event_spec *nk = &p->events[5];
+    int k = 0;
+    while (k < p->n_events && strcmp(p->events[k].name, "nk_shells") != 0)
+        k++;
+    assert_true(k < p->n_events);
+    const event_spec *nk = &p->events[k];
     assert_int_equal(nk->month, 8); /* 2023-09 */
     assert_int_equal(nk->kind, EV_SET);
     assert_int_equal(nk->ref.def->scope, SCOPE_AGENT_AGENT);
     assert_int_equal(nk->ref.e1, prk);
     assert_int_equal(nk->ref.e2, rus);
     assert_string_equal(nk->label, "agents.PRK.strategic.RUS");
-    assert_int_equal(p->events[0].ramp, 24);
+    assert_int_equal(nk->window, 1);
+    /* the 2024 drone doctrine ramps over three months */
+    int d = 0;
+    while (d < p->n_events && strcmp(p->events[d].label, "agents.RUS.doctrine.drones") != 0)
+        d++;
+    assert_true(d < p->n_events);
+    assert_int_equal(p->events[d].ramp, 3);
     config_free(c);
 }
 
@@ -408,9 +418,9 @@ static void test_bad_references(void **state)
     expect_variant_error("PRK_RUS = {", "PRKRUS = {", "pairs.PRKRUS", "<AGENT>_<AGENT>", 1);
     expect_variant_error("strategic = { PRK = 1.0; };", "strategic = { USA = 1.0; };",
                          "agents.RUS.strategic.USA", "no agent named 'USA'", 1);
-    expect_variant_error("reserve = { shells = 0.5;", "reserve = { tanks = 0.5;",
+    expect_variant_error("reserve = { shells = 2.0;", "reserve = { tanks = 2.0;",
                          "agents.RUS.reserve.tanks", "no good named 'tanks'", 1);
-    expect_variant_error("limit = { shells = 25000.0;", "limit = { tanks = 25000.0;",
+    expect_variant_error("limit = { shells = 40000.0;", "limit = { tanks = 40000.0;",
                          "routes.caspian.limit.tanks", "no good named 'tanks'", 1);
     expect_variant_error("input = \"chips\";", "input = \"silicon\";",
                          "goods.drones.input", "no good named 'silicon'", 0);
@@ -437,36 +447,36 @@ static void test_bad_events(void **state)
                          "events.nk_shells", "cannot be changed by an event", 1);
     expect_variant_error("kind = \"set\"; path = \"agents.VEN.sanctions\"; value = 0.45;",
                          "kind = \"set\"; path = \"agents.VEN.sanctions\"; value = 1.45;",
-                         "events.[7]", "between 0 and 1", 1);
+                         "events.[38]", "between 0 and 1", 1);
     expect_variant_error("kind = \"set\"; path = \"agents.VEN.sanctions\"; value = 0.45;",
                          "kind = \"bribe\"; path = \"agents.VEN.sanctions\"; value = 0.45;",
-                         "events.[7]", "unknown kind 'bribe'", 1);
+                         "events.[38]", "unknown kind 'bribe'", 1);
     expect_variant_error("{ date = \"2023-10\"; kind", "{ date = \"2022-10\"; kind",
-                         "events.[7].date", "before the start", 1);
+                         "events.[6].date", "before the start", 1);
     expect_variant_error("{ date = \"2023-10\"; kind", "{ date = \"2023-10\"; month = 3; kind",
-                         "events.[7]", "exactly one of", 1);
+                         "events.[6]", "exactly one of", 1);
     expect_variant_error("{ date = \"2023-10\"; kind", "{ date = \"Oct 2023\"; kind",
-                         "events.[7].date", "YYYY-MM", 1);
+                         "events.[6].date", "YYYY-MM", 1);
     expect_variant_error("note = \"GL 44\"; },", "note = \"GL 44\"; colour = 1; },",
-                         "events.[7].colour", "unknown key", 1);
+                         "events.[37].colour", "unknown key", 1);
     expect_variant_error("note = \"GL 44\"; },", "note = \"GL 44\"; ramp = -2; },",
-                         "events.[7]", "ramp must be", 1);
+                         "events.[37]", "ramp must be", 1);
     expect_variant_error("  { date = \"2023-10\"; kind",
                          "  { month = 2; kind = \"route_open\"; route = \"suez\"; },\n"
                          "  { date = \"2023-10\"; kind",
-                         "events.[7]", "no route named 'suez'", 1);
+                         "events.[6]", "no route named 'suez'", 1);
     expect_variant_error("  { date = \"2023-10\"; kind",
                          "  { month = 2; kind = \"flareup\"; a = \"RUS\"; b = \"RUS\"; value = 0.2; },\n"
                          "  { date = \"2023-10\"; kind",
-                         "events.[7]", "same agent", 1);
+                         "events.[6]", "same agent", 1);
     expect_variant_error("  { date = \"2023-10\"; kind",
                          "  { month = 2; kind = \"admit\"; agent = \"USA\"; },\n"
                          "  { date = \"2023-10\"; kind",
-                         "events.[7].agent", "no agent named 'USA'", 1);
+                         "events.[6].agent", "no agent named 'USA'", 1);
     expect_variant_error("  { date = \"2023-10\"; kind",
                          "  { month = 2; kind = \"unfreeze\"; agent = \"IRN\"; },\n"
                          "  { date = \"2023-10\"; kind",
-                         "events.[7].value", "missing required key", 1);
+                         "events.[6].value", "missing required key", 1);
 }
 
 int main(void)
