@@ -37,7 +37,9 @@ endif
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY  := $(shell git diff --quiet HEAD -- sim configs scenarios 2>/dev/null || echo -dirty)
-VERSION    := 0.1.0
+VERSION    := 0.2.0
+PREFIX     ?= /usr/local
+DATADIR    := $(PREFIX)/share/bloc-sim
 
 LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/exp/*.c sim/cmd/*.c) $(BUILD)/gen/embedded.c \
             $(BUILD)/gen/version.c
@@ -74,8 +76,8 @@ $(BUILD)/gen/embedded.c: scenarios/baseline.cfg configs/default.cfg configs/cali
 # every make): a new commit relinks with the new strings.
 $(BUILD)/gen/version.c: FORCE
 	@mkdir -p $(dir $@)
-	@printf '#include "version.h"\nconst char sim_version[] = "%s";\nconst char sim_commit[] = "%s";\n' \
-	  '$(VERSION)' '$(GIT_COMMIT)$(GIT_DIRTY)' > $@.tmp.$$$$ && \
+	@printf '#include "version.h"\nconst char sim_version[] = "%s";\nconst char sim_commit[] = "%s";\nconst char sim_datadir[] = "%s";\n' \
+	  '$(VERSION)' '$(GIT_COMMIT)$(GIT_DIRTY)' '$(DATADIR)' > $@.tmp.$$$$ && \
 	if cmp -s $@.tmp.$$$$ $@; then rm -f $@.tmp.$$$$; else mv $@.tmp.$$$$ $@; fi
 FORCE:
 

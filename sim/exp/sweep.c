@@ -4,6 +4,7 @@
 #include "sweep.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -139,17 +140,11 @@ typedef struct {
     const double *values;
 } sink_ctx;
 
-static void progress(pool *p)
+/* Under the lock. */
+static void progress(const pool *p)
 {
-    if (!p->o->progress)
-        return;
-    double t = now() - p->t0, rate = t > 0 ? p->computed / t : 0;
-    double eta = rate > 0 ? (p->todo - p->computed) / rate : 0;
-    fprintf(p->o->progress, "\rsweep: %d of %d runs, %.1f runs/s, ETA %.0f s   ",
-            p->computed, p->todo, rate, eta);
-    if (p->computed == p->todo)
-        fputc('\n', p->o->progress);
-    fflush(p->o->progress);
+    if (p->o->progress)
+        p->o->progress(p->o->progress_ctx, p->computed, p->todo);
 }
 
 /* Under the lock: the part to write into, opened when needed. */

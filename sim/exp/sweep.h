@@ -12,7 +12,6 @@
 #define SIM_EXP_SWEEP_H
 
 #include <signal.h>
-#include <stdio.h>
 
 #include "exp/design.h"
 #include "io/output.h"
@@ -53,7 +52,10 @@ typedef struct {
                                   * k % shard_n == shard_i */
     volatile sig_atomic_t *stop; /* set by a signal: finish the runs under
                                   * way, start no more */
-    FILE *progress;              /* progress line, or NULL */
+    /* `done` of the `total` runs this sweep does are finished (or NULL);
+     * called under the sweep's lock */
+    void (*progress)(void *ctx, long done, long total);
+    void *progress_ctx;
 } sweep_opts;
 
 /* Runs in a block when the plan's runs are split into shard_n shards: as
