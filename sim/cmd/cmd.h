@@ -60,6 +60,11 @@ int cmd_data_dirs(char (*dirs)[4096], int max);
  * none. */
 progress *cmd_progress(const cmd_args *a, const char *what, const char *unit,
                        long total);
+/* May path be written?  Not when it is an existing non-regular file (a
+ * device, a directory) or one of the n inputs: 0, or -1 after the error
+ * line. */
+int cmd_check_target(const char *cmd, const char *path,
+                     const char *const *inputs, int n);
 /* Write text to path atomically (a temporary name in its directory,
  * fsync, rename); refuses a path that is an existing non-regular file or
  * one of the `inputs` (n of them).  0, or -1 after an error line (errno

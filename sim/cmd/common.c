@@ -269,23 +269,31 @@ int cmd_worse(int a, int b)
     return a != EXIT_OK ? a : b;
 }
 
+int cmd_check_target(const char *cmd, const char *path,
+                     const char *const *inputs, int n)
+{
+    struct stat st, in;
+    if (stat(path, &st) != 0)
+        return 0;
+    if (!S_ISREG(st.st_mode)) {
+        cmd_error(cmd, "%s exists and is not a regular file: not replaced", path);
+        return -1;
+    }
+    for (int k = 0; k < n; k++)
+        if (inputs[k] && stat(inputs[k], &in) == 0 && in.st_dev == st.st_dev &&
+            in.st_ino == st.st_ino) {
+            cmd_error(cmd, "%s is an input (%s): not replaced", path, inputs[k]);
+            return -1;
+        }
+    return 0;
+}
+
 int cmd_write_file(const char *cmd, const char *path, const char *text,
                    size_t len, const char *const *inputs, int n)
 {
-    struct stat st, in;
-    if (stat(path, &st) == 0) {
-        if (!S_ISREG(st.st_mode)) {
-            cmd_error(cmd, "%s exists and is not a regular file: not replaced", path);
-            errno = EINVAL;
-            return -1;
-        }
-        for (int k = 0; k < n; k++)
-            if (inputs[k] && stat(inputs[k], &in) == 0 && in.st_dev == st.st_dev &&
-                in.st_ino == st.st_ino) {
-                cmd_error(cmd, "%s is an input: not replaced", path);
-                errno = EINVAL;
-                return -1;
-            }
+    if (cmd_check_target(cmd, path, inputs, n)) {
+        errno = EINVAL;
+        return -1;
     }
     char tmp[4200], dir[4200];
     snprintf(dir, sizeof dir, "%s", path);

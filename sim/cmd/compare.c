@@ -253,20 +253,26 @@ static void table(text *t, int fmt, const measure_set *ms, double *const *v,
            "seed %llu\n", names[0], ns - 1, n, master);
     put(t, "columns: the mean of the base, then each scenario's mean paired "
            "difference from it [95%% interval]\n");
-    put(t, "%-40s %11s", "figure (mean of runs)", names[0]);
+    int w = 21; /* the label column: the longest "label (unit)" */
+    for (int k = 0; k < nm; k++) {
+        int len = (int)(strlen(ms->m[k].label) + strlen(ms->m[k].unit) + 3);
+        w = len > w ? len : w;
+    }
+    w = w > 72 ? 72 : w;
+    put(t, "%-*s %11s", w, "figure (mean of runs)", names[0]);
     for (int s = 1; s < ns; s++)
-        put(t, "  %-34.34s", names[s]);
+        put(t, s + 1 < ns ? "  %-34s" : "  %s", names[s]);
     put(t, "\n");
     for (int k = 0; k < nm; k++) {
         paired p0 = pair_stats(v[0], v[1], n, nm, k);
-        char label[128];
+        char label[160];
         snprintf(label, sizeof label, "%s (%s)", ms->m[k].label, ms->m[k].unit);
-        put(t, "%-40.40s %11.4g", label, p0.base);
+        put(t, "%-*.*s %11.4g", w, w, label, p0.base);
         for (int s = 1; s < ns; s++) {
             paired p = pair_stats(v[0], v[s], n, nm, k);
             char cell[96];
             snprintf(cell, sizeof cell, "%+.4g [%+.4g, %+.4g]", p.diff, p.lo, p.hi);
-            put(t, "  %-34s", cell);
+            put(t, s + 1 < ns ? "  %-34s" : "  %s", cell);
         }
         put(t, "\n");
     }
@@ -420,13 +426,12 @@ static int cmd_compare_main(int argc, char **argv)
         goto done;
     }
     if (a.table) {
-        for (int s = 0; s < ns; s++)
-            if (strcmp(a.table, file_ptrs[s]) == 0 || strcmp(a.table, path) == 0) {
-                cmd_error("compare", "--table %s: is %s", a.table,
-                          strcmp(a.table, path) == 0 ? "the result file"
-                                                     : "an input");
-                goto done;
-            }
+        if (strcmp(a.table, path) == 0) {
+            cmd_error("compare", "--table %s is the result file", a.table);
+            goto done;
+        }
+        if (cmd_check_target("compare", a.table, file_ptrs, ns))
+            goto done;
     }
     int n_vars;
     const char *const *vars = config_output_vars(c[0], &n_vars);
