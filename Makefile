@@ -8,7 +8,11 @@
 #                   shards and their merge under memcheck
 #   make plots      run the baseline, an ensemble, a sweep and a comparison and
 #                   draw every figure of analysis/ into $(BUILD)/plots
-# Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD.
+#   make install    sim, sim-mpi, the manual page sim(1), the bash completion,
+#                   and configs/, scenarios/ and analysis/ under
+#                   $(PREFIX)/share/bloc-sim (honours PREFIX and DESTDIR)
+#   make uninstall  remove what make install installed
+# Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD, PREFIX, DESTDIR.
 
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
@@ -48,7 +52,7 @@ MAIN_OBJ := $(BUILD)/obj/sim/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all test bench run clean lint valgrind plots FORCE
+.PHONY: all test bench run clean lint valgrind plots install uninstall docs FORCE
 # build/sim-mpi too when Open MPI's compiler wrapper is installed
 MPICC   ?= $(shell command -v mpicc 2>/dev/null)
 all: $(BUILD)/sim $(if $(MPICC),$(BUILD)/sim-mpi)
@@ -135,6 +139,43 @@ valgrind: $(BUILD)/sim
 	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --shard 1/2 -o $$dir/s1.h5 && \
 	$(VALGRIND) $(BUILD)/sim merge -o $$dir/m.h5 $$dir/s0.h5 $$dir/s1.h5 >/dev/null && \
 	echo "valgrind: no errors, no leaks"
+
+# ---- the manual page and the bash completion, generated from the option table
+docs: $(BUILD)/sim.1 $(BUILD)/sim.bash
+$(BUILD)/sim.1: $(BUILD)/sim
+	$(BUILD)/sim --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/sim.bash: $(BUILD)/sim
+	$(BUILD)/sim --bash-completion > $@.tmp && mv $@.tmp $@
+
+# ---- install -----------------------------------------------------------------
+INSTALL  ?= install
+BINDIR   := $(PREFIX)/bin
+MANDIR   := $(PREFIX)/share/man/man1
+COMPDIR  := $(PREFIX)/share/bash-completion/completions
+DOCDIR   := $(PREFIX)/share/doc/bloc-sim
+# what goes under DATADIR, as in the source tree (scenarios include
+# ../configs/default.cfg; sweeps name ../../scenarios/...)
+SHARE_DATA := $(wildcard configs/*.cfg configs/sweeps/*.cfg scenarios/*.cfg)
+SHARE_EXEC := $(wildcard configs/slurm/* analysis/*.py analysis/*.sh)
+install: all docs
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+	$(INSTALL) -m 755 $(BUILD)/sim $(DESTDIR)$(BINDIR)/sim
+	$(if $(MPICC),$(INSTALL) -m 755 $(BUILD)/sim-mpi $(DESTDIR)$(BINDIR)/sim-mpi)
+	$(INSTALL) -m 644 $(BUILD)/sim.1 $(DESTDIR)$(MANDIR)/sim.1
+	$(INSTALL) -m 644 $(BUILD)/sim.bash $(DESTDIR)$(COMPDIR)/sim
+	ln -sf sim $(DESTDIR)$(COMPDIR)/sim-mpi
+	$(INSTALL) -m 644 README.md sim/COPYING sim/CHANGELOG $(DESTDIR)$(DOCDIR)/
+	@for f in $(SHARE_DATA); do \
+	  $(INSTALL) -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	@for f in $(SHARE_EXEC); do \
+	  $(INSTALL) -D -m 755 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	@echo "installed sim in $(DESTDIR)$(BINDIR), its data in $(DESTDIR)$(DATADIR)"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sim $(DESTDIR)$(BINDIR)/sim-mpi \
+	  $(DESTDIR)$(MANDIR)/sim.1 $(DESTDIR)$(COMPDIR)/sim $(DESTDIR)$(COMPDIR)/sim-mpi
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD)
