@@ -8,6 +8,9 @@
 #                   shards and their merge under memcheck
 #   make plots      run the baseline, an ensemble, a sweep and a comparison and
 #                   draw every figure of analysis/ into $(BUILD)/plots
+#   make readme     rewrite the README's blocks of program output (the quick
+#                   start's, the calibration and scenario tables) from the
+#                   program, after a change of the model (make test checks them)
 #   make install    sim, sim-mpi, the manual page sim(1), the bash completion,
 #                   and configs/, scenarios/ and analysis/ under
 #                   $(PREFIX)/share/bloc-sim (honours PREFIX and DESTDIR)
@@ -52,7 +55,7 @@ MAIN_OBJ := $(BUILD)/obj/sim/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all test bench run clean lint valgrind plots install uninstall docs FORCE
+.PHONY: all test bench run clean lint valgrind plots install uninstall docs readme FORCE
 # build/sim-mpi too when Open MPI's compiler wrapper is installed
 MPICC   ?= $(shell command -v mpicc 2>/dev/null)
 all: $(BUILD)/sim $(if $(MPICC),$(BUILD)/sim-mpi)
@@ -109,6 +112,9 @@ $(BUILD)/tests/bench_step: tests/bench_step.c $(BUILD)/libsim.a
 
 run: $(BUILD)/sim
 	$(BUILD)/sim run
+
+readme: $(BUILD)/sim
+	@README_UPDATE=1 SIM=$(BUILD)/sim PYTHON=$(PYTHON) sh tests/cli/readme.sh
 
 plots: $(BUILD)/sim
 	@SIM=$(BUILD)/sim PYTHON=$(PYTHON) OUT=$(BUILD)/plots sh analysis/make_plots.sh
