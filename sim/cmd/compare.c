@@ -344,7 +344,7 @@ static int cmd_compare_main(int argc, char **argv)
     }
     rc = EXIT_INPUT;
     int ns = a.n_operands;
-    sim_config **c = calloc((size_t)ns + 1, sizeof *c);
+    sim_config **c = calloc((size_t)ns + 1, sizeof(sim_config *));
     double **values = calloc((size_t)ns + 1, sizeof *values);
     char **texts = calloc((size_t)ns + 1, sizeof *texts);
     char **own = calloc((size_t)ns + 1, sizeof *own);
@@ -352,7 +352,7 @@ static int cmd_compare_main(int argc, char **argv)
     const char **names = calloc((size_t)ns + 1, sizeof *names);
     const char **file_ptrs = calloc((size_t)ns + 1, sizeof *file_ptrs);
     ensemble *ens = calloc((size_t)ns + 1, sizeof *ens);
-    const ensemble **members = calloc((size_t)ns + 1, sizeof *members);
+    const ensemble **members = calloc((size_t)ns + 1, sizeof(const ensemble *));
     target_file *tf = NULL;
     output *out = NULL;
     char *history = NULL, *path = NULL;

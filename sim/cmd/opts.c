@@ -612,10 +612,9 @@ static void completion_command(FILE *f, const cmd_spec *c)
         else if (s->type == ARG_DIR)
             fputs(") COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n", f);
         else if (s->type == ARG_FILE)
-            fputs(") _sim_files \"$cur\"; return ;;\n", f);
-        else if (s->id == OPT_SET)
-            fputs(") return ;;\n", f);
-        else
+            fprintf(f, ") _sim_files \"$cur\" \"%s\"; return ;;\n",
+                    s->choices ? s->choices : "");
+        else /* a number, a path=value, a list: nothing to offer */
             fputs(") return ;;\n", f);
     }
     fputs("        esac\n", f);

@@ -282,7 +282,7 @@ static int cmd_run_main(int argc, char **argv)
     }
     batch b = {.t0 = now_seconds()};
     scenario *s = calloc((size_t)n, sizeof *s);
-    const ensemble **members = calloc((size_t)n, sizeof *members);
+    const ensemble **members = calloc((size_t)n, sizeof(const ensemble *));
     b.member = calloc((size_t)n, sizeof *b.member);
     char *history = cmd_history(argc + 1, argv - 1);
     progress *pr = NULL;

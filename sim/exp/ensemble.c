@@ -12,13 +12,13 @@
 
 typedef struct {
     int failed;       /* a run failed: start no more of this member */
+    int stopped;      /* failed only because another member did */
     int started, ended, fired;
     char err[1024];
 } member;
 
 typedef struct {
     const ensemble *const *e;
-    int n;
     const ensemble_batch *b;
     pthread_mutex_t lock;   /* everything below, and every output call */
     long next, total, done;
@@ -77,7 +77,7 @@ static void maybe_finished(shared *sh, int j)
         return;
     if (!mb->failed && mb->started < sh->e[j]->n_runs) {
         /* stopped by another member's failure */
-        mb->failed = 1;
+        mb->failed = mb->stopped = 1;
         snprintf(mb->err, sizeof mb->err, "stopped after another failure");
     }
     mb->fired = 1;
@@ -150,7 +150,7 @@ static void *worker(void *arg)
 int ensemble_run_many(const ensemble *const *e, int n, const ensemble_batch *b,
                       char *err, size_t errlen)
 {
-    shared sh = {.e = e, .n = n, .b = b};
+    shared sh = {.e = e, .b = b};
     for (int j = 0; j < n; j++)
         sh.total += e[j]->n_runs;
     sh.m = calloc((size_t)n + 1, sizeof *sh.m);
@@ -183,7 +183,7 @@ int ensemble_run_many(const ensemble *const *e, int n, const ensemble_batch *b,
     pthread_mutex_destroy(&sh.lock);
     if (failed && errlen) {
         for (int j = 0; j < n; j++)
-            if (sh.m[j].failed && strcmp(sh.m[j].err, "stopped after another failure")) {
+            if (sh.m[j].failed && !sh.m[j].stopped) {
                 snprintf(err, errlen, "%s", sh.m[j].err);
                 break;
             }

@@ -124,7 +124,6 @@ typedef struct {
     output_block **spare; /* written blocks, for reuse */
     int n_spare, cap_spare;
     char err[1024];
-    double t0;
 } pool;
 
 static double now(void)
@@ -411,7 +410,7 @@ static int flush_open(pool *p)
 int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
               size_t errlen)
 {
-    pool p = {.pl = pl, .o = o, .t0 = now()};
+    pool p = {.pl = pl, .o = o};
     if (o->block < 1) {
         snprintf(err, errlen, "a block of %d runs", o->block);
         return -1;
