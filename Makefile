@@ -4,8 +4,9 @@
 #   make bench      print speed figures
 #   make run        run the baseline scenario
 #   make lint       cppcheck and clang-tidy on sim/ (warnings are errors)
-#   make valgrind   a baseline run, an ensemble, a comparison, a sweep, two
-#                   shards and their merge under memcheck
+#   make valgrind   a baseline run, an ensemble, a batch of scenarios (one bad),
+#                   a comparison of three, a sweep, two shards and their merge
+#                   under memcheck
 #   make plots      run the baseline, an ensemble, a sweep and a comparison and
 #                   draw every figure of analysis/ into $(BUILD)/plots
 #   make readme     rewrite the README's blocks of program output (the quick
@@ -137,7 +138,10 @@ valgrind: $(BUILD)/sim
 	$(VALGRIND) $(BUILD)/sim run -q -o $$dir/b.h5 && \
 	$(VALGRIND) $(BUILD)/sim run -q --replicates 4 --jobs 2 -o $$dir/e.h5 && \
 	$(VALGRIND) $(BUILD)/sim compare scenarios/baseline.cfg scenarios/dedollarisation.cfg \
-	  --replicates 3 -q -o $$dir/c.h5 && \
+	  scenarios/sanctions_escalation.cfg --replicates 3 --jobs 2 -q -o $$dir/c.h5 --table $$dir/c.csv && \
+	printf 'scenario = { name = "x"\n' > $$dir/bad.cfg && \
+	{ $(VALGRIND) $(BUILD)/sim run scenarios/baseline.cfg $$dir/bad.cfg scenarios/dedollarisation.cfg \
+	  --replicates 2 --jobs 2 -q --outdir $$dir 2>/dev/null; test $$? -eq 2; } && \
 	printf 'sweep = { scenario = "%s/scenarios/baseline.cfg"; design = "lhs"; points = 6;\n  replicates = 2; events = true; };\naxes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; } );\n' \
 	  "$$(pwd)" > $$dir/s.cfg && \
 	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --jobs 2 -o $$dir/s.h5 && \
