@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bloc-sim: an agent-based simulator of a sanctioned bloc's war-goods trade.
 #   make            build build/sim
 #   make test       build and run the whole test suite (cmocka + tool checks)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Two scenarios side by side, from a `sim compare` file.
 
     build/sim compare scenarios/baseline.cfg scenarios/sanctions_escalation.cfg \\

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make_plots.sh - what `make plots` runs: the example results and every
 # figure of analysis/, into one directory.
 #

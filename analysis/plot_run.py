@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A one-page dashboard of a bloc-sim result: a run, an ensemble or a sweep.
 
     /usr/bin/python3 analysis/plot_run.py baseline.h5

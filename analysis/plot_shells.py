@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An agent's supply of one good, and its shortfall, from a result file.
 
     /usr/bin/python3 analysis/plot_shells.py baseline.h5 [--agent RUS] [--good shells]

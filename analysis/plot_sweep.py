@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """How an output of a parameter sweep responds to the swept parameters.
 
     /usr/bin/python3 analysis/plot_sweep.py sweep.h5 --var shortfall --agent RUS --good drones \\

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The bloc's trade network in chosen months, drawn on a map-like layout.
 
     /usr/bin/python3 analysis/plot_trade.py baseline.h5

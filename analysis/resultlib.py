@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers of the analysis scripts (plot_run.py, plot_trade.py,
 plot_sweep.py, plot_shells.py, compare.py, sensitivity.py): open a bloc-sim
 result file of any kind, select from it with checked names, take ensemble

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """First-order and total Sobol' indices, with bootstrap 95% intervals, from a
 saltelli sweep.
 

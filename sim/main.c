@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * main.c - the `sim` command line: dispatch to a command, map errors to
  * exit codes.  Each command parses its own options from the one table of

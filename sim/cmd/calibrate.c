@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.c - `sim calibrate`: fit the free parameters of a targets file
  * (GSL Nelder-Mead on ensemble means, common random numbers), print the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * check.c - `sim check`: validate a scenario and print it fully resolved.
  */

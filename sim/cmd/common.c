@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * common.c - scenario loading, shared data, files and reports shared by
  * the commands.

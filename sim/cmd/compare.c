@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * compare.c - `sim compare BASE.cfg S1.cfg [S2.cfg ...]`: scenarios run
  * with the same seeds (common random numbers), the paired differences of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * export.c - `sim export`: a result file as tidy CSV tables for
  * spreadsheets, R and pandas (the format: io/export.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * merge.c - `sim merge`: join the shard files of a sweep into one file.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * opts.c - the one table of command-line options and its parser
  * (getopt_long); the help of every command, the manual page and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * progress.h - a progress report on stderr for long commands (sweep,
  * ensembles, batches, compare, calibrate).

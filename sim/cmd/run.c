@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * run.c - `sim run`: a run, or an ensemble of replicates, of one or more
  * scenarios, each into its own result file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.c - Nelder-Mead fit of free parameters to measure targets.
  *

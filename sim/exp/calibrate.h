@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.h - fit free parameters so that ensemble means of measures
  * land on their public figures (GSL's Nelder-Mead simplex,

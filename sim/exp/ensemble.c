@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ensemble.c - runs split over POSIX threads; the HDF5 writer is used by
  * one thread at a time.  A batch is a list of ensembles whose runs, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ensemble.h - many runs of one parameter set, split over worker threads;
  * and batches of such ensembles (several scenarios) sharing the workers.

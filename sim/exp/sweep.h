@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweep.h - parameter sweeps: a design of points over the axes of a sweep
  * file, replicates at each point, run over worker threads into one file.

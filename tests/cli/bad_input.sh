@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bad_input.sh - every class of bad input: exit 2, a one-line message
 # "sim: FILE:LINE: KEY: REASON" (or "sim: --set: KEY: REASON"), and no
 # output file, temporary file or other file left behind; an existing file

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # batch.sh - batches of scenarios.
 #   sim run A.cfg B.cfg ...: each scenario into its own <name>.h5 (or
 #   --outdir DIR), the runs of all of them over --jobs; the data are those

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # export.sh - `sim export FILE.h5 --csv DIR`: the tables of a run, an
 # ensemble, a comparison and a sweep read back with pandas and checked
 # value by value against the file read with xarray and h5py

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # install.sh - `make install` into a temporary DESTDIR, then the installed
 # program: it runs from any directory and finds its shared scenarios,
 # sweeps and targets; `man -l` renders its manual page sim(1) without a

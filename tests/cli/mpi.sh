@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # mpi.sh - `mpirun -n K build/sim-mpi sweep ...` gives the same data as the
 # serial sweep for K = 1, 2, 3, and a failing rank is reported with its
 # runs, not hung on.  Skipped where Open MPI or build/sim-mpi is missing.

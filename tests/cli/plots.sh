@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # plots.sh - the analysis scripts (plot_run.py, plot_trade.py, plot_sweep.py,
 # plot_shells.py, compare.py; sensitivity.py has sensitivity.sh) draw every
 # kind of result file the program writes: a run, an ensemble, a sweep (one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # progress.sh - the progress report of long commands.  On a terminal (a
 # pty made by Python's pty module): one line redrawn with \r at most 4
 # times a second, with percentage, bar, rate and ETA, and a last line

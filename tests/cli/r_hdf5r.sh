@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # r_hdf5r.sh - the README's R example runs as written: its ```r block
 # (between <!-- r-example --> markers) is run by Rscript with Debian's
 # r-cran-hdf5r on a fresh baseline.h5 and a sweep, and what R reads equals

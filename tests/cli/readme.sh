@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # readme.sh - the README tells the truth: its quick start is two commands
 # ending in `make test` (what CI runs) that install what the tests need;
 # the quick start's sample output, its calibration table and every scenario

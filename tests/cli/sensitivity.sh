@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # sensitivity.sh - analysis/sensitivity.py: the Sobol' estimators recover
 # the Ishigami function's analytic indices (tests/test_sensitivity.py), and
 # on a small saltelli sweep of the real program the script prints the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # slurm.sh - a sweep as a Slurm job array with a dependent merge, end to
 # end on a real single-node Slurm started here (slurmctld and slurmd as
 # root, munge) by the README's recipe (its <!-- slurm-local --> block, run

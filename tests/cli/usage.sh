@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # usage.sh - command-line usage of `sim`: help, version, usage errors, and
 # `sim check` printing a resolved configuration that loads back to the same
 # run.
