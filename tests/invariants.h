@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * invariants.h - the whole-run invariants of the model as plain functions
  * that report instead of aborting, so that a caller can say which

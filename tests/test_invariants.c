@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_invariants.c - whole runs checked on every step with the invariants
  * of tests/invariants.h (goods and money conserved, treasuries' accounts,

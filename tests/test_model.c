@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_model.c - each mechanism of the step against values computed by
  * hand on the tiny world of testutil.h (every dynamic off but the one a

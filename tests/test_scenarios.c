@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_scenarios.c - behaviour, not single seeds: each scenario of the
  * library, and the test variants of tests/scenarios/, does what its header

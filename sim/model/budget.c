@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * budget.c - treasuries (phases 3 and 6): the war money of a month, the
  * prices and payments of trade, and the treasury's accounts.

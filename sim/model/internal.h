@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * internal.h - what the phase files of the model share: index macros,
  * small numeric helpers and the event log.  Not part of the model's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * oil.c - how a sanctioned seller's oil reaches the world (phases 5-6).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * payment.c - payments between a pair (phase 6) and civilian trade
  * (phase 9).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * production.c - phase 3 (production) and phase 8 (consumption): what is
  * made, from which capacity, inputs and money, and what is used.

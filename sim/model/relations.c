@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * relations.c - phases 10 to 12: relations between states, the bloc's
  * cohesion and its membership.

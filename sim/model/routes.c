@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * routes.c - routes: which a sender uses, what they carry, what is lost
  * (phases 5 and 7).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * supply.c - who is willing to sell controlled goods, and the transit hubs
  * through which the rest of the world's chips reach sanctioned buyers.

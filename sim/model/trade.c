@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * trade.c - phases 4 and 5: offers, needs and trade matching.
  *
