@@ -14,8 +14,20 @@ enum {
     EXIT_RUNTIME = 1, /* runtime failure: I/O, disk full, no memory  */
     EXIT_INPUT = 2,   /* bad usage or bad input                      */
     EXIT_INTERRUPTED = 3, /* a sweep stopped by SIGTERM/SIGINT          */
-    EXIT_OUTSIDE = 4  /* calibrate --check: a figure outside its range */
+    EXIT_OUTSIDE = 4, /* calibrate --check: a figure outside its range;
+                       * calibrate --recover: a parameter not recovered */
+    EXIT_NOT_CONVERGED = 5 /* calibrate: the fit did not converge (the
+                            * posterior file says why) */
 };
+
+/* The ranks a calibration runs on (set by sim-mpi; NULL: one process).
+ * share() ORs a byte buffer over the ranks in place (MPI_BOR). */
+typedef struct {
+    int rank, size;
+    int (*share)(void *ctx, unsigned char *buf, size_t bytes);
+    void *ctx;
+} cmd_cluster;
+extern const cmd_cluster *cmd_calibrate_cluster;
 
 
 /* The baseline scenario compiled into the binary (build/gen/embedded.c). */

@@ -42,8 +42,13 @@ static void *worker(void *arg)
     sink_ctx ctx = {sh, ""};
     char err[1024] = "";
     output_run *rec = NULL;
+    model_params *mp = NULL; /* the run's parameters, with a posterior */
     if (e->out && !(rec = output_run_alloc(e->out))) {
         snprintf(err, sizeof err, "out of memory for a run's records");
+        goto fail;
+    }
+    if (e->post && !(mp = params_copy(e->p))) {
+        snprintf(err, sizeof err, "out of memory for a run's parameters");
         goto fail;
     }
     for (;;) {
@@ -60,16 +65,35 @@ static void *worker(void *arg)
             .ms = e->ms,
             .values = e->ms ? e->values + (size_t)k * e->ms->n : NULL,
         };
-        if (runner_run(e->p, e->master, e->first_run + k, &io, err, sizeof err)) {
+        int run = e->first_run + k;
+        if (e->post) {
+            int particle = posterior_pick(e->post, e->master, run);
+            posterior_apply(e->post, particle, e->post_refs, mp);
+            if (e->picked)
+                e->picked[k] = particle;
+            if (e->write_params) {
+                pthread_mutex_lock(&sh->lock);
+                int rc = output_write_point(e->out, run, particle,
+                                            posterior_particle(e->post, particle));
+                if (rc)
+                    snprintf(err, sizeof err, "%s", output_error(e->out));
+                pthread_mutex_unlock(&sh->lock);
+                if (rc)
+                    goto fail;
+            }
+        }
+        if (runner_run(mp ? mp : e->p, e->master, run, &io, err, sizeof err)) {
             if (ctx.err[0])
                 snprintf(err, sizeof err, "%s", ctx.err);
             goto fail;
         }
     }
     output_run_free(rec);
+    params_free(mp);
     return NULL;
 fail:
     output_run_free(rec);
+    params_free(mp);
     pthread_mutex_lock(&sh->lock);
     if (!sh->failed)
         snprintf(sh->err, sizeof sh->err, "%s", err);

@@ -6,9 +6,15 @@
  *                 agents = [...]; partners = [...]; goods = [...];
  *                 routes = [...]; from = "YYYY-MM"; to = "YYYY-MM";
  *                 reduce = "sum"|"mean"|"first"|"last"; scale; unit;
+ *                 change = "difference"|"relative";
+ *                 before = { from = "YYYY-MM"; to = "YYYY-MM"; };
  *                 value; range = [lo, hi]; weight; }, ... );
  *   measures = ( ... the same without value, range and weight ... );
- *   free = ( { path = "world.gravity_g"; min; max; }, ... );
+ *   free = ( { path = "world.gravity_g"; }, ... );
+ *
+ * A target's date is its last month (`to`).  The free parameters are
+ * those calibration samples; each needs a prior in the scenario
+ * (`<key>_prior`, io/priors.h).
  */
 #ifndef SIM_IO_TARGETS_H
 #define SIM_IO_TARGETS_H
@@ -19,7 +25,7 @@
 typedef struct {
     char path[160];
     param_ref ref;
-    double min, max;
+    prior pr;        /* its prior in the scenario */
 } free_param;
 
 typedef struct {
