@@ -34,7 +34,7 @@ static const char usage[] =
 static const char *sweep_file(int argc, char **argv)
 {
     static const char *const valued[] = {"-o", "--jobs", "--checkpoint",
-                                         "--shard"};
+                                         "--shard", "--posterior"};
     for (int k = 2; k < argc; k++) {
         int skip = 0;
         for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)

@@ -30,6 +30,7 @@ int cmd_check(int argc, char **argv)
         int run_only = strcmp(a, "-o") == 0 || strncmp(a, "--output", 8) == 0 ||
                        strncmp(a, "--replicates", 12) == 0 ||
                        strncmp(a, "--jobs", 6) == 0 || strcmp(a, "-q") == 0 ||
+                       strncmp(a, "--posterior", 11) == 0 ||
                        strcmp(a, "--quiet") == 0;
         int used = run_only ? 0 : cmd_scenario_option("check", argc, argv, &k, &o);
         if (used < 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "io/config.h"
+#include "io/posterior.h"
 
 /* Exit codes (documented in the README and in `sim --help`). */
 enum {
@@ -55,6 +56,7 @@ typedef struct {
     int quiet;
     int replicates;       /* --replicates (default 1) */
     int jobs;             /* --jobs (default 1) */
+    const char *posterior; /* --posterior FILE (run, compare) */
 } scenario_opts;
 
 #define CMD_MAX_REPLICATES 1000000
@@ -67,6 +69,11 @@ int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
 /* Load, apply --seed/--months/--set, validate.  Prints the error line and
  * returns NULL on failure. */
 sim_config *cmd_load_scenario(const scenario_opts *o);
+/* A posterior file for runs of p (--posterior): read, its parameters
+ * bound to p (*refs, malloc'ed).  A fit that did not converge is used
+ * with a warning.  NULL after one error line (exit 2). */
+posterior_file *cmd_load_posterior(const char *cmd, const char *path,
+                                   const model_params *p, param_ref **refs);
 /* Median and the 5% and 95% quantiles of x[0], x[stride], ... (n values;
  * NaN values are left out; all NaN when none is left). */
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,

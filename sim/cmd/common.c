@@ -141,6 +141,8 @@ int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
         slot = &o->seed;
     else if (is_opt(arg, "--months"))
         slot = &o->months;
+    else if (is_opt(arg, "--posterior"))
+        slot = &o->posterior;
     else if (is_opt(arg, "--set")) {
         const char *v = option_value(cmd, argc, argv, k);
         if (!v)
@@ -219,6 +221,30 @@ sim_config *cmd_load_scenario(const scenario_opts *o)
         if (apply(c, NULL, NULL, o->sets[k]))
             return NULL;
     return c;
+}
+
+posterior_file *cmd_load_posterior(const char *cmd, const char *path,
+                                   const model_params *p, param_ref **refs)
+{
+    char err[1024], why[1024];
+    posterior_file *f = posterior_read(path, err, sizeof err);
+    if (!f) {
+        cmd_error(cmd, "--posterior: %s", err);
+        return NULL;
+    }
+    *refs = calloc((size_t)f->d + 1, sizeof **refs);
+    if (!*refs || posterior_bind(f, p, *refs, why, sizeof why)) {
+        cmd_error(cmd, "--posterior %s: %s", path,
+                  *refs ? why : "out of memory");
+        free(*refs);
+        *refs = NULL;
+        posterior_file_free(f);
+        return NULL;
+    }
+    if (!f->converged)
+        fprintf(stderr, "sim: %s: warning: %s is not a finished fit (status %s: %s); "
+                "its last generation is used\n", cmd, path, f->status, f->reason);
+    return f;
 }
 
 char *cmd_history(int argc, char **argv)

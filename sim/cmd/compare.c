@@ -19,7 +19,7 @@
 static const char compare_usage[] =
     "usage: sim compare A.cfg B.cfg [--replicates N] [--jobs J] [--seed N]\n"
     "                   [--months N] [--set path=value]... [--measures FILE]\n"
-    "                   [-o FILE] [--markdown] [-q]\n"
+    "                   [--posterior FILE] [-o FILE] [--markdown] [-q]\n"
     "\n"
     "Run scenarios A and B with the same seeds (common random numbers) and\n"
     "print, for each headline figure, the mean of A, the mean of B and the\n"
@@ -31,6 +31,14 @@ static const char compare_usage[] =
     "  --jobs J            worker threads (default 1)\n"
     "  --measures FILE     headline figures (default: configs/headlines.cfg,\n"
     "                      compiled in)\n"
+    "  --posterior FILE    run r of both scenarios draws the same parameter set\n"
+    "                      from the posterior of `sim calibrate`; the table adds\n"
+    "                      the 5-95% range of the paired differences of the runs\n"
+    "\n"
+    "The 95% interval is that of the mean difference (a t interval over the\n"
+    "pairs): without --posterior it reflects chance only, with the parameters\n"
+    "as they are; with --posterior, chance and what we do not know about the\n"
+    "parameters.  The 5-95% range says how far one pair of runs may differ.\n"
     "  --markdown          print the table as Markdown\n";
 
 
@@ -71,15 +79,19 @@ static int same_shape(const model_params *a, const model_params *b, char *why,
 
 static void print_table(const measure_set *ms, const double *va,
                         const double *vb, int n, const char *na,
-                        const char *nb, int markdown)
+                        const char *nb, int markdown, int spread)
 {
     double tq = n > 1 ? gsl_cdf_tdist_Pinv(0.975, n - 1) : NAN;
+    double *diff = spread ? malloc(((size_t)n + 1) * sizeof *diff) : NULL;
+    if (spread && !diff)
+        spread = 0;
     if (markdown) {
-        printf("| figure | %s | %s | difference (95%% interval) |\n", na, nb);
-        printf("| --- | ---: | ---: | ---: |\n");
+        printf("| figure | %s | %s | difference (95%% interval) |%s\n", na, nb,
+               spread ? " 5-95% of run differences |" : "");
+        printf("| --- | ---: | ---: | ---: |%s\n", spread ? " ---: |" : "");
     } else {
-        printf("%-48s %12s %12s %26s\n", "figure (mean of runs)", "A", "B",
-               "B - A [95% interval]");
+        printf("%-48s %12s %12s %26s%s\n", "figure (mean of runs)", "A", "B",
+               "B - A [95% interval]", spread ? "   5-95% of run differences" : "");
     }
     for (int k = 0; k < ms->n; k++) {
         double sa = 0, sb = 0, sd = 0, sdd = 0;
@@ -102,13 +114,25 @@ static void print_table(const measure_set *ms, const double *va,
         if (fabs(md) <= eps && half <= eps)
             md = half = 0.0;
         const measure *x = &ms->m[k];
+        char range[80] = "";
+        if (spread) {
+            double med, lo, hi;
+            for (int r = 0; r < n; r++)
+                diff[r] = vb[(size_t)r * ms->n + k] - va[(size_t)r * ms->n + k];
+            cmd_quantiles(diff, 1, n, &med, &lo, &hi);
+            if (fabs(lo) <= eps && fabs(hi) <= eps)
+                lo = hi = 0.0;
+            snprintf(range, sizeof range, markdown ? " %+.4g to %+.4g |" : "   %+.4g to %+.4g",
+                     lo, hi);
+        }
         if (markdown)
-            printf("| %s (%s) | %.4g | %.4g | %+.4g [%+.4g, %+.4g] |\n", x->label,
-                   x->unit, ma, mb, md, md - half, md + half);
+            printf("| %s (%s) | %.4g | %.4g | %+.4g [%+.4g, %+.4g] |%s\n", x->label,
+                   x->unit, ma, mb, md, md - half, md + half, range);
         else
-            printf("%-48.48s %12.4g %12.4g %+12.4g [%+.4g, %+.4g] %s\n", x->label,
-                   ma, mb, md, md - half, md + half, x->unit);
+            printf("%-48.48s %12.4g %12.4g %+12.4g [%+.4g, %+.4g] %s%s\n", x->label,
+                   ma, mb, md, md - half, md + half, x->unit, range);
     }
+    free(diff);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -123,6 +147,8 @@ int cmd_compare(int argc, char **argv)
     double *values[2] = {NULL, NULL};
     char *text[2] = {NULL, NULL}, *history = NULL, *path = NULL;
     char err[1024];
+    posterior_file *post = NULL;
+    param_ref *refs = NULL, *refs_b = NULL;
     if (!sets)
         return EXIT_RUNTIME;
     for (int k = 1; k < argc; k++) {
@@ -169,6 +195,17 @@ int cmd_compare(int argc, char **argv)
         cmd_error("compare", "cannot pair %s and %s: %s", files[0], files[1], err);
         goto done;
     }
+    if (o.posterior) {
+        /* both scenarios must have the posterior's parameters */
+        if (!(post = cmd_load_posterior("compare", o.posterior, pa, &refs)))
+            goto done;
+        refs_b = calloc((size_t)post->d + 1, sizeof *refs_b);
+        if (!refs_b || posterior_bind(post, pb, refs_b, err, sizeof err)) {
+            cmd_error("compare", "--posterior %s: %s: %s", o.posterior, files[1],
+                      refs_b ? err : "out of memory");
+            goto done;
+        }
+    }
     config_error ce;
     tf = measures ? targets_load(measures, pa, &ce)
                   : targets_load_string(sim_embedded_headlines,
@@ -206,10 +243,18 @@ int cmd_compare(int argc, char **argv)
     if (cmd_preflight("compare", pa, vars, n_vars, 2, n, o.jobs, path))
         goto done;
     const char *const configs[2] = {text[0], text[1]};
+    static const char *const attr_names[] = {"posterior", "posterior_fit_hash",
+                                             "posterior_status"};
+    const char *attr_values[] = {o.posterior, post ? post->fit_hash : "",
+                                 post ? post->status : ""};
     output_opts opts = {.path = path, .config_text = text[0], .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
                         .master_seed = master, .n_scenarios = 2,
-                        .scenario_names = names, .scenario_configs = configs};
+                        .scenario_names = names, .scenario_configs = configs,
+                        .n_params = post ? post->d : 0,
+                        .param_names = post ? (const char *const *)post->param_names : NULL,
+                        .attr_names = attr_names, .attr_values = attr_values,
+                        .n_attrs = post ? 3 : 0};
     out = output_open(pa, &opts, err, sizeof err);
     if (!out) {
         cmd_error("compare", "%s", err);
@@ -217,9 +262,11 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     for (int s = 0; s < 2; s++) {
+        /* with a posterior, run r of both draws the same parameters */
         ensemble e = {.p = s ? pb : pa, .master = master, .n_runs = n,
                       .jobs = o.jobs, .out = out, .scenario = s, .ms = tf->ms,
-                      .values = values[s]};
+                      .values = values[s], .post = post, .post_refs = s ? refs_b : refs,
+                      .write_params = post && s == 0};
         if (ensemble_run(&e, err, sizeof err)) {
             cmd_error("compare", "%s", err);
             rc = EXIT_RUNTIME;
@@ -233,16 +280,30 @@ int cmd_compare(int argc, char **argv)
     }
     out = NULL;
     if (!o.quiet) {
-        if (!markdown)
+        if (!markdown) {
             printf("A = %s, B = %s: %d paired runs each, master seed %llu\n",
                    names[0], names[1], n, master);
-        print_table(tf->ms, values[0], values[1], n, names[0], names[1], markdown);
+            if (post)
+                printf("each pair draws its parameters from the posterior %s: the "
+                       "95%% interval of the mean difference covers parameter\n"
+                       "uncertainty and chance; 5-95%% of run differences is the "
+                       "spread of one pair\n", o.posterior);
+            else
+                printf("the 95%% interval of the mean difference reflects chance "
+                       "only (the parameters as they are; --posterior adds their "
+                       "uncertainty)\n");
+        }
+        print_table(tf->ms, values[0], values[1], n, names[0], names[1], markdown,
+                    post != NULL);
         if (!markdown)
             printf("wrote %s\n", path);
     }
     rc = EXIT_OK;
 done:
     output_abort(out);
+    posterior_file_free(post);
+    free(refs);
+    free(refs_b);
     targets_free(tf);
     for (int s = 0; s < 2; s++) {
         config_free(c[s]);

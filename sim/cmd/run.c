@@ -14,7 +14,8 @@
 
 static const char run_usage[] =
     "usage: sim run [SCENARIO.cfg] [-o FILE] [--seed N] [--months N]\n"
-    "               [--set path=value]... [--replicates N] [--jobs J] [-q]\n"
+    "               [--set path=value]... [--replicates N] [--jobs J]\n"
+    "               [--posterior FILE] [-q]\n"
     "\n"
     "Run a scenario and write its trajectories to an HDF5 (netCDF-4) file.\n"
     "Without SCENARIO.cfg the built-in baseline runs (scenarios/baseline.cfg\n"
@@ -31,6 +32,11 @@ static const char run_usage[] =
     "                      seeded from hash(master seed, r)\n"
     "  --jobs J            worker threads (default 1); the data do not\n"
     "                      depend on J\n"
+    "  --posterior FILE    run r draws its parameters from the posterior of\n"
+    "                      `sim calibrate` (a particle picked by weight with\n"
+    "                      hash(seed, r)): the spread across runs is parameter\n"
+    "                      uncertainty plus chance; param_value(run, param) and\n"
+    "                      point(run) record the particle\n"
     "  -q, --quiet         print nothing on success\n";
 
 static double now_seconds(void)
@@ -125,6 +131,8 @@ int cmd_run(int argc, char **argv)
     output *out = NULL;
     run_summary **sums = NULL;
     char *text = NULL, *history = NULL, *path = NULL;
+    posterior_file *post = NULL;
+    param_ref *refs = NULL;
     if (!sets) {
         cmd_error("run", "out of memory");
         return EXIT_RUNTIME;
@@ -151,6 +159,8 @@ int cmd_run(int argc, char **argv)
         goto done;
     const model_params *p = config_params(c);
     n = o.replicates;
+    if (o.posterior && !(post = cmd_load_posterior("run", o.posterior, p, &refs)))
+        goto done;
     if (o.output) {
         path = strdup(o.output);
     } else {
@@ -173,9 +183,17 @@ int cmd_run(int argc, char **argv)
     const char *const *vars = config_output_vars(c, &n_vars);
     if (cmd_preflight("run", p, vars, n_vars, 0, n, o.jobs, path))
         goto done;
+    static const char *const attr_names[] = {"posterior", "posterior_fit_hash",
+                                             "posterior_status"};
+    const char *attr_values[] = {o.posterior, post ? post->fit_hash : "",
+                                 post ? post->status : ""};
     output_opts opts = {.path = path, .config_text = text, .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
-                        .master_seed = (unsigned long long)p->g.seed};
+                        .master_seed = (unsigned long long)p->g.seed,
+                        .n_params = post ? post->d : 0,
+                        .param_names = post ? (const char *const *)post->param_names : NULL,
+                        .attr_names = attr_names, .attr_values = attr_values,
+                        .n_attrs = post ? 3 : 0};
     char err[1024];
     out = output_open(p, &opts, err, sizeof err);
     if (!out) {
@@ -184,7 +202,8 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     ensemble e = {.p = p, .master = (unsigned long long)p->g.seed,
-                  .n_runs = n, .jobs = o.jobs, .out = out, .sums = sums};
+                  .n_runs = n, .jobs = o.jobs, .out = out, .sums = sums,
+                  .post = post, .post_refs = refs, .write_params = post != NULL};
     if (ensemble_run(&e, err, sizeof err) || output_close(out, err, sizeof err)) {
         cmd_error("run", "%s", err);
         rc = EXIT_RUNTIME;
@@ -197,6 +216,9 @@ int cmd_run(int argc, char **argv)
         printf("scenario %s: %d months simulated (%s to %s), seed %llu%s\n",
                p->g.name, sums[0]->months, first, last,
                (unsigned long long)p->g.seed, n > 1 ? ", ensemble" : "");
+        if (post)
+            printf("parameters drawn from the posterior %s (%d parameters): the spread "
+                   "is parameter uncertainty plus chance\n", o.posterior, post->d);
         if (n == 1)
             print_single(p, sums[0]);
         else
@@ -206,6 +228,8 @@ int cmd_run(int argc, char **argv)
     rc = EXIT_OK;
 done:
     output_abort(out);
+    posterior_file_free(post);
+    free(refs);
     for (int r = 0; sums && r < n; r++)
         run_summary_free(sums[r]);
     free(sums);

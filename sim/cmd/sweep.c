@@ -21,7 +21,8 @@
 
 static const char sweep_usage[] =
     "usage: sim sweep SWEEP.cfg [-o FILE] [--jobs J] [--shard I/N] [--resume]\n"
-    "                 [--checkpoint SECONDS] [--dry-run] [--progress] [-q]\n"
+    "                 [--checkpoint SECONDS] [--posterior FILE] [--dry-run]\n"
+    "                 [--progress] [-q]\n"
     "\n"
     "Run every point of a sweep file's design, with its replicates, into one\n"
     "file: run r is replicate r %% R of point r / R, param_value(run, param)\n"
@@ -40,6 +41,10 @@ static const char sweep_usage[] =
     "  --checkpoint S close a part file, making its runs safe, every S\n"
     "                 seconds (default %.0f): a kill loses the runs finished\n"
     "                 since the last one\n"
+    "  --posterior FILE  replicate i at every point draws the same parameter set\n"
+    "                 from the posterior of `sim calibrate` (hash(seed, i)); the\n"
+    "                 axes apply after it; param_value also holds the\n"
+    "                 posterior's parameters as each run used them\n"
     "  --dry-run      print the runs, months, estimated bytes and core-seconds\n"
     "  --progress     a progress line on stderr even when it is not a terminal\n"
     "\n"
@@ -239,7 +244,9 @@ static int scan_parts(const char *dir, const char *hash, unsigned char *done,
 
 int cmd_sweep(int argc, char **argv)
 {
-    const char *file = NULL, *outpath = NULL;
+    const char *file = NULL, *outpath = NULL, *postpath = NULL;
+    posterior_file *post = NULL;
+    param_ref *post_refs = NULL;
     int jobs = 1, dry = 0, resume = 0, quiet = 0, shard_i = 0, shard_n = 1;
     int show_progress = isatty(STDERR_FILENO);
     double checkpoint = PART_SECONDS;
@@ -277,6 +284,12 @@ int cmd_sweep(int argc, char **argv)
                           "from 0 to 86400", v);
                 return EXIT_INPUT;
             }
+        } else if (strcmp(a, "--posterior") == 0) {
+            if (k + 1 >= argc) {
+                cmd_error("sweep", "option %s needs a value", a);
+                return EXIT_INPUT;
+            }
+            postpath = argv[++k];
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--jobs") == 0 ||
                    strcmp(a, "--shard") == 0) {
             if (k + 1 >= argc) {
@@ -326,6 +339,16 @@ int cmd_sweep(int argc, char **argv)
         goto done;
     }
     const model_params *p = config_params(s->cfg);
+    if (postpath && !(post = cmd_load_posterior("sweep", postpath, p, &post_refs)))
+        goto done;
+    for (int k = 0; post && k < post->d; k++)
+        for (int a = 0; a < s->n_axes; a++)
+            if (strcmp(post->param_names[k], s->axes[a].path) == 0) {
+                cmd_error("sweep", "--posterior %s: %s is also an axis of %s (sweep "
+                          "the posterior's other parameters, or fix it)", postpath,
+                          s->axes[a].path, file);
+                goto done;
+            }
     if (outpath) {
         path = strdup(outpath);
     } else {
@@ -385,7 +408,11 @@ int cmd_sweep(int argc, char **argv)
     parts pt = {.p = p};
     snprintf(pt.dir, sizeof pt.dir, "%s.parts", path);
     char hash[32], shard[32];
-    snprintf(hash, sizeof hash, "%016llx", s->hash);
+    /* a posterior is part of what the parts must agree on */
+    unsigned long long h = s->hash;
+    for (const char *q = post ? post->fit_hash : ""; *q; q++)
+        h = (h ^ (unsigned char)*q) * 0x100000001b3ULL;
+    snprintf(hash, sizeof hash, "%016llx", h);
     snprintf(shard, sizeof shard, "%d/%d", shard_i, shard_n);
     done_runs = calloc((size_t)pl->n_runs + 1, 1);
     if (!done_runs) {
@@ -413,7 +440,10 @@ int cmd_sweep(int argc, char **argv)
     }
     text = config_resolved_text(s->cfg);
     history = cmd_history(argc + 1, argv - 1);
-    pnames = calloc((size_t)s->n_axes, sizeof *pnames);
+    so.post = post;
+    so.post_refs = post_refs;
+    int n_values = sweep_n_values(pl, &so);
+    pnames = calloc((size_t)n_values + 1, sizeof *pnames);
     if (!text || !history || !pnames) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
@@ -421,6 +451,8 @@ int cmd_sweep(int argc, char **argv)
     }
     for (int a = 0; a < s->n_axes; a++)
         pnames[a] = s->axes[a].path;
+    for (int k = 0; post && k < post->d; k++)
+        pnames[s->n_axes + k] = post->param_names[k];
     /* a shard says which; a whole sweep's file carries no shard attribute,
      * so it is the same however it was computed */
     static const char *const attr_names[] = {"sweep_hash", "event_log",
@@ -437,7 +469,7 @@ int cmd_sweep(int argc, char **argv)
     pt.opts = (output_opts){.config_text = text, .history = history,
                             .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
                             .n_runs = pl->n_runs, .master_seed = pl->master,
-                            .n_params = s->n_axes,
+                            .n_params = n_values,
                             .param_names = (const char *const *)pnames,
                             .attr_names = attr_names, .attr_values = attr_values,
                             .n_attrs = n_attrs,
@@ -513,6 +545,8 @@ finished:
                before ? " (resumed: earlier runs kept)" : "");
     rc = EXIT_OK;
 done:
+    posterior_file_free(post);
+    free(post_refs);
     if (partfiles)
         free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
     free(done_runs);
