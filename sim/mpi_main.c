@@ -1,6 +1,15 @@
 /*
- * mpi_main.c - `sim-mpi sweep SWEEP.cfg -o OUT.h5 [...]` under mpirun.
+ * mpi_main.c - `sim-mpi sweep SWEEP.cfg -o OUT.h5 [...]` and
+ * `sim-mpi calibrate [...]` under mpirun.
  *
+ * calibrate: every rank runs `sim calibrate` with the same arguments;
+ * rank k computes the particles i with i %% K == k of each generation and
+ * the ranks exchange them (MPI_Allreduce, MPI_BOR on bytes: each slot is
+ * written by one rank), so every rank holds every particle and the
+ * posterior is the same for every K.  Rank 0 alone prints and writes the
+ * files (the posterior and its checkpoints).
+ *
+ * sweep:
  * Rank k of K runs the shard k/K of the sweep into OUT.h5.rank<k> (with
  * its own parts directory, so each rank resumes with --resume), then rank
  * 0 merges the K files into OUT.h5 with the same writer as a serial
@@ -24,10 +33,42 @@
 
 static const char usage[] =
     "usage: mpirun -n K sim-mpi sweep SWEEP.cfg -o OUT.h5 [--jobs J] [--resume] [-q]\n"
+    "       mpirun -n K sim-mpi calibrate [SCENARIO.cfg] --targets FILE [...]\n"
     "\n"
-    "Split a sweep's runs over the K ranks (rank k runs shard k/K of\n"
+    "sweep: split a sweep's runs over the K ranks (rank k runs shard k/K of\n"
     "`sim sweep --shard`) and join them into OUT.h5; the data are those of\n"
-    "`sim sweep` in one process.\n";
+    "`sim sweep` in one process.\n"
+    "calibrate: `sim calibrate` with each generation's particles split over\n"
+    "the K ranks; the posterior is that of `sim calibrate` in one process.\n";
+
+/* OR the bytes of buf over the ranks, in place (each slot is filled by one
+ * rank and zero on the others). */
+static int share_bytes(void *ctx, unsigned char *buf, size_t bytes)
+{
+    (void)ctx;
+    const size_t most = (size_t)1 << 30;
+    for (size_t at = 0; at < bytes; at += most) {
+        int n = (int)(bytes - at < most ? bytes - at : most);
+        if (MPI_Allreduce(MPI_IN_PLACE, buf + at, n, MPI_BYTE, MPI_BOR,
+                          MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+    }
+    return 0;
+}
+
+static int calibrate_main(int argc, char **argv, int rank, int size)
+{
+    cmd_cluster cl = {.rank = rank, .size = size, .share = share_bytes};
+    cmd_calibrate_cluster = &cl;
+    /* rank 0 speaks for all */
+    if (rank != 0 && (!freopen("/dev/null", "w", stdout) ||
+                      !freopen("/dev/null", "w", stderr)))
+        return EXIT_RUNTIME;
+    int rc = cmd_calibrate(argc - 1, argv + 1);
+    /* rank 0's outcome is the program's */
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return rc;
+}
 
 /* The sweep file among the arguments after "sweep" (options with a value
  * skipped), or "". */
@@ -69,6 +110,11 @@ int main(int argc, char **argv)
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (argc >= 2 && strcmp(argv[1], "calibrate") == 0) {
+        int rc = calibrate_main(argc, argv, rank, size);
+        MPI_Finalize();
+        return rc;
+    }
     const char *out = NULL;
     int quiet = 0;
     for (int k = 2; k < argc; k++) {

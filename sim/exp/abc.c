@@ -536,6 +536,15 @@ done:
     return rc;
 }
 
+/* Does any rank say yes?  (Every rank must ask: share is collective.) */
+static int any_rank(const abc_opts *o, int yes)
+{
+    unsigned char b = yes ? 1 : 0;
+    if (o->share && o->n_ranks > 1 && o->share(o->share_ctx, &b, 1))
+        return 1;
+    return b != 0;
+}
+
 int abc_fit(const abc_opts *o, smc_history *h, abc_status *status, char *reason,
             size_t len, char *err, size_t errlen)
 {
@@ -545,7 +554,7 @@ int abc_fit(const abc_opts *o, smc_history *h, abc_status *status, char *reason,
             *status = st;
             return 0;
         }
-        if (o->stop && *o->stop) {
+        if (any_rank(o, o->stop && *o->stop)) {
             snprintf(reason, len, "interrupted after %d generations", h->n_gen);
             *status = ABC_INTERRUPTED;
             return 0;
@@ -573,7 +582,11 @@ int abc_fit(const abc_opts *o, smc_history *h, abc_status *status, char *reason,
                     h->acceptance[g], h->simulations[g], h->ess[g], h->N, h->seconds[g]);
             fflush(o->progress);
         }
-        if (o->checkpoint && o->checkpoint(o->checkpoint_ctx, h, st, why, err, errlen))
+        int failed = o->checkpoint && o->checkpoint(o->checkpoint_ctx, h, st, why, err, errlen);
+        if (any_rank(o, failed)) {
+            if (!failed)
+                snprintf(err, errlen, "the checkpoint failed on another rank");
             return -1;
+        }
     }
 }
