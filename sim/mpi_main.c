@@ -58,7 +58,8 @@ static int share_bytes(void *ctx, unsigned char *buf, size_t bytes)
 
 static int calibrate_main(int argc, char **argv, int rank, int size)
 {
-    cmd_cluster cl = {.rank = rank, .size = size, .share = share_bytes};
+    static cmd_cluster cl; /* read by cmd_calibrate */
+    cl = (cmd_cluster){.rank = rank, .size = size, .share = share_bytes};
     cmd_calibrate_cluster = &cl;
     /* rank 0 speaks for all */
     if (rank != 0 && (!freopen("/dev/null", "w", stdout) ||

@@ -382,8 +382,6 @@ static char *read_text(const char *path)
 typedef struct {
     const char *path;            /* where the checkpoint goes */
     posterior_meta meta;
-    const smc_history *h;
-    int quiet;
 } ckpt_ctx;
 
 static int write_checkpoint(void *arg, const smc_history *h, abc_status st,
@@ -743,7 +741,7 @@ int cmd_calibrate(int argc, char **argv)
         {"identity_cv", CALIB_IDENTITY_CV},
         {"recovery", s.c.recover},
         {"distance_rms", rms}};
-    ckpt_ctx ck = {.path = s.ckpt, .quiet = s.o.quiet};
+    ckpt_ctx ck = {.path = s.ckpt};
     ck.meta = (posterior_meta){
         .param_names = pnames, .prior_texts = ptexts, .stat_names = snames,
         .stat_labels = slabels, .stat_units = sunits, .stat_roles = sroles,

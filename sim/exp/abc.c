@@ -197,7 +197,7 @@ static int particle(gen_ctx *c, int worker, int i, gsl_rng *rng, double *theta,
         if (proposals >= (double)ABC_OUTSIDE_PER_ATTEMPT * o->max_attempts)
             break;
         proposals++;
-        if (c->g == 0) {
+        if (!prev) { /* generation 0 */
             for (int k = 0; k < d; k++)
                 theta[k] = prior_sample(&o->priors[k], rng);
         } else {
@@ -394,7 +394,8 @@ static int importance_weights(const abc_opts *o, smc_history *h, const double *L
         double sum = 0.0;
         for (int j = 0; j < N; j++)
             sum += exp(t[j] - mx);
-        lw[i] = log_prior(o, th + (size_t)i * d) - (mx + log(sum));
+        /* sum >= 1 when some parent has weight (the largest term is 1) */
+        lw[i] = sum >= 1.0 ? log_prior(o, th + (size_t)i * d) - (mx + log(sum)) : -INFINITY;
         if (lw[i] > top)
             top = lw[i];
     }

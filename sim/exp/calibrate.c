@@ -101,7 +101,7 @@ static int model_sim_init(model_sim *s, const model_params *base, const param_re
 {
     *s = (model_sim){.refs = refs, .d = d, .ms = ms, .replicates = replicates,
                      .jobs = jobs < 1 ? 1 : jobs};
-    s->work = calloc((size_t)s->jobs, sizeof *s->work);
+    s->work = calloc((size_t)s->jobs, sizeof(model_params *));
     s->vals = calloc((size_t)s->jobs, sizeof *s->vals);
     for (int k = 0; s->work && s->vals && k < s->jobs; k++) {
         s->work[k] = params_copy(base);
@@ -157,50 +157,56 @@ typedef struct {
     int prior;     /* index among the priors, or -1 */
 } configured;
 
-/* Every numeric parameter instance and event value of p. */
+typedef struct {
+    configured *c;
+    int n, cap;
+} configured_list;
+
+static int push(configured_list *l, configured x)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 256;
+        configured *g = realloc(l->c, (size_t)cap * sizeof *g);
+        if (!g)
+            return -1;
+        l->c = g;
+        l->cap = cap;
+    }
+    l->c[l->n++] = x;
+    return 0;
+}
+
+/* Every numeric parameter instance and event value of p (NULL when memory
+ * is short). */
 static configured *configured_numbers(const model_params *p, int *n)
 {
-    int cap = 256, k = 0;
-    configured *c = malloc((size_t)cap * sizeof *c);
-    for (size_t t = 0; c && t < param_table_len; t++) {
+    configured_list l = {NULL, 0, 0};
+    for (size_t t = 0; t < param_table_len; t++) {
         const param_def *d = &param_table[t];
         if (d->type == PT_STRING)
             continue;
         int n1, n2;
         param_extent(p, d->scope, &n1, &n2);
-        for (int a = 0; c && a < n1; a++)
-            for (int b = 0; c && b < n2; b++) {
-                if (k == cap) {
-                    configured *g = realloc(c, (size_t)(cap *= 2) * sizeof *c);
-                    if (!g) {
-                        free(c);
-                        c = NULL;
-                        break;
-                    }
-                    c = g;
-                }
+        for (int a = 0; a < n1; a++)
+            for (int b = 0; b < n2; b++) {
                 param_ref r = {d, a, b};
-                c[k] = (configured){.v = param_get(p, r), .ref = r, .event = -1,
-                                    .prior = -1};
-                for (int q = 0; q < p->n_priors; q++)
-                    if (params_prior_of(p, r) == &p->priors[q].pr)
-                        c[k].prior = q;
-                k++;
+                configured x = {.v = param_get(p, r), .ref = r, .event = -1, .prior = -1};
+                const prior *pr = params_prior_of(p, r);
+                for (int q = 0; pr && q < p->n_priors; q++)
+                    if (pr == &p->priors[q].pr)
+                        x.prior = q;
+                if (push(&l, x))
+                    goto oom;
             }
     }
-    for (int e = 0; c && e < p->n_events; e++) {
-        if (k == cap) {
-            configured *g = realloc(c, (size_t)(cap *= 2) * sizeof *c);
-            if (!g) {
-                free(c);
-                return NULL;
-            }
-            c = g;
-        }
-        c[k++] = (configured){.v = p->events[e].value, .event = e, .prior = -1};
-    }
-    *n = k;
-    return c;
+    for (int e = 0; e < p->n_events; e++)
+        if (push(&l, (configured){.v = p->events[e].value, .event = e, .prior = -1}))
+            goto oom;
+    *n = l.n;
+    return l.c ? l.c : calloc(1, sizeof *l.c);
+oom:
+    free(l.c);
+    return NULL;
 }
 
 static int same_number(double a, double b)
@@ -320,8 +326,8 @@ int calibrate_identity(const model_params *p, const measure_set *ms, int draws,
             if (cand[c] && (found < 0 || (conf[found].prior < 0 && conf[c].prior >= 0)))
                 found = c;
         }
-        char what[200];
         if (found >= 0) {
+            char what[200];
             describe(p, &conf[found], what, sizeof what);
             snprintf(st->why[k], sizeof st->why[k], "equals %s, a number the "
                      "configuration sets, in each of %d draws from the prior",

@@ -53,7 +53,8 @@ void smc_history_free(smc_history *h)
 
 static int grow(double **a, size_t n)
 {
-    double *g = realloc(*a, (n ? n : 1) * sizeof *g);
+    size_t bytes = n * sizeof(double);
+    double *g = realloc(*a, bytes > 0 ? bytes : sizeof(double));
     if (!g)
         return -1;
     *a = g;
