@@ -374,10 +374,22 @@ static target_file *load(const char *path, const char *text,
                 goto bad;
             }
     }
-    for (int k = 0; k < t->n_free; k++)
-        if (load_free(path, config_setting_get_elem(fr, (unsigned)k), k, p,
-                      &t->free[k], err))
+    for (int k = 0; k < t->n_free; k++) {
+        const config_setting_t *f = config_setting_get_elem(fr, (unsigned)k);
+        if (load_free(path, f, k, p, &t->free[k], err))
             goto bad;
+        for (int q = 0; q < k; q++)
+            if (t->free[q].ref.def == t->free[k].ref.def &&
+                params_prior_of(p, t->free[q].ref) == params_prior_of(p, t->free[k].ref)) {
+                char where[200];
+                snprintf(where, sizeof where, "free.%s", t->free[k].path);
+                config_error_at(err, path, f, where, "listed twice in free%s%s%s",
+                                strcmp(t->free[q].path, t->free[k].path) ? " (as " : "",
+                                strcmp(t->free[q].path, t->free[k].path) ? t->free[q].path : "",
+                                strcmp(t->free[q].path, t->free[k].path) ? " too)" : "");
+                goto bad;
+            }
+    }
     config_destroy(&cfg);
     return t;
 bad:
