@@ -29,7 +29,8 @@ static const char usage[] =
     "  check [SCENARIO.cfg] validate a scenario, print it fully resolved\n"
     "  info FILE.h5         summarise a result file\n"
     "  compare A.cfg B.cfg  paired ensembles of two scenarios (same seeds)\n"
-    "  calibrate [SCENARIO] fit free parameters to public figures\n"
+    "  calibrate [SCENARIO] a posterior of the free parameters (ABC-SMC)\n"
+    "                       against public figures\n"
     "  sweep SWEEP.cfg      a parameter sweep (grid, random, LHS, Sobol,\n"
     "                       Saltelli) into one file\n"
     "  merge -o OUT FILE... join the shards of a sweep into one file\n"
@@ -41,8 +42,11 @@ static const char usage[] =
     "\n"
     "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
     "            2 bad usage or bad input (the message names file, line, key);\n"
-    "            3 sweep interrupted by SIGTERM/SIGINT (the file is valid);\n"
-    "            4 calibrate --check: a figure outside its range\n";
+    "            3 sweep or calibration interrupted by SIGTERM/SIGINT\n"
+    "              (resumable with --resume);\n"
+    "            4 calibrate --check: a figure outside its range, or\n"
+    "              calibrate --recover: a parameter not recovered;\n"
+    "            5 calibrate: the fit did not converge (its file says why)\n";
 
 int main(int argc, char **argv)
 {

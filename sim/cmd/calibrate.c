@@ -438,6 +438,22 @@ static int write_config(const char *path, const target_file *tf, const smc_histo
     return 0;
 }
 
+/* Is `path` a file the fit must not write: not a regular file, or one of
+ * its inputs?  The reason, or NULL. */
+static const char *not_ours(const char *path, const char *const *inputs, int n)
+{
+    struct stat a, b;
+    if (stat(path, &a) != 0)
+        return NULL;
+    if (!S_ISREG(a.st_mode))
+        return "is not a regular file";
+    for (int k = 0; k < n; k++)
+        if (inputs[k] && stat(inputs[k], &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            return "is an input of the fit";
+    return NULL;
+}
+
 /* ---- the command ------------------------------------------------------------ */
 
 typedef struct {
@@ -650,6 +666,16 @@ int cmd_calibrate(int argc, char **argv)
     }
     if (s.out && (s.ckpt = malloc(strlen(s.out) + 16)))
         sprintf(s.ckpt, "%s.checkpoint", s.out);
+    if (s.out && s.ckpt) {
+        const char *inputs[2] = {s.c.targets, s.o.scenario};
+        const char *why = not_ours(s.out, inputs, 2), *at = s.out;
+        if (!why)
+            why = not_ours(at = s.ckpt, inputs, 2);
+        if (why) {
+            cmd_error("calibrate", "will not write %s: it %s", at, why);
+            goto done;
+        }
+    }
     s.history = cmd_history(argc + 1, argv - 1);
     s.config_text = config_resolved_text(s.cfg);
     s.targets_text = read_text(s.c.targets);

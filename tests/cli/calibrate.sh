@@ -280,6 +280,14 @@ sim calibrate --targets fit.cfg --posterior baseline_posterior.h5
 expect_rc "--posterior without --check" 2
 sim calibrate --targets fit.cfg --check --recover
 expect_rc "--check with --recover" 2
+cp "$W/fit.cfg" "$W/fit_copy.cfg"
+sim calibrate --targets fit.cfg -o fit.cfg
+expect_rc "-o naming the targets file" 2
+message_is "will not write fit.cfg: it is an input of the fit" && ok "said so" || { not_ok "message"; show "$ERR"; }
+cmp -s "$W/fit.cfg" "$W/fit_copy.cfg" && ok "the targets file is untouched" || not_ok "fit.cfg changed"
+sim calibrate --targets fit.cfg -o /dev/null
+expect_rc "-o /dev/null" 2
+message_is "will not write /dev/null: it is not a regular file" && ok "said so" || { not_ok "message"; show "$ERR"; }
 printf 'targets = ( { name = "x"; variables = ["stock"]; value = 1.0; range = [0.0, 2.0]; } );\nfree = ( { path = "agents.RUS.sanctions"; } );\n' > "$W/noprior.cfg"
 sim calibrate --targets noprior.cfg
 expect_rc "a free parameter without a prior" 2
