@@ -6,6 +6,7 @@
 #include <malloc.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -48,6 +49,8 @@ static const char usage[] =
     "              calibrate --recover: a parameter not recovered;\n"
     "            5 calibrate: the fit did not converge (its file says why)\n";
 
+#define STARTUP_ROOM (4u << 20)
+
 int main(int argc, char **argv)
 {
     /* GSL reports errors as return values; it never aborts this program. */
@@ -64,6 +67,15 @@ int main(int argc, char **argv)
     /* Past a file-size limit, writes fail with EFBIG and are reported as a
      * runtime error, instead of the process being killed by SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
+    /* libconfig does not check its allocations: with almost no memory left
+     * it crashes parsing a scenario.  Start only with some room (kept on
+     * the heap by the thresholds above). */
+    void *room = malloc(STARTUP_ROOM);
+    if (!room) {
+        fputs("sim: out of memory (less than 4 MiB free to start)\n", stderr);
+        return EXIT_RUNTIME;
+    }
+    free(room);
     if (argc < 2) {
         fputs("sim: no command given (see 'sim --help')\n", stderr);
         return EXIT_INPUT;
