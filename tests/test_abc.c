@@ -797,7 +797,7 @@ static void test_identity_flags_config_set_targets(void **state)
     calib_stats *st = calib_stats_alloc(t, p, INT_MAX);
     calib_exec x = {.jobs = 2, .n_ranks = 1};
     char err[512];
-    assert_int_equal(calibrate_identity(p, t->ms, 30, 1, &x, st, err, sizeof err), 0);
+    assert_int_equal(calibrate_identity(p, t->ms, NULL, 0, 30, 1, &x, st, err, sizeof err), 0);
     /* set by an event of the scenario */
     assert_int_equal(st->role[0], ROLE_IDENTITY);
     assert_non_null(strstr(st->why[0], "agents.VEN.sanctions"));

@@ -107,11 +107,17 @@ static void test_targets_errors(void **state)
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"trade.gamma\"; } );",
          "unknown parameter"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"agents.RUS.sanctions\"; } );",
-         "has no prior in the scenario: write sanctions_prior"},
-        {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"world.gravity_g\"; min = 0.0; max = 2.0; } );",
-         "bounds come from the parameter's prior now: write gravity_g_prior"},
+         "has no prior in the scenario: write sanctions_prior = \"...\" next to its value (grammar in the README, Calibration), or give min and max"},
+        {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"agents.RUS.sanctions\"; min = 0.0; max = 2.0; } );",
+         "need min < max within the parameter's bounds [0, 1]"},
+        {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"world.gravity_g\"; min = 1.0e10; max = 2.0e10; } );",
+         "the prior of gravity_g within [1e+10, 2e+10]: the bounds leave no interval"},
+        {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"world.gravity_g\"; min = 1.0e8; } );",
+         "missing required key"},
+        {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"world.gravity_g\"; }, { path = \"world.gravity_g\"; } );",
+         "listed twice in free"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"world.gravity_g\"; step = 2.0; } );",
-         "unknown key 'step'"},
+         "unknown key 'step' (path, min, max)"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"scenario.months\"; } );",
          "real-valued"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; change = \"ratio\"; before = { from = \"2023-01\"; to = \"2023-02\"; }; } );",
@@ -137,6 +143,33 @@ static void test_targets_errors(void **state)
                      t ? "(loaded)" : e.reason);
         assert_true(e.line > 0);
     }
+    config_free(c);
+}
+
+/* min and max of a free parameter truncate its prior for the fit, or stand
+ * for a uniform prior when the scenario has none. */
+static void test_free_bounds(void **state)
+{
+    (void)state;
+    sim_config *c = baseline();
+    const model_params *p = config_params(c);
+    config_error e;
+    target_file *t = load_targets_text(
+        "measures = ( { name = \"x\"; variables = [\"stock\"]; } );\n"
+        "free = ( { path = \"world.gravity_g\"; min = 2.0e8; max = 4.0e8; },\n"
+        "         { path = \"agents.RUS.sanctions\"; min = 0.5; max = 0.9; },\n"
+        "         { path = \"relations.gamma\"; } );\n", p, &e);
+    if (!t)
+        fail_msg("%s: %s", e.key, e.reason);
+    char text[200];
+    prior_format(&t->free[0].pr, text, sizeof text);
+    assert_string_equal(text, "uniform(min=100000000, max=1000000000) [200000000, 400000000]");
+    assert_float_equal(prior_quantile(&t->free[0].pr, 0.5), 3.0e8, 1e-3);
+    prior_format(&t->free[1].pr, text, sizeof text);
+    assert_string_equal(text, "uniform(min=0.5, max=0.9)");
+    prior_format(&t->free[2].pr, text, sizeof text);
+    assert_string_equal(text, "lognormal(median=2, sd_log=0.7) [0.1, 10]");
+    targets_free(t);
     config_free(c);
 }
 
@@ -356,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_targets_errors),
         cmocka_unit_test(test_ensemble_jobs_identical),
         cmocka_unit_test(test_measure_change),
+        cmocka_unit_test(test_free_bounds),
         cmocka_unit_test(test_shipped_baseline_inside_targets),
         cmocka_unit_test(test_variant),
         cmocka_unit_test(test_set_named_event),

@@ -612,7 +612,8 @@ int cmd_calibrate(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     /* the identities, measured across draws from the prior */
     if (s.c.draws > 0 &&
-        calibrate_identity(p, s.tf->ms, s.c.draws, master, &x, s.st, err, sizeof err)) {
+        calibrate_identity(p, s.tf->ms, s.tf->free, s.tf->n_free, s.c.draws, master, &x,
+                           s.st, err, sizeof err)) {
         cmd_error("calibrate", "%s", err);
         rc = stop_flag ? EXIT_INTERRUPTED : EXIT_RUNTIME;
         goto done;

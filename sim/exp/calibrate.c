@@ -154,7 +154,7 @@ typedef struct {
     double v;
     param_ref ref; /* def NULL for an event */
     int event;
-    int prior;     /* index among the priors, or -1 */
+    int prior;     /* its column among the draws, or -1 */
 } configured;
 
 typedef struct {
@@ -176,9 +176,17 @@ static int push(configured_list *l, configured x)
     return 0;
 }
 
-/* Every numeric parameter instance and event value of p (NULL when memory
- * is short). */
-static configured *configured_numbers(const model_params *p, int *n)
+static int same_ref(param_ref a, param_ref b)
+{
+    return a.def == b.def && ((a.e1 == b.e1 && a.e2 == b.e2) ||
+                              (a.def->scope == SCOPE_PAIR && a.e1 == b.e2 && a.e2 == b.e1));
+}
+
+/* Every numeric parameter instance and event value of p; an instance
+ * drawn (refs[d]) says which draw column holds its value.  NULL when
+ * memory is short. */
+static configured *configured_numbers(const model_params *p, const param_ref *refs,
+                                      int n_refs, int *n)
 {
     configured_list l = {NULL, 0, 0};
     for (size_t t = 0; t < param_table_len; t++) {
@@ -191,9 +199,8 @@ static configured *configured_numbers(const model_params *p, int *n)
             for (int b = 0; b < n2; b++) {
                 param_ref r = {d, a, b};
                 configured x = {.v = param_get(p, r), .ref = r, .event = -1, .prior = -1};
-                const prior *pr = params_prior_of(p, r);
-                for (int q = 0; pr && q < p->n_priors; q++)
-                    if (pr == &p->priors[q].pr)
+                for (int q = 0; q < n_refs; q++)
+                    if (same_ref(refs[q], r))
                         x.prior = q;
                 if (push(&l, x))
                     goto oom;
@@ -238,27 +245,50 @@ static void describe(const model_params *p, const configured *c, char *buf, size
     }
 }
 
-int calibrate_identity(const model_params *p, const measure_set *ms, int draws,
+int calibrate_identity(const model_params *p, const measure_set *ms,
+                       const free_param *fp, int n_free, int draws,
                        uint64_t seed, const calib_exec *x, calib_stats *st,
                        char *err, size_t errlen)
 {
-    int d = p->n_priors, m = ms->n, rc = -1, n_conf = 0;
-    prior *priors = calloc((size_t)d + 1, sizeof *priors);
-    param_ref *refs = calloc((size_t)d + 1, sizeof *refs);
+    int d = 0, m = ms->n, rc = -1, n_conf = 0;
+    prior *priors = calloc((size_t)(p->n_priors + n_free) + 1, sizeof *priors);
+    param_ref *refs = calloc((size_t)(p->n_priors + n_free) + 1, sizeof *refs);
+    int *slot = calloc((size_t)p->n_priors + 1, sizeof *slot); /* scenario prior -> draw */
     double *zero = calloc((size_t)m + 1, sizeof *zero);
     double *one = calloc((size_t)m + 1, sizeof *one);
     smc_history *h = smc_history_alloc(draws, d, m);
-    configured *conf = configured_numbers(p, &n_conf);
-    unsigned char *cand = calloc((size_t)n_conf + 1, 1);
+    configured *conf = NULL;
+    unsigned char *cand = NULL;
     model_sim sim = {0};
     int have_sim = 0;
-    if (!priors || !refs || !zero || !one || !h || !conf || !cand) {
+    if (!priors || !refs || !slot || !zero || !one || !h) {
         snprintf(err, errlen, "out of memory for the identity check");
         goto done;
     }
-    for (int k = 0; k < d; k++) {
-        priors[k] = p->priors[k].pr;
-        refs[k] = p->priors[k].ref;
+    /* the scenario's priors, with those of the free parameters */
+    for (int k = 0; k < p->n_priors; k++) {
+        priors[d] = p->priors[k].pr;
+        refs[d] = p->priors[k].ref;
+        slot[k] = d++;
+    }
+    for (int f = 0; f < n_free; f++) {
+        const prior *in = params_prior_of(p, fp[f].ref);
+        int k = -1;
+        for (int q = 0; in && q < p->n_priors; q++)
+            if (in == &p->priors[q].pr)
+                k = q;
+        if (k >= 0) {
+            priors[slot[k]] = fp[f].pr;
+        } else {
+            priors[d] = fp[f].pr;
+            refs[d++] = fp[f].ref;
+        }
+    }
+    h->d = d;
+    if (!(conf = configured_numbers(p, refs, d, &n_conf)) ||
+        !(cand = calloc((size_t)n_conf + 1, 1))) {
+        snprintf(err, errlen, "out of memory for the identity check");
+        goto done;
     }
     for (int k = 0; k < m; k++)
         one[k] = 1.0;
@@ -347,6 +377,7 @@ done:
         model_sim_clean(&sim);
     free(priors);
     free(refs);
+    free(slot);
     free(zero);
     free(one);
     free(conf);

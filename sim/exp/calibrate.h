@@ -62,12 +62,15 @@ typedef struct {
     FILE *progress;
 } calib_exec;
 
-/* Run `draws` draws from every prior of p (one run each) and mark as
+/* Run `draws` draws from every prior of p and of the free parameters (the
+ * fit's prior of a free parameter replaces the scenario's; one run each)
+ * and mark as
  * ROLE_IDENTITY the targets whose coefficient of variation is below
  * CALIB_IDENTITY_CV or that equal a configured number (a parameter or an
  * event value) in every draw; st->cv and st->why are filled.  0, or -1
  * with err. */
-int calibrate_identity(const model_params *p, const measure_set *ms, int draws,
+int calibrate_identity(const model_params *p, const measure_set *ms,
+                       const free_param *fp, int n_free, int draws,
                        uint64_t seed, const calib_exec *x, calib_stats *st,
                        char *err, size_t errlen);
 

@@ -270,29 +270,57 @@ static int load_free(const char *file, const config_setting_t *f, int k,
     for (int q = 0; q < config_setting_length(f); q++) {
         const config_setting_t *s = config_setting_get_elem(f, (unsigned)q);
         const char *key = config_setting_name(s);
-        if (strcmp(key, "min") == 0 || strcmp(key, "max") == 0)
-            return config_error_at(err, file, s, where,
-                                   "bounds come from the parameter's prior now: write "
-                                   "%s_prior = \"uniform(min=..., max=...)\" next to "
-                                   "its value in the scenario",
-                                   strrchr(out->path, '.') ? strrchr(out->path, '.') + 1
-                                                           : out->path);
-        if (strcmp(key, "path") != 0)
-            return config_error_at(err, file, s, where, "unknown key '%s' (path)", key);
+        if (strcmp(key, "path") != 0 && strcmp(key, "min") != 0 && strcmp(key, "max") != 0)
+            return config_error_at(err, file, s, where, "unknown key '%s' (path, min, max)",
+                                   key);
     }
+    int bounded = config_setting_get_member(f, "min") || config_setting_get_member(f, "max");
+    double lo = 0.0, hi = 0.0;
+    if (bounded && (get_number(file, f, "min", where, &lo, 1, err) ||
+                    get_number(file, f, "max", where, &hi, 1, err)))
+        return -1;
     if (config_resolve_path(p, out->path, &out->ref, why, sizeof why))
         return config_error_at(err, file, f, where, "%s", why);
-    if (out->ref.def->type != PT_REAL)
+    const param_def *d = out->ref.def;
+    if (d->type != PT_REAL)
         return config_error_at(err, file, f, where, "only real-valued parameters can be fitted");
+    if (bounded && (!(lo < hi) || lo < d->min || hi > d->max))
+        return config_error_at(err, file, f, where,
+                               "need min < max within the parameter's bounds [%g, %g]",
+                               d->min, d->max);
+    const char *key = strrchr(out->path, '.') ? strrchr(out->path, '.') + 1 : out->path;
     const prior *pr = params_prior_of(p, out->ref);
-    if (!pr)
+    if (!pr && !bounded)
         return config_error_at(err, file, f, where,
                                "has no prior in the scenario: write %s_prior = \"...\" "
-                               "next to its value (grammar in the README, Calibration)",
-                               strrchr(out->path, '.') ? strrchr(out->path, '.') + 1
-                                                       : out->path);
-    out->pr = *pr;
+                               "next to its value (grammar in the README, Calibration), "
+                               "or give min and max", key);
+    if (pr) {
+        out->pr = *pr;
+        if (bounded && prior_truncate(&out->pr, lo, hi, why, sizeof why))
+            return config_error_at(err, file, f, where, "the prior of %s within [%g, %g]: %s",
+                                   key, lo, hi, why);
+        if (bounded) { /* printed with the bounds of the fit */
+            out->pr.truncated = 1;
+            out->pr.wlo = out->pr.lo;
+            out->pr.whi = out->pr.hi;
+        }
+    } else {
+        /* no prior in the scenario: uniform between the bounds */
+        char text[128];
+        snprintf(text, sizeof text, "uniform(min=%.17g, max=%.17g)", lo, hi);
+        if (prior_parse(text, &out->pr, why, sizeof why))
+            return config_error_at(err, file, f, where, "%s", why);
+    }
     return 0;
+}
+
+/* Do two references name the same parameter instance (a pair in either
+ * order)? */
+static int same_ref(param_ref a, param_ref b)
+{
+    return a.def == b.def && ((a.e1 == b.e1 && a.e2 == b.e2) ||
+                              (a.def->scope == SCOPE_PAIR && a.e1 == b.e2 && a.e2 == b.e1));
 }
 
 static target_file *load(const char *path, const char *text,
@@ -379,8 +407,7 @@ static target_file *load(const char *path, const char *text,
         if (load_free(path, f, k, p, &t->free[k], err))
             goto bad;
         for (int q = 0; q < k; q++)
-            if (t->free[q].ref.def == t->free[k].ref.def &&
-                params_prior_of(p, t->free[q].ref) == params_prior_of(p, t->free[k].ref)) {
+            if (same_ref(t->free[q].ref, t->free[k].ref)) {
                 char where[200];
                 snprintf(where, sizeof where, "free.%s", t->free[k].path);
                 config_error_at(err, path, f, where, "listed twice in free%s%s%s",

@@ -10,11 +10,12 @@
  *                 before = { from = "YYYY-MM"; to = "YYYY-MM"; };
  *                 value; range = [lo, hi]; weight; }, ... );
  *   measures = ( ... the same without value, range and weight ... );
- *   free = ( { path = "world.gravity_g"; }, ... );
+ *   free = ( { path = "world.gravity_g"; [min = 1.0e8; max = 1.0e9;] }, ... );
  *
  * A target's date is its last month (`to`).  The free parameters are
- * those calibration samples; each needs a prior in the scenario
- * (`<key>_prior`, io/priors.h).
+ * those calibration samples, each from its prior in the scenario
+ * (`<key>_prior`, io/priors.h); min and max truncate it for the fit, and
+ * stand for a uniform prior between them when the scenario has none.
  */
 #ifndef SIM_IO_TARGETS_H
 #define SIM_IO_TARGETS_H
@@ -25,7 +26,7 @@
 typedef struct {
     char path[160];
     param_ref ref;
-    prior pr;        /* its prior in the scenario */
+    prior pr;        /* its prior for the fit */
 } free_param;
 
 typedef struct {
