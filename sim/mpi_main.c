@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mpi_main.c - `sim-mpi sweep SWEEP.cfg -o OUT.h5 [...]` and
  * `sim-mpi calibrate [...]` under mpirun.
  *
  * calibrate: every rank runs `sim calibrate` with the same arguments;
- * rank k computes the particles i with i %% K == k of each generation and
+ * rank k computes the particles i with i % K == k of each generation and
  * the ranks exchange them (MPI_Allreduce, MPI_BOR on bytes: each slot is
  * written by one rank), so every rank holds every particle and the
  * posterior is the same for every K.  Rank 0 alone prints and writes the
@@ -15,7 +16,9 @@
  * 0 merges the K files into OUT.h5 with the same writer as a serial
  * sweep: the data are identical for every K.  A rank that fails is
  * reported with its runs, and nothing is merged; no rank waits forever on
- * a failed one (every rank reaches the same collective calls).
+ * a failed one (every rank reaches the same collective calls).  Its
+ * options are those it shares with `sim sweep`, from the same table
+ * (cmd_mpi_sweep_spec in sim/cmd/sweep.c).
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -30,16 +33,6 @@
 #include "exp/sweep.h"
 #include "io/output.h"
 #include "io/sweepfile.h"
-
-static const char usage[] =
-    "usage: mpirun -n K sim-mpi sweep SWEEP.cfg -o OUT.h5 [--jobs J] [--resume] [-q]\n"
-    "       mpirun -n K sim-mpi calibrate [SCENARIO.cfg] --targets FILE [...]\n"
-    "\n"
-    "sweep: split a sweep's runs over the K ranks (rank k runs shard k/K of\n"
-    "`sim sweep --shard`) and join them into OUT.h5; the data are those of\n"
-    "`sim sweep` in one process.\n"
-    "calibrate: `sim calibrate` with each generation's particles split over\n"
-    "the K ranks; the posterior is that of `sim calibrate` in one process.\n";
 
 /* OR the bytes of buf over the ranks, in place (each slot is filled by one
  * rank and zero on the others). */
@@ -56,37 +49,19 @@ static int share_bytes(void *ctx, unsigned char *buf, size_t bytes)
     return 0;
 }
 
+/* `sim-mpi calibrate`: `sim calibrate` on every rank, the particles
+ * shared; rank 0 speaks for all and its outcome is the program's. */
 static int calibrate_main(int argc, char **argv, int rank, int size)
 {
-    static cmd_cluster cl; /* read by cmd_calibrate */
+    static cmd_cluster cl; /* read by sim calibrate */
     cl = (cmd_cluster){.rank = rank, .size = size, .share = share_bytes};
     cmd_calibrate_cluster = &cl;
-    /* rank 0 speaks for all */
     if (rank != 0 && (!freopen("/dev/null", "w", stdout) ||
                       !freopen("/dev/null", "w", stderr)))
         return EXIT_RUNTIME;
-    int rc = cmd_calibrate(argc - 1, argv + 1);
-    /* rank 0's outcome is the program's */
+    int rc = cmd_calibrate_spec.main(argc - 1, argv + 1);
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return rc;
-}
-
-/* The sweep file among the arguments after "sweep" (options with a value
- * skipped), or "". */
-static const char *sweep_file(int argc, char **argv)
-{
-    static const char *const valued[] = {"-o", "--jobs", "--checkpoint",
-                                         "--shard", "--posterior"};
-    for (int k = 2; k < argc; k++) {
-        int skip = 0;
-        for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
-            skip |= strcmp(argv[k], valued[v]) == 0;
-        if (skip)
-            k++;
-        else if (argv[k][0] != '-')
-            return argv[k];
-    }
-    return "";
 }
 
 /* The runs of rank k's shard, as text, or "shard k/K". */
@@ -111,47 +86,51 @@ int main(int argc, char **argv)
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    cmd_program = "sim-mpi";
     if (argc >= 2 && strcmp(argv[1], "calibrate") == 0) {
         int rc = calibrate_main(argc, argv, rank, size);
         MPI_Finalize();
         return rc;
     }
-    const char *out = NULL;
-    int quiet = 0;
-    for (int k = 2; k < argc; k++) {
-        if (strcmp(argv[k], "-o") == 0 && k + 1 < argc)
-            out = argv[k + 1];
-        if (strcmp(argv[k], "-q") == 0)
-            quiet = 1;
-    }
-    if (argc < 3 || strcmp(argv[1], "sweep") != 0 || !out) {
+    cmd_args a;
+    cmd_args_init(&a);
+    int parsed = -1;
+    int help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    /* every rank parses the same line; only rank 0 speaks */
+    cmd_silent = rank != 0;
+    if (argc >= 2 && strcmp(argv[1], "sweep") == 0) {
+        parsed = cmd_parse(&cmd_mpi_sweep_spec, argc - 1, argv + 1, &a);
+        if (parsed == 0 && !a.output) {
+            cmd_error("sweep", "-o OUT.h5 is required (see 'sim-mpi sweep --help')");
+            parsed = -1;
+        }
+    } else if (help) {
         if (rank == 0)
-            fprintf(stderr, usage);
-        MPI_Finalize();
-        return EXIT_INPUT;
+            cmd_usage(&cmd_mpi_sweep_spec, stdout);
+        parsed = 1;
+    } else {
+        cmd_error(NULL, "the commands are sweep and calibrate: mpirun -n K sim-mpi "
+                  "sweep SWEEP.cfg -o OUT.h5, or sim-mpi calibrate [SCENARIO.cfg] "
+                  "--targets FILE (see 'sim-mpi sweep --help', 'sim calibrate "
+                  "--help')");
     }
-    /* this rank's shard: the same arguments, -o OUT.rankK, --shard k/K */
+    cmd_silent = 0;
+    if (parsed != 0) {
+        cmd_args_free(&a);
+        MPI_Finalize();
+        return parsed > 0 ? EXIT_OK : EXIT_INPUT;
+    }
+    const char *out = a.output, *file = a.n_operands ? a.operands[0] : "";
+    int quiet = a.quiet;
+    /* this rank's shard: OUT.rankK, --shard k/K, quietly */
     char rank_out[4200], shard[32];
     snprintf(rank_out, sizeof rank_out, "%s.rank%d", out, rank);
     snprintf(shard, sizeof shard, "%d/%d", rank, size);
-    /* args[0] is the program: commands read argv[-1] for the history */
-    char **args = calloc((size_t)argc + 5, sizeof *args);
-    int n = 0;
-    args[n++] = argv[0];
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-o") == 0 && k + 1 < argc) {
-            k++;
-            continue;
-        }
-        args[n++] = argv[k];
-    }
-    args[n++] = "-o";
-    args[n++] = rank_out;
-    args[n++] = "--shard";
-    args[n++] = shard;
-    args[n++] = "-q";
-    int rc = cmd_sweep(n - 1, args + 1);
-    free(args);
+    a.output = rank_out;
+    a.shard = shard;
+    a.quiet = 1;
+    a.progress = 0;
+    int rc = cmd_sweep_run(&a, argc - 1, argv + 1);
     int *all = rank == 0 ? calloc((size_t)size, sizeof *all) : NULL;
     MPI_Gather(&rc, 1, MPI_INT, all, 1, MPI_INT, 0, MPI_COMM_WORLD);
     int final = EXIT_OK;
@@ -159,7 +138,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < size; k++)
             if (all[k] != EXIT_OK) {
                 char runs[512];
-                shard_runs(sweep_file(argc, argv), k, size, runs, sizeof runs);
+                shard_runs(file, k, size, runs, sizeof runs);
                 fprintf(stderr, "sim-mpi: rank %d of %d failed (exit %d) on its "
                         "runs %s; its finished runs are kept in "
                         "%s.rank%d.parts (go on with --resume)\n",
@@ -196,6 +175,7 @@ int main(int argc, char **argv)
         free(all);
     }
     MPI_Bcast(&final, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    cmd_args_free(&a);
     MPI_Finalize();
     return final;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_abc.c - priors, ABC-SMC, the posterior file, the identity check and
  * the recovery of known parameters.

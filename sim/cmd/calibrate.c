@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.c - `sim calibrate`: a posterior of the free parameters of a
  * targets file by ABC-SMC (exp/abc.h), with the identity check, fits on
@@ -10,10 +11,10 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "exp/calibrate.h"
@@ -23,66 +24,75 @@
 
 const cmd_cluster *cmd_calibrate_cluster = NULL;
 
-static const char calibrate_usage[] =
-    "usage: sim calibrate [SCENARIO.cfg] --targets FILE [-o FILE] [--check]\n"
-    "                     [--recover] [--fit-until YYYY-MM] [--posterior FILE]\n"
-    "                     [--particles N] [--generations G] [--tolerance EPS]\n"
-    "                     [--distance max|rms] [--alpha A] [--min-acceptance A]\n"
-    "                     [--min-ess F]\n"
-    "                     [--max-attempts K] [--replicates N] [--draws D]\n"
-    "                     [--predictive N] [--resume] [--write-config FILE]\n"
-    "                     [--jobs J] [--seed N] [--months N] [--set path=value]...\n"
-    "                     [--markdown] [-q]\n"
-    "\n"
-    "Sample the posterior of the `free` parameters of the targets file by\n"
-    "ABC-SMC (population Monte Carlo with adaptive tolerances), each from its\n"
-    "prior in the scenario (<key>_prior next to its value).  The distance is\n"
-    "the largest, over the fitted targets, of |model - figure| / half the\n"
-    "figure's range (--distance rms: their root mean square); the fit is done\n"
-    "when a generation reaches the target tolerance with enough effective\n"
-    "sample size (ESS).  Writes every generation to\n"
-    "FILE (default <scenario>_posterior.h5), prints the convergence, the\n"
-    "posterior and the targets from runs drawn from it.  Before fitting,\n"
-    "targets that do not move across draws from the prior, or that equal a\n"
-    "number the configuration sets, are reported as identities and left out.\n"
-    "\n"
-    "  --targets FILE      targets, measures and free parameters\n"
-    "  --check             no fit: the identities, and the table of targets for\n"
-    "                      the scenario as it is (or drawn from --posterior);\n"
-    "                      exit 4 if a median lies outside its range\n"
-    "  --recover           fit synthetic targets made by the scenario itself (its\n"
-    "                      values are the truth) and report, per parameter,\n"
-    "                      whether the posterior covers the truth and is narrower\n"
-    "                      than the prior; exit 4 if one is not recovered\n"
-    "  --fit-until YYYY-MM fit the targets dated up to this month; report the\n"
-    "                      later ones out of sample\n"
-    "  --posterior FILE    with --check: draw each run's parameters from FILE\n"
-    "  --particles N       particles per generation (default 1000)\n"
-    "  --generations G     at most G generations (default 30)\n"
-    "  --tolerance EPS     the target tolerance (default 1: every fitted target\n"
-    "                      of an accepted particle lies within its range)\n"
-    "  --distance max|rms  the largest scaled deviation (default) or their root\n"
-    "                      mean square\n"
-    "  --alpha A           next tolerance: the A-quantile of the distances (0.5)\n"
-    "  --min-acceptance A  a generation accepting fewer particles per simulation\n"
-    "                      has stalled (default 0.01)\n"
-    "  --min-ess F         the last ESS must reach F * particles (default 0.1)\n"
-    "  --max-attempts K    simulations a particle may use in a generation\n"
-    "                      (default 2000)\n"
-    "  --replicates N      runs per particle (default 1); with --check, runs of\n"
-    "                      the table (default 20)\n"
-    "  --draws D           draws from the prior for the identity check (default\n"
-    "                      40; 0: no check)\n"
-    "  --predictive N      runs drawn from the posterior for the tables after a\n"
-    "                      fit (default 100)\n"
-    "  --resume            go on with an interrupted fit from FILE.checkpoint\n"
-    "  --write-config FILE the posterior medians as a `calibrated` group (only\n"
-    "                      when the fit converged)\n"
-    "  --jobs J            worker threads (default 1); results do not depend on J\n"
-    "  --markdown          print the tables as Markdown\n"
-    "\n"
-    "exit: 0 done; 3 interrupted (resume with --resume); 4 a check failed;\n"
-    "5 the fit did not converge (FILE says why: status, status_reason).\n";
+static const cmd_opt calibrate_opts[] = {
+    {OPT_TARGETS, "targets, measures and free parameters (required; "
+                  "configs/targets.cfg in the shared data)"},
+    {OPT_OUTPUT, "the posterior file (default <scenario>_posterior.h5, with "
+                 "--recover <scenario>_recovery.h5)"},
+    {OPT_CHECK, "no fit: the identities, and the table of targets for the "
+                "scenario as it is (or drawn from --posterior); exit 4 if a "
+                "median lies outside its range"},
+    {OPT_RECOVER, NULL},
+    {OPT_FIT_UNTIL, NULL},
+    {OPT_POSTERIOR, "with --check: each run of the table draws its parameters "
+                    "from FILE"},
+    {OPT_PARTICLES, NULL},
+    {OPT_GENERATIONS, NULL},
+    {OPT_TOLERANCE, NULL},
+    {OPT_DISTANCE, NULL},
+    {OPT_ALPHA, NULL},
+    {OPT_MIN_ACCEPTANCE, NULL},
+    {OPT_MIN_ESS, NULL},
+    {OPT_MAX_ATTEMPTS, NULL},
+    {OPT_REPLICATES, "runs per particle, their mean its statistics (default "
+                     "1); with --check, runs of the table (default 20)"},
+    {OPT_DRAWS, NULL},
+    {OPT_PREDICTIVE, NULL},
+    {OPT_RESUME, "go on with an interrupted fit from FILE.checkpoint"},
+    {OPT_WRITE_CONFIG, NULL},
+    {OPT_JOBS, "worker threads (default 1); the posterior does not depend on J"},
+    {OPT_SEED, NULL},
+    {OPT_MONTHS, NULL},
+    {OPT_SET, NULL},
+    {OPT_MARKDOWN, "print the tables as Markdown"},
+    {OPT_PROGRESS, NULL},
+    {OPT_PROGRESS_EVERY, NULL},
+    {OPT_QUIET, NULL},
+    {0, NULL}};
+
+static int cmd_calibrate_main(int argc, char **argv);
+
+const cmd_spec cmd_calibrate_spec = {
+    .name = "calibrate",
+    .operands = "[SCENARIO.cfg]",
+    .summary = "a posterior of the free parameters against public figures "
+               "(ABC-SMC; --targets FILE)",
+    .about =
+        "Sample the posterior of the `free` parameters of the targets file by\n"
+        "ABC-SMC (population Monte Carlo with adaptive tolerances), each from\n"
+        "its prior in the scenario (<key>_prior next to its value).  The\n"
+        "distance is the largest, over the fitted targets, of |model - figure|\n"
+        "/ half the figure's range (--distance rms: their root mean square);\n"
+        "the fit is done when a generation reaches the target tolerance with\n"
+        "enough effective sample size (ESS).  Writes every generation to FILE,\n"
+        "and prints the convergence, the posterior and the targets from runs\n"
+        "drawn from it.  Before fitting, targets that do not move across draws\n"
+        "from the prior, or that equal a number the configuration sets, are\n"
+        "reported as identities and left out.  Without SCENARIO.cfg the\n"
+        "built-in baseline is used.\n",
+    .after =
+        "The fit is written to FILE.checkpoint after every generation: killed\n"
+        "at any moment, it goes on with --resume and ends with the posterior of\n"
+        "an uninterrupted fit; SIGTERM or SIGINT stops it and exits 3.  The\n"
+        "posterior is the same for any --jobs and any number of MPI ranks\n"
+        "(sim-mpi calibrate).\n"
+        "\n"
+        "exit: 0 done; 3 interrupted (resume with --resume); 4 a check failed;\n"
+        "5 the fit did not converge (FILE says why: status, status_reason).\n",
+    .opts = calibrate_opts,
+    .complete = "*.cfg",
+    .main = cmd_calibrate_main,
+};
 
 static volatile sig_atomic_t stop_flag = 0;
 
@@ -90,90 +100,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
-}
-
-typedef struct {
-    const char *targets, *fit_until, *posterior, *write_config, *distance;
-    int check, recover, resume, markdown;
-    int particles, generations, max_attempts, draws, predictive;
-    double tolerance, alpha, min_acceptance, min_ess;
-    int replicates_given;
-} cal_opts;
-
-/* ---- options --------------------------------------------------------------- */
-
-static int number_option(const char *name, const char *v, double lo, double hi,
-                         int integer, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end || errno || !(x >= lo && x <= hi) ||
-        (integer && x != floor(x))) {
-        cmd_error("calibrate", "%s: '%s' is not %s from %g to %g", name, v,
-                  integer ? "a whole number" : "a number", lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-/* One calibrate option at argv[*k]: 1 used, 0 not ours, -1 error. */
-static int calibrate_option(int argc, char **argv, int *k, cal_opts *c)
-{
-    const char *a = argv[*k];
-    static const char *const flags[] = {"--check", "--recover", "--resume", "--markdown"};
-    int *slots[] = {&c->check, &c->recover, &c->resume, &c->markdown};
-    for (int f = 0; f < 4; f++)
-        if (strcmp(a, flags[f]) == 0) {
-            *slots[f] = 1;
-            return 1;
-        }
-    static const char *const texts[] = {"--targets", "--fit-until", "--posterior",
-                                        "--write-config", "--distance"};
-    const char **tslots[] = {&c->targets, &c->fit_until, &c->posterior, &c->write_config,
-                             &c->distance};
-    static const struct {
-        const char *name;
-        double lo, hi;
-        int integer;
-    } nums[] = {{"--particles", 2, 10000000, 1},   {"--generations", 1, 10000, 1},
-                {"--max-attempts", 1, 1e9, 1},     {"--draws", 0, 1000000, 1},
-                {"--predictive", 1, 1000000, 1},   {"--tolerance", 0, 1e300, 0},
-                {"--alpha", 0.01, 0.99, 0},        {"--min-acceptance", 0, 1, 0},
-                {"--min-ess", 0, 1, 0}};
-    int texts_n = 5, nums_n = (int)(sizeof nums / sizeof nums[0]);
-    for (int t = 0; t < texts_n + nums_n; t++) {
-        const char *name = t < texts_n ? texts[t] : nums[t - texts_n].name;
-        if (strcmp(a, name) != 0)
-            continue;
-        if (*k + 1 >= argc) {
-            cmd_error("calibrate", "option %s needs a value", a);
-            return -1;
-        }
-        const char *v = argv[++*k];
-        if (t < texts_n) {
-            *tslots[t] = v;
-            return 1;
-        }
-        double x;
-        int n = t - texts_n;
-        if (number_option(name, v, nums[n].lo, nums[n].hi, nums[n].integer, &x))
-            return -1;
-        switch (n) {
-        case 0: c->particles = (int)x; break;
-        case 1: c->generations = (int)x; break;
-        case 2: c->max_attempts = (int)x; break;
-        case 3: c->draws = (int)x; break;
-        case 4: c->predictive = (int)x; break;
-        case 5: c->tolerance = x; break;
-        case 6: c->alpha = x; break;
-        case 7: c->min_acceptance = x; break;
-        default: c->min_ess = x; break;
-        }
-        return 1;
-    }
-    return 0;
 }
 
 /* "YYYY-MM" -> step of the scenario; -1 after an error line. */
@@ -188,6 +114,40 @@ static int month_step(const char *text, const model_params *p, int *step)
     }
     *step = (y * 12 + m) - (p->start_year * 12 + p->start_month);
     return 0;
+}
+
+/* ---- progress: a line per generation ------------------------------------------ */
+
+typedef struct {
+    const cmd_args *a;
+    progress *pr;
+    int g;
+} fit_progress;
+
+static void on_particle(void *ctx, int g, long done, long total)
+{
+    fit_progress *f = ctx;
+    if (!f->pr || f->g != g) {
+        progress_end(f->pr, 0);
+        f->pr = cmd_progress(f->a, "calibrate", "particles", total);
+        f->g = g;
+        char note[64];
+        snprintf(note, sizeof note, "generation %d", g);
+        progress_note(f->pr, note);
+    }
+    progress_update(f->pr, done);
+}
+
+static void on_generation(void *ctx, const smc_history *h)
+{
+    fit_progress *f = ctx;
+    int g = h->n_gen - 1;
+    char note[160];
+    snprintf(note, sizeof note, "generation %d: tolerance %.4g, acceptance %.3g, "
+             "ESS %.0f", g, h->tolerance[g], h->acceptance[g], h->ess[g]);
+    progress_note(f->pr, note);
+    progress_end(f->pr, 1);
+    f->pr = NULL;
 }
 
 /* ---- tables ------------------------------------------------------------------ */
@@ -380,7 +340,7 @@ static char *read_text(const char *path)
 
 /* Everything the posterior file needs to say, for one history. */
 typedef struct {
-    const char *path;            /* where the checkpoint goes */
+    const char *path; /* where the checkpoint goes */
     posterior_meta meta;
 } ckpt_ctx;
 
@@ -397,68 +357,82 @@ static int write_checkpoint(void *arg, const smc_history *h, abc_status st,
     return posterior_write(c->path, &pm, err, errlen);
 }
 
+/* A growing text buffer. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = t->failed ? -1
+                          : vsnprintf(t->s ? t->s + t->len : NULL,
+                                      t->s ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = 1;
+            return;
+        }
+        if (t->s && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = (t->cap ? 2 * t->cap : 4096) + (size_t)n;
+        char *grown = realloc(t->s, cap);
+        if (!grown) {
+            t->failed = 1;
+            return;
+        }
+        t->s = grown;
+        t->cap = cap;
+    }
+}
+
 /* The posterior medians as a `calibrated` group, written atomically. */
 static int write_config(const char *path, const target_file *tf, const smc_history *h,
-                        const char *history, char *err, size_t len)
+                        const char *history, const char *const *inputs, int n_inputs)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, len, "cannot create %s: %s", path, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "# calibrated.cfg - written by `sim calibrate`; the baseline includes it.\n"
-               "# The posterior medians of an ABC-SMC fit (%d particles, %d generations,\n"
-               "# tolerance %.4g); the posterior itself is the fit's file.\n"
-               "calibrated = {\n  command = \"",
-            h->N, h->n_gen, h->tolerance[h->n_gen - 1]);
+    text t = {0};
+    put(&t, "# calibrated.cfg - written by `sim calibrate`; the baseline includes it.\n"
+            "# The posterior medians of an ABC-SMC fit (%d particles, %d generations,\n"
+            "# tolerance %.4g); the posterior itself is the fit's file.\n"
+            "calibrated = {\n  command = \"",
+        h->N, h->n_gen, h->tolerance[h->n_gen - 1]);
     for (const char *s = history; *s; s++) {
         if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
+            put(&t, "\\");
+        put(&t, "%c", (unsigned char)*s < 0x20 ? ' ' : *s);
     }
-    fprintf(f, "\";\n  set = [\n");
+    put(&t, "\";\n  set = [\n");
     for (int k = 0; k < tf->n_free; k++) {
         static const double half = 0.5;
         double med;
         calibrate_param_quantiles(h, k, &half, 1, &med);
-        fprintf(f, "    \"%s=%.10g\"%s\n", tf->free[k].path, med,
-                k + 1 < tf->n_free ? "," : "");
+        put(&t, "    \"%s=%.10g\"%s\n", tf->free[k].path, med,
+            k + 1 < tf->n_free ? "," : "");
     }
-    fprintf(f, "  ];\n};\n");
-    int bad = ferror(f);
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, len, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
+    put(&t, "  ];\n};\n");
+    if (t.failed) {
+        cmd_error("calibrate", "out of memory");
+        free(t.s);
         return -1;
     }
-    return 0;
-}
-
-/* Is `path` a file the fit must not write: not a regular file, or one of
- * its inputs?  The reason, or NULL. */
-static const char *not_ours(const char *path, const char *const *inputs, int n)
-{
-    struct stat a, b;
-    if (stat(path, &a) != 0)
-        return NULL;
-    if (!S_ISREG(a.st_mode))
-        return "is not a regular file";
-    for (int k = 0; k < n; k++)
-        if (inputs[k] && stat(inputs[k], &b) == 0 && a.st_dev == b.st_dev &&
-            a.st_ino == b.st_ino)
-            return "is an input of the fit";
-    return NULL;
+    int rc = cmd_write_file("calibrate", path, t.s, t.len, inputs, n_inputs);
+    free(t.s);
+    return rc;
 }
 
 /* ---- the command ------------------------------------------------------------ */
 
 typedef struct {
-    cal_opts c;
-    scenario_opts o;
+    cmd_args a;
+    const char *targets, *scenario;
+    char tfound[4096], sfound[4096];
     sim_config *cfg;
     target_file *tf;
     calib_stats *st;
@@ -483,22 +457,24 @@ static void cal_state_free(cal_state *s)
     free(s->truth);
     free(s->observed);
     config_free(s->cfg);
+    cmd_args_free(&s->a);
 }
 
 /* --check: the table for the scenario as it stands or drawn from a posterior. */
 static int run_check(cal_state *s, const calib_exec *x, unsigned long long master)
 {
     const model_params *p = config_params(s->cfg);
-    int n = s->o.replicates, rc = EXIT_OK;
+    int n = s->a.replicates;
     char err[1024];
-    if (s->c.posterior) {
-        if (!(s->post = posterior_read(s->c.posterior, err, sizeof err))) {
+    if (s->a.posterior) {
+        if (!(s->post = posterior_read(s->a.posterior, err, sizeof err))) {
             cmd_error("calibrate", "--posterior %s", err);
             return EXIT_INPUT;
         }
-        if (!s->post->converged)
-            fprintf(stderr, "sim: calibrate: warning: %s is not a finished fit (status "
-                    "%s: %s)\n", s->c.posterior, s->post->status, s->post->reason);
+        if (!s->post->converged && x->rank == 0)
+            fprintf(stderr, "%s: calibrate: warning: %s is not a finished fit (status "
+                    "%s: %s)\n", cmd_program, s->a.posterior, s->post->status,
+                    s->post->reason);
     }
     if (!(s->values = calloc((size_t)n * s->tf->ms->n + 1, sizeof *s->values))) {
         cmd_error("calibrate", "out of memory");
@@ -511,83 +487,68 @@ static int run_check(cal_state *s, const calib_exec *x, unsigned long long maste
     }
     if (x->rank != 0)
         return EXIT_OK;
-    int outside = print_sections(s->tf->ms, s->st, s->values, n, s->c.markdown,
-                                 s->c.fit_until);
-    if (s->post && !s->c.markdown)
+    int outside = print_sections(s->tf->ms, s->st, s->values, n, s->a.markdown,
+                                 s->a.fit_until);
+    if (s->post && !s->a.markdown)
         printf("\n(model median and 5-95%% of %d runs, each drawing its parameters "
-               "from %s: parameter uncertainty and chance)\n", n, s->c.posterior);
-    if (outside)
-        rc = EXIT_OUTSIDE;
-    return rc;
+               "from %s: parameter uncertainty and chance)\n", n, s->a.posterior);
+    return outside ? EXIT_OUTSIDE : EXIT_OK;
 }
 
-int cmd_calibrate(int argc, char **argv)
+static int cmd_calibrate_main(int argc, char **argv)
 {
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    cal_state s = {.c = {.particles = 1000, .generations = 30, .max_attempts = 2000,
-                         .draws = 40, .predictive = 100, .tolerance = 1.0,
-                         .alpha = 0.5, .min_acceptance = 0.01, .min_ess = 0.1},
-                   .o = {.sets = sets, .replicates = 0, .jobs = 1}};
+    static const char *const where[] = {"scenarios", NULL};
+    static const char *const twhere[] = {"configs", NULL};
+    cal_state s = {.values = NULL};
     const cmd_cluster *cl = cmd_calibrate_cluster;
-    int rank = cl ? cl->rank : 0, rc = EXIT_INPUT;
+    int rank = cl ? cl->rank : 0;
     char err[1024], reason[1024] = "";
-    if (!sets)
-        return EXIT_RUNTIME;
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-            if (rank == 0)
-                fputs(calibrate_usage, stdout);
-            free(sets);
-            return EXIT_OK;
-        }
-        int used = calibrate_option(argc, argv, &k, &s.c);
-        if (used == 0)
-            used = cmd_scenario_option("calibrate", argc, argv, &k, &s.o);
-        if (used < 0)
-            goto done;
-        if (used)
-            continue;
-        if (argv[k][0] == '-' || s.o.scenario) {
-            cmd_error("calibrate", "unexpected argument '%s' (see 'sim calibrate --help')",
-                      argv[k]);
-            goto done;
-        }
-        s.o.scenario = argv[k];
+    cmd_args_init(&s.a);
+    int rc = cmd_parse(&cmd_calibrate_spec, argc, argv, &s.a);
+    if (rc == 0 && s.a.n_operands > 1) {
+        cmd_error("calibrate", "unexpected argument '%s': one scenario at a time "
+                  "(see 'sim calibrate --help')", s.a.operands[1]);
+        rc = -1;
     }
-    s.c.replicates_given = s.o.replicates > 0;
-    if (!s.o.replicates)
-        s.o.replicates = s.c.check ? 20 : 1;
-    if (s.c.distance && strcmp(s.c.distance, "max") != 0 &&
-        strcmp(s.c.distance, "rms") != 0) {
-        cmd_error("calibrate", "--distance: '%s' is not max or rms", s.c.distance);
-        goto done;
+    if (rc) {
+        cmd_args_free(&s.a);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
     }
-    int rms = s.c.distance && strcmp(s.c.distance, "rms") == 0;
-    if (!s.c.targets) {
+    rc = EXIT_INPUT;
+    cmd_args *a = &s.a;
+    if (!cmd_given(a, OPT_REPLICATES))
+        a->replicates = a->check ? 20 : 1;
+    s.targets = a->targets ? cmd_find_file(a->targets, twhere, s.tfound, sizeof s.tfound)
+                           : NULL;
+    s.scenario = a->n_operands ? cmd_find_file(a->operands[0], where, s.sfound,
+                                               sizeof s.sfound)
+                               : NULL;
+    int rms = a->distance && strcmp(a->distance, "rms") == 0;
+    if (!s.targets) {
         cmd_error("calibrate", "--targets FILE is required (see 'sim calibrate --help')");
         goto done;
     }
-    if (s.c.check + s.c.recover > 1 || (s.c.posterior && !s.c.check)) {
-        cmd_error("calibrate", "%s", s.c.posterior && !s.c.check
+    if (a->check + a->recover > 1 || (a->posterior && !a->check)) {
+        cmd_error("calibrate", "%s", a->posterior && !a->check
                                          ? "--posterior goes with --check (a fit makes its own)"
                                          : "--check and --recover exclude each other");
         goto done;
     }
-    if (!(s.cfg = cmd_load_scenario(&s.o)))
+    if (!(s.cfg = cmd_load_scenario(s.scenario, a)))
         goto done;
     const model_params *p = config_params(s.cfg);
     config_error ce;
-    if (!(s.tf = targets_load(s.c.targets, p, &ce))) {
+    if (!(s.tf = targets_load(s.targets, p, &ce))) {
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("calibrate", "%s", line);
         goto done;
     }
     int fit_until = INT_MAX;
-    if (s.c.fit_until && month_step(s.c.fit_until, p, &fit_until))
+    if (a->fit_until && month_step(a->fit_until, p, &fit_until))
         goto done;
-    if (!s.c.check && s.tf->n_free == 0) {
-        cmd_error("calibrate", "%s has no free parameters (or use --check)", s.c.targets);
+    if (!a->check && s.tf->n_free == 0) {
+        cmd_error("calibrate", "%s has no free parameters (or use --check)", s.targets);
         goto done;
     }
     if (!(s.st = calib_stats_alloc(s.tf, p, fit_until))) {
@@ -595,30 +556,33 @@ int cmd_calibrate(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
-    if (s.c.fit_until && count_role(s.st, ROLE_FIT) == 0) {
+    if (a->fit_until && count_role(s.st, ROLE_FIT) == 0) {
         cmd_error("calibrate", "--fit-until %s: no target is dated that early",
-                  s.c.fit_until);
+                  a->fit_until);
         goto done;
     }
     unsigned long long master = (unsigned long long)p->g.seed;
-    calib_exec x = {.jobs = s.o.jobs, .rank = rank, .n_ranks = cl ? cl->size : 1,
+    fit_progress fp = {.a = a, .pr = NULL, .g = -1};
+    calib_exec x = {.jobs = a->jobs, .rank = rank, .n_ranks = cl ? cl->size : 1,
                     .share = cl ? cl->share : NULL, .share_ctx = cl ? cl->ctx : NULL,
                     .stop = &stop_flag,
-                    .progress = rank == 0 && !s.o.quiet ? stderr : NULL};
+                    .on_particle = rank == 0 ? on_particle : NULL,
+                    .on_generation = rank == 0 ? on_generation : NULL,
+                    .progress_ctx = &fp};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     /* the identities, measured across draws from the prior */
-    if (s.c.draws > 0 &&
-        calibrate_identity(p, s.tf->ms, s.tf->free, s.tf->n_free, s.c.draws, master, &x,
+    if (a->draws > 0 &&
+        calibrate_identity(p, s.tf->ms, s.tf->free, s.tf->n_free, a->draws, master, &x,
                            s.st, err, sizeof err)) {
         cmd_error("calibrate", "%s", err);
         rc = stop_flag ? EXIT_INTERRUPTED : EXIT_RUNTIME;
         goto done;
     }
-    if (s.c.check) {
+    if (a->check) {
         rc = run_check(&s, &x, master);
         goto done;
     }
@@ -628,9 +592,28 @@ int cmd_calibrate(int argc, char **argv)
         goto done;
     }
     int d = s.tf->n_free, m = s.st->m;
+    /* the files: the result, and its checkpoint while the fit runs */
+    const char *suffix = a->recover ? "_recovery.h5" : "_posterior.h5";
+    if (a->output) {
+        s.out = strdup(a->output);
+    } else if ((s.out = malloc(strlen(p->g.name) + 20))) {
+        sprintf(s.out, "%s%s", p->g.name, suffix);
+    }
+    if (s.out && (s.ckpt = malloc(strlen(s.out) + 16)))
+        sprintf(s.ckpt, "%s.checkpoint", s.out);
+    if (!s.out || !s.ckpt) {
+        cmd_error("calibrate", "out of memory");
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    const char *inputs[3] = {s.targets, s.scenario, a->posterior};
+    if (cmd_check_target("calibrate", s.out, inputs, 3) ||
+        cmd_check_target("calibrate", s.ckpt, inputs, 3) ||
+        (a->write_config && cmd_check_target("calibrate", a->write_config, inputs, 3)))
+        goto done;
     /* the recovery check: the scenario's own values are the truth, its
      * ensemble means the targets */
-    if (s.c.recover) {
+    if (a->recover) {
         int n = 20;
         s.truth = calloc((size_t)d + 1, sizeof *s.truth);
         s.observed = calloc((size_t)m + 1, sizeof *s.observed);
@@ -642,7 +625,7 @@ int cmd_calibrate(int argc, char **argv)
         }
         for (int k = 0; k < d; k++)
             s.truth[k] = param_get(p, s.tf->free[k].ref);
-        if (calibrate_evaluate(p, s.tf->ms, n, s.o.jobs,
+        if (calibrate_evaluate(p, s.tf->ms, n, a->jobs,
                                seed_hash(master, 0x73796e7468ULL /* "synth" */), NULL,
                                s.values, err, sizeof err)) {
             cmd_error("calibrate", "%s", err);
@@ -658,30 +641,11 @@ int cmd_calibrate(int argc, char **argv)
         free(s.values);
         s.values = NULL;
     }
-    /* the files: the result, and its checkpoint while the fit runs */
-    const char *suffix = s.c.recover ? "_recovery.h5" : "_posterior.h5";
-    if (s.o.output) {
-        s.out = strdup(s.o.output);
-    } else if ((s.out = malloc(strlen(p->g.name) + 20))) {
-        sprintf(s.out, "%s%s", p->g.name, suffix);
-    }
-    if (s.out && (s.ckpt = malloc(strlen(s.out) + 16)))
-        sprintf(s.ckpt, "%s.checkpoint", s.out);
-    if (s.out && s.ckpt) {
-        const char *inputs[2] = {s.c.targets, s.o.scenario};
-        const char *why = not_ours(s.out, inputs, 2), *at = s.out;
-        if (!why)
-            why = not_ours(at = s.ckpt, inputs, 2);
-        if (why) {
-            cmd_error("calibrate", "will not write %s: it %s", at, why);
-            goto done;
-        }
-    }
     s.history = cmd_history(argc + 1, argv - 1);
     s.config_text = config_resolved_text(s.cfg);
-    s.targets_text = read_text(s.c.targets);
-    s.h = smc_history_alloc(s.c.particles, d, m);
-    if (!s.out || !s.ckpt || !s.history || !s.config_text || !s.targets_text || !s.h) {
+    s.targets_text = read_text(s.targets);
+    s.h = smc_history_alloc(a->particles, d, m);
+    if (!s.history || !s.config_text || !s.targets_text || !s.h) {
         cmd_error("calibrate", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
@@ -690,15 +654,15 @@ int cmd_calibrate(int argc, char **argv)
     char settings[512], fit_hash[32];
     snprintf(settings, sizeof settings,
              "particles=%d alpha=%.17g tolerance=%.17g replicates=%d attempts=%d "
-             "seed=%llu fit_until=%d draws=%d recover=%d rms=%d", s.c.particles,
-             s.c.alpha, s.c.tolerance, s.o.replicates, s.c.max_attempts, master,
-             fit_until, s.c.draws, s.c.recover, rms);
+             "seed=%llu fit_until=%d draws=%d recover=%d rms=%d", a->particles,
+             a->alpha, a->tolerance, a->replicates, a->max_attempts, master,
+             fit_until, a->draws, a->recover, rms);
     snprintf(fit_hash, sizeof fit_hash, "%016llx",
              (unsigned long long)fnv(fnv(fnv(0xcbf29ce484222325ULL, s.config_text),
                                          s.targets_text), settings));
     struct stat sb;
     if (stat(s.ckpt, &sb) == 0) {
-        if (!s.c.resume) {
+        if (!a->resume) {
             cmd_error("calibrate", "%s holds an interrupted fit: go on with --resume, "
                       "or remove it to start afresh", s.ckpt);
             goto done;
@@ -708,7 +672,7 @@ int cmd_calibrate(int argc, char **argv)
             cmd_error("calibrate", "%s (remove it to start afresh)", err);
             goto done;
         }
-        if (strcmp(prev->fit_hash, fit_hash) != 0 || prev->h->N != s.c.particles ||
+        if (strcmp(prev->fit_hash, fit_hash) != 0 || prev->h->N != a->particles ||
             prev->d != d || prev->h->m != m) {
             cmd_error("calibrate", "%s belongs to another fit (the scenario, the targets "
                       "or the settings changed); remove it to start afresh", s.ckpt);
@@ -719,13 +683,13 @@ int cmd_calibrate(int argc, char **argv)
         s.h = prev->h;
         prev->h = NULL;
         posterior_file_free(prev);
-        if (x.progress)
-            fprintf(x.progress, "abc: resuming after generation %d of %s\n",
-                    s.h->n_gen - 1, s.ckpt);
-    } else if (s.c.resume && rank == 0 && !s.o.quiet) {
-        fprintf(stderr, "sim: calibrate: no %s: starting afresh\n", s.ckpt);
+        if (rank == 0 && !a->quiet)
+            fprintf(stderr, "%s: calibrate: resuming after generation %d of %s\n",
+                    cmd_program, s.h->n_gen - 1, s.ckpt);
+    } else if (a->resume && rank == 0 && !a->quiet) {
+        fprintf(stderr, "%s: calibrate: no %s: starting afresh\n", cmd_program, s.ckpt);
     }
-    /* the file's description of the statistics */
+    /* the file's description of the parameters and statistics */
     const char **pnames = calloc((size_t)d + 1, sizeof *pnames);
     const char **ptexts = calloc((size_t)d + 1, sizeof *ptexts);
     char (*ptext)[200] = calloc((size_t)d + 1, sizeof *ptext);
@@ -757,16 +721,16 @@ int cmd_calibrate(int argc, char **argv)
         hi[k] = mx->has_target ? mx->hi : NAN;
     }
     posterior_setting settings_attrs[] = {
-        {"alpha", s.c.alpha},
-        {"target_tolerance", s.c.tolerance},
-        {"min_acceptance", s.c.min_acceptance},
-        {"min_ess", s.c.min_ess},
-        {"max_generations", s.c.generations},
-        {"max_attempts", s.c.max_attempts},
-        {"replicates", s.o.replicates},
-        {"identity_draws", s.c.draws},
+        {"alpha", a->alpha},
+        {"target_tolerance", a->tolerance},
+        {"min_acceptance", a->min_acceptance},
+        {"min_ess", a->min_ess},
+        {"max_generations", a->generations},
+        {"max_attempts", a->max_attempts},
+        {"replicates", a->replicates},
+        {"identity_draws", a->draws},
         {"identity_cv", CALIB_IDENTITY_CV},
-        {"recovery", s.c.recover},
+        {"recovery", a->recover},
         {"distance_rms", rms}};
     ckpt_ctx ck = {.path = s.ckpt};
     ck.meta = (posterior_meta){
@@ -778,33 +742,32 @@ int cmd_calibrate(int argc, char **argv)
         .n_settings = (int)(sizeof settings_attrs / sizeof settings_attrs[0]),
         .config_text = s.config_text, .targets_text = s.targets_text,
         .history = s.history};
-    calib_fit_opts fo = {.particles = s.c.particles, .max_generations = s.c.generations,
-                         .replicates = s.o.replicates, .max_attempts = s.c.max_attempts,
-                         .alpha = s.c.alpha, .tolerance = s.c.tolerance,
-                         .min_acceptance = s.c.min_acceptance, .min_ess = s.c.min_ess,
+    calib_fit_opts fo = {.particles = a->particles, .max_generations = a->generations,
+                         .replicates = a->replicates, .max_attempts = a->max_attempts,
+                         .alpha = a->alpha, .tolerance = a->tolerance,
+                         .min_acceptance = a->min_acceptance, .min_ess = a->min_ess,
                          .distance = rms ? ABC_DISTANCE_RMS : ABC_DISTANCE_MAX,
                          .seed = master,
                          .checkpoint = rank == 0 ? write_checkpoint : NULL,
                          .checkpoint_ctx = &ck};
     abc_status status = ABC_RUNNING;
-    if (calibrate_fit(p, s.tf, s.st, s.observed, &fo, &x, s.h, &status, reason,
-                      sizeof reason, err, sizeof err)) {
-        if (rank == 0)
-            cmd_error("calibrate", "%s (the generations done are kept in %s: go on "
-                      "with --resume)", err, s.ckpt);
+    int fit = calibrate_fit(p, s.tf, s.st, s.observed, &fo, &x, s.h, &status, reason,
+                            sizeof reason, err, sizeof err);
+    progress_end(fp.pr, 0);
+    if (fit) {
+        cmd_error("calibrate", "%s (the generations done are kept in %s: go on "
+                  "with --resume)", err, s.ckpt);
         rc = EXIT_RUNTIME;
         goto free_meta;
     }
     if (status == ABC_INTERRUPTED) {
-        if (rank == 0)
-            cmd_error("calibrate", "%s; the generations done are kept in %s: go on "
-                      "with --resume", reason, s.ckpt);
+        cmd_error("calibrate", "%s; the generations done are kept in %s: go on "
+                  "with --resume", reason, s.ckpt);
         rc = EXIT_INTERRUPTED;
         goto free_meta;
     }
     if (s.h->n_gen == 0) {
-        if (rank == 0)
-            cmd_error("calibrate", "%s", reason);
+        cmd_error("calibrate", "%s", reason);
         rc = EXIT_NOT_CONVERGED;
         goto free_meta;
     }
@@ -823,35 +786,35 @@ int cmd_calibrate(int argc, char **argv)
         goto free_meta;
     }
     unlink(s.ckpt);
-    if (!s.o.quiet) {
+    if (!a->quiet) {
         printf("%s: %d particles, %d generation%s; %s: %s\n",
-               s.c.recover ? "recovery fit" : "ABC-SMC fit", s.h->N, s.h->n_gen,
+               a->recover ? "recovery fit" : "ABC-SMC fit", s.h->N, s.h->n_gen,
                s.h->n_gen == 1 ? "" : "s",
                status == ABC_CONVERGED ? "converged" : "NOT DONE", reason);
-        print_generations(s.h, s.c.markdown);
+        print_generations(s.h, a->markdown);
         printf("\n");
-        if (!s.c.recover)
-            print_posterior(s.tf, s.h, s.c.markdown);
+        if (!a->recover)
+            print_posterior(s.tf, s.h, a->markdown);
     }
     rc = status == ABC_CONVERGED ? EXIT_OK : EXIT_NOT_CONVERGED;
-    if (s.c.recover) {
-        int bad = print_recovery(s.tf, s.h, s.truth, s.c.markdown);
-        if (!s.o.quiet)
+    if (a->recover) {
+        int bad = print_recovery(s.tf, s.h, s.truth, a->markdown);
+        if (!a->quiet)
             printf("\n%d of %d parameters recovered (the posterior's 5-95%% interval "
                    "covers the truth and is at most %.1f of the prior's width)\n",
                    d - bad, d, RECOVER_NARROWER);
         if (bad && rc == EXIT_OK)
             rc = EXIT_OUTSIDE;
-    } else if (!s.o.quiet) {
+    } else if (!a->quiet) {
         /* the targets from runs drawn from the posterior just written */
         if (!(s.post = posterior_read(s.out, err, sizeof err))) {
             cmd_error("calibrate", "%s", err);
             rc = EXIT_RUNTIME;
             goto free_meta;
         }
-        int n = s.c.predictive;
+        int n = a->predictive;
         if (!(s.values = calloc((size_t)n * m + 1, sizeof *s.values)) ||
-            calibrate_evaluate(p, s.tf->ms, n, s.o.jobs, master, s.post, s.values, err,
+            calibrate_evaluate(p, s.tf->ms, n, a->jobs, master, s.post, s.values, err,
                                sizeof err)) {
             cmd_error("calibrate", "%s", s.values ? err : "out of memory");
             rc = EXIT_RUNTIME;
@@ -859,21 +822,19 @@ int cmd_calibrate(int argc, char **argv)
         }
         printf("\nTargets, model median and 5-95%% of %d runs drawn from the posterior "
                "(parameter uncertainty and chance):\n\n", n);
-        print_sections(s.tf->ms, s.st, s.values, n, s.c.markdown,
-                       s.c.fit_until ? s.c.fit_until : "");
+        print_sections(s.tf->ms, s.st, s.values, n, a->markdown,
+                       a->fit_until ? a->fit_until : "");
     }
     if (status != ABC_CONVERGED)
         cmd_error("calibrate", "the fit is not done (%s: %s); %s records it",
                   abc_status_names[status], reason, s.out);
-    if (s.c.write_config) {
-        if (status != ABC_CONVERGED) {
+    if (a->write_config) {
+        if (status != ABC_CONVERGED)
             cmd_error("calibrate", "--write-config: not written, the fit did not converge");
-        } else if (write_config(s.c.write_config, s.tf, s.h, s.history, err, sizeof err)) {
-            cmd_error("calibrate", "%s", err);
+        else if (write_config(a->write_config, s.tf, s.h, s.history, inputs, 3))
             rc = EXIT_RUNTIME;
-        }
     }
-    if (!s.o.quiet)
+    if (!a->quiet)
         printf("\nwrote %s\n", s.out);
 free_meta:
     free(pnames);
@@ -888,6 +849,5 @@ free_meta:
     free(hi);
 done:
     cal_state_free(&s);
-    free(sets);
     return rc;
 }

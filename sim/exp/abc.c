@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * abc.c - ABC-SMC (see abc.h).
  */
@@ -5,6 +6,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -152,6 +154,7 @@ typedef struct {
     double *rec;          /* [N*R] */
     pthread_mutex_t lock;
     int next, failed, exhausted;
+    long done, mine;      /* particles of this rank done, and in all */
     char err[1024];
 } gen_ctx;
 
@@ -267,11 +270,13 @@ static void *worker(void *arg)
             break;
         if (particle(c, wa->worker, i, rng, theta, z, err, sizeof err))
             goto fail;
-        if (c->rec[(size_t)i * c->R + c->d + c->m + 3] == FLAG_EXHAUSTED) {
-            pthread_mutex_lock(&c->lock);
+        pthread_mutex_lock(&c->lock);
+        if (c->rec[(size_t)i * c->R + c->d + c->m + 3] == FLAG_EXHAUSTED)
             c->exhausted = 1;
-            pthread_mutex_unlock(&c->lock);
-        }
+        c->done++;
+        if (o->on_particle)
+            o->on_particle(o->progress_ctx, c->g, c->done, c->mine);
+        pthread_mutex_unlock(&c->lock);
     }
     gsl_rng_free(rng);
     free(theta);
@@ -422,6 +427,8 @@ static int generation(const abc_opts *o, smc_history *h, double eps, char *reaso
     double t0 = now();
     gen_ctx c = {.o = o, .h = h, .g = g, .eps = eps, .d = d, .m = m, .R = d + m + 4,
                  .next = o->rank};
+    for (int i = o->rank; i < N; i += o->n_ranks > 0 ? o->n_ranks : 1)
+        c.mine++;
     double *L = calloc((size_t)d * d + 1, sizeof *L);
     double *cum = calloc((size_t)N + 1, sizeof *cum);
     c.rec = calloc((size_t)N * c.R, sizeof *c.rec);
@@ -574,15 +581,10 @@ int abc_fit(const abc_opts *o, smc_history *h, abc_status *status, char *reason,
             *status = ABC_STALLED;
             return 0;
         }
-        int g = h->n_gen - 1;
         char why[512];
         st = abc_judge(o, h, why, sizeof why);
-        if (o->progress) {
-            fprintf(o->progress, "abc: generation %d: tolerance %.4g, acceptance %.3g "
-                    "of %.0f simulations, ESS %.0f of %d, %.1f s\n", g, h->tolerance[g],
-                    h->acceptance[g], h->simulations[g], h->ess[g], h->N, h->seconds[g]);
-            fflush(o->progress);
-        }
+        if (o->on_generation)
+            o->on_generation(o->progress_ctx, h);
         int failed = o->checkpoint && o->checkpoint(o->checkpoint_ctx, h, st, why, err, errlen);
         if (any_rank(o, failed)) {
             if (!failed)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * abc.h - approximate Bayesian computation by sequential Monte Carlo
  * (ABC-SMC): population Monte Carlo with adaptive tolerances (Beaumont,
@@ -27,7 +28,6 @@
 
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "io/posterior.h"
 #include "model/prior.h"
@@ -91,7 +91,12 @@ typedef struct {
     volatile sig_atomic_t *stop;  /* set by a signal: stop after the
                                    * particles under way (the generation
                                    * is lost, the earlier ones kept) */
-    FILE *progress;               /* a line per generation, or NULL */
+    /* Progress (each may be NULL): `done` of this rank's `total`
+     * particles of generation g are done (under the generation's lock);
+     * a generation was added to the history. */
+    void (*on_particle)(void *ctx, int g, long done, long total);
+    void (*on_generation)(void *ctx, const smc_history *h);
+    void *progress_ctx;
 } abc_opts;
 
 /* Distance of stats to the targets (inf when a weighted statistic is not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.c - roles of the statistics, the identity check, ABC-SMC fits
  * of the model, ensembles for tables (see calibrate.h).
@@ -144,7 +145,8 @@ static abc_opts exec_opts(const calib_exec *x)
     return (abc_opts){.jobs = x->jobs, .rank = x->rank,
                       .n_ranks = x->n_ranks > 0 ? x->n_ranks : 1, .share = x->share,
                       .share_ctx = x->share_ctx, .stop = x->stop,
-                      .progress = x->progress};
+                      .on_particle = x->on_particle, .on_generation = x->on_generation,
+                      .progress_ctx = x->progress_ctx};
 }
 
 /* ---- the identity check --------------------------------------------------- */
@@ -299,7 +301,8 @@ int calibrate_identity(const model_params *p, const measure_set *ms,
     have_sim = 1;
     /* generation 0 of an ABC run: draws from the prior, nothing rejected */
     abc_opts o = exec_opts(x);
-    o.progress = NULL;
+    o.on_particle = NULL;
+    o.on_generation = NULL;
     o.n_params = d;
     o.priors = priors;
     o.n_stats = m;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.h - calibration of a scenario against a targets file.
  *
@@ -59,7 +60,10 @@ typedef struct {
     int (*share)(void *ctx, unsigned char *buf, size_t bytes);
     void *share_ctx;
     volatile sig_atomic_t *stop;
-    FILE *progress;
+    /* progress of a fit (see abc_opts; not of the identity check) */
+    void (*on_particle)(void *ctx, int g, long done, long total);
+    void (*on_generation)(void *ctx, const smc_history *h);
+    void *progress_ctx;
 } calib_exec;
 
 /* Run `draws` draws from every prior of p and of the free parameters (the

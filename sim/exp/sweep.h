@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweep.h - parameter sweeps: a design of points over the axes of a sweep
  * file, replicates at each point, run over worker threads into one file.
@@ -12,7 +13,6 @@
 #define SIM_EXP_SWEEP_H
 
 #include <signal.h>
-#include <stdio.h>
 
 #include "exp/design.h"
 #include "io/output.h"
@@ -59,7 +59,10 @@ typedef struct {
                                   * r % R): the same draw at every point),
                                   * then the axes apply; NULL: none */
     const param_ref *post_refs;  /* [post->d] (posterior_bind) */
-    FILE *progress;              /* progress line, or NULL */
+    /* `done` of the `total` runs this sweep does are finished (or NULL);
+     * called under the sweep's lock */
+    void (*progress)(void *ctx, long done, long total);
+    void *progress_ctx;
 } sweep_opts;
 
 /* Runs in a block when the plan's runs are split into shard_n shards: as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * posterior.c - ABC-SMC histories and their files (see posterior.h).
  */

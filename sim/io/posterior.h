@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * posterior.h - the history of an ABC-SMC fit (every generation's
  * particles) and its file: netCDF-4/CF-compatible HDF5, readable by

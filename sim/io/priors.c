@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * priors.c - `<key>_prior` settings -> model_params.priors (see priors.h).
  */

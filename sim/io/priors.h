@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * priors.h - the priors of a scenario: every `<key>_prior` setting of the
  * libconfig tree, next to the parameter it belongs to, e.g.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * prior.h - prior distributions of parameters: parsed from a config
  * string, truncated to bounds, with log-densities, quantiles and draws.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * seedhash.c - hashed seeds (see seedhash.h).
  */

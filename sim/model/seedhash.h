@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * seedhash.h - seeds and variates hashed from integers (splitmix64), for
  * streams that depend on what they are for and never on scheduling:

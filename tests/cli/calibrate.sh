@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # calibrate.sh - `sim calibrate` by ABC-SMC as a user runs it: a fit and
 # its file (read by xarray, with the README's snippet), the same posterior
 # for any --jobs and any number of MPI ranks, resume after SIGKILL with the
@@ -137,7 +138,7 @@ message_is "killed.h5.checkpoint holds an interrupted fit: go on with --resume" 
     ok "said so" || { not_ok "message"; show "$ERR"; }
 sim calibrate $T_ALL --particles 150 --generations 8 -o killed.h5 --resume
 expect_rc "--resume" 5
-has "resumed from the checkpoint" "$ERR" "abc: resuming after generation"
+has "resumed from the checkpoint" "$ERR" "calibrate: resuming after generation"
 same_fit "resume after SIGKILL gives the same posterior (bit for bit)" whole.h5 killed.h5
 [ ! -e "$W/killed.h5.checkpoint" ] && ok "the checkpoint is removed at the end" || not_ok "checkpoint left"
 sim calibrate $T_ALL --particles 100 --generations 8 -o killed.h5 --resume -q
@@ -283,11 +284,11 @@ expect_rc "--check with --recover" 2
 cp "$W/fit.cfg" "$W/fit_copy.cfg"
 sim calibrate --targets fit.cfg -o fit.cfg
 expect_rc "-o naming the targets file" 2
-message_is "will not write fit.cfg: it is an input of the fit" && ok "said so" || { not_ok "message"; show "$ERR"; }
+message_is "fit.cfg is an input (fit.cfg): not replaced" && ok "said so" || { not_ok "message"; show "$ERR"; }
 cmp -s "$W/fit.cfg" "$W/fit_copy.cfg" && ok "the targets file is untouched" || not_ok "fit.cfg changed"
 sim calibrate --targets fit.cfg -o /dev/null
 expect_rc "-o /dev/null" 2
-message_is "will not write /dev/null: it is not a regular file" && ok "said so" || { not_ok "message"; show "$ERR"; }
+message_is "/dev/null exists and is not a regular file: not replaced" && ok "said so" || { not_ok "message"; show "$ERR"; }
 printf 'targets = ( { name = "x"; variables = ["stock"]; value = 1.0; range = [0.0, 2.0]; } );\nfree = ( { path = "agents.RUS.sanctions"; } );\n' > "$W/noprior.cfg"
 sim calibrate --targets noprior.cfg
 expect_rc "a free parameter without a prior" 2
