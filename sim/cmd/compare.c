@@ -409,7 +409,7 @@ static int cmd_compare_main(int argc, char **argv)
     progress *pr = NULL;
     char err[1024];
     posterior_file *post = NULL;
-    param_ref **refs = calloc((size_t)ns + 1, sizeof *refs);
+    param_ref **refs = calloc((size_t)ns + 1, sizeof(param_ref *));
     if (!c || !values || !texts || !own || !files || !names || !file_ptrs ||
         !ens || !members || !refs) {
         cmd_error("compare", "out of memory");
