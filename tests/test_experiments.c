@@ -3,6 +3,7 @@
  * test_experiments.c - measures, targets files, ensembles, calibration,
  * scenario variants and named events.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -267,14 +268,28 @@ static void test_shipped_baseline_inside_targets(void **state)
     char err[256];
     assert_int_equal(calibrate_evaluate(p, t->ms, n, 2, (unsigned long long)p->g.seed,
                                         NULL, v, err, sizeof err), 0);
+    /* the shipped calibration is fitted on the targets up to December 2023
+     * (configs/calibrated.cfg); the later ones are out of sample, and a miss
+     * there is a finding the README reports, not a failure */
+    int until = (2023 * 12 + 12) - (p->start_year * 12 + p->start_month);
+    calib_stats *st = calib_stats_alloc(t, p, until);
+    assert_non_null(st);
+    int fitted = 0, later = 0;
     for (int k = 0; k < nm; k++) {
         double med, lo, hi;
         cmd_quantiles(v + k, (size_t)nm, n, &med, &lo, &hi);
         const measure *m = &t->ms->m[k];
+        assert_false(isnan(med));
+        later += st->role[k] == ROLE_OUT_OF_SAMPLE;
+        if (st->role[k] != ROLE_FIT)
+            continue;
+        fitted++;
         if (m->has_target && !(med >= m->lo && med <= m->hi))
             fail_msg("%s: median %g outside [%g, %g]", m->label, med, m->lo, m->hi);
     }
-    assert_true(nm >= 15);
+    assert_true(fitted >= 15);
+    assert_true(later >= 4);
+    calib_stats_free(st);
     free(v);
     targets_free(t);
     config_free(c);
