@@ -49,7 +49,7 @@ $P/plot_trade.py ensemble.h5 --month 2023-06 2024-12
 $P/plot_shells.py ensemble.h5
 $P/plot_sweep.py sweep.h5 --var shortfall --agent RUS --good drones --from 2024-01 --to 2024-12
 $P/plot_sweep.py sweep.h5 --var shortfall --agent RUS --good drones --from 2024-01 --to 2024-12 \
-    --param agents.CHN.secondary --param routes.caspian.interdiction -o sweep.heatmap.png
+    --param events.eo14114.value --param routes.caspian.interdiction -o sweep.heatmap.png
 $P/compare.py compare.h5
 
 # ---- Sobol indices of the saltelli sweep ----------------------------------------------

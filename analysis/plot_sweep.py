@@ -4,7 +4,7 @@
 
     /usr/bin/python3 analysis/plot_sweep.py sweep.h5 --var shortfall --agent RUS --good drones \\
         --from 2024-01 --to 2024-12 -o sweep.png
-    /usr/bin/python3 analysis/plot_sweep.py sweep.h5 --var cohesion --param agents.CHN.secondary \\
+    /usr/bin/python3 analysis/plot_sweep.py sweep.h5 --var cohesion --param events.eo14114.value \\
         --param caspian.interdiction -o sweep2.png
 
 Writes SWEEP.sweep.png and SWEEP.sweep.svg (-o chooses another name).
