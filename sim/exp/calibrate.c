@@ -247,6 +247,25 @@ static void describe(const model_params *p, const configured *c, char *buf, size
     }
 }
 
+/* How much a configured number says about a statistic it equals: 2 for a
+ * parameter the draws vary, 1 more when its path ends with the name of a
+ * variable of the measure (agents.VEN.sanctions for a measure of sanctions). */
+static int conf_rank(const model_params *p, const measure *x, const configured *c)
+{
+    char path[256];
+    int rank = c->prior >= 0 ? 2 : 0;
+    if (c->event >= 0)
+        snprintf(path, sizeof path, "%s", p->events[c->event].label);
+    else
+        priors_param_path(p, c->ref, path, sizeof path);
+    const char *last = strrchr(path, '.');
+    last = last ? last + 1 : path;
+    for (int v = 0; v < x->n_vars; v++)
+        if (strcmp(last, x->var[v]->name) == 0)
+            return rank + 1;
+    return rank;
+}
+
 int calibrate_identity(const model_params *p, const measure_set *ms,
                        const free_param *fp, int n_free, int draws,
                        uint64_t seed, const calib_exec *x, calib_stats *st,
@@ -355,8 +374,10 @@ int calibrate_identity(const model_params *p, const measure_set *ms,
                                                : conf[c].v;
                 cand[c] = (unsigned char)equals(mx, h->stats[(size_t)i * m + k], cv);
             }
-            /* a varying parameter it follows says most */
-            if (cand[c] && (found < 0 || (conf[found].prior < 0 && conf[c].prior >= 0)))
+            /* a varying parameter it follows says most, then a number
+             * whose path names the measured variable */
+            if (cand[c] && (found < 0 || conf_rank(p, mx, &conf[c]) >
+                                             conf_rank(p, mx, &conf[found])))
                 found = c;
         }
         if (found >= 0) {

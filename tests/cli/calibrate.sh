@@ -197,14 +197,14 @@ targets = (
   { name = "usd"; variables = ["usd_share"]; agents = ["CHN"]; partners = ["RUS"];
     from = "2023-10"; to = "2023-10"; reduce = "first"; value = 0.05; range = [0.03, 0.07]; }
 );
-free = ( { path = "world.gravity_g"; }, { path = "settlement.usd_drift"; }, { path = "relations.gamma"; } );
+free = ( { path = "world.gravity_g"; }, { path = "settlement.usd_adapt"; }, { path = "agents.PRK.stock.shells"; } );
 CFG
 sim calibrate --targets rec.cfg --recover --particles 200 --jobs 2
 has "per parameter: truth, prior, posterior, covers, narrower" "$OUT" \
-    "parameter                                 truth" "world.gravity_g" "settlement.usd_drift" \
+    "parameter                                 truth" "world.gravity_g" "settlement.usd_adapt" \
     "2 of 3 parameters recovered"
-grep "relations.gamma" "$OUT" | grep -q " NO$" && ok "gamma, which no target sees, is reported not recovered" ||
-    { not_ok "gamma row"; show "$OUT"; }
+grep "agents.PRK.stock.shells" "$OUT" | grep -q " NO$" && ok "North Korea's shell stock, which no target sees, is reported not recovered" ||
+    { not_ok "PRK stock row"; show "$OUT"; }
 expect_rc "--recover with a parameter not recovered" 4
 [ -f "$W/baseline_recovery.h5" ] && ok "the recovery fit is written" || not_ok "no baseline_recovery.h5"
 
@@ -289,10 +289,10 @@ cmp -s "$W/fit.cfg" "$W/fit_copy.cfg" && ok "the targets file is untouched" || n
 sim calibrate --targets fit.cfg -o /dev/null
 expect_rc "-o /dev/null" 2
 message_is "/dev/null exists and is not a regular file: not replaced" && ok "said so" || { not_ok "message"; show "$ERR"; }
-printf 'targets = ( { name = "x"; variables = ["stock"]; value = 1.0; range = [0.0, 2.0]; } );\nfree = ( { path = "agents.RUS.sanctions"; } );\n' > "$W/noprior.cfg"
+printf 'targets = ( { name = "x"; variables = ["stock"]; value = 1.0; range = [0.0, 2.0]; } );\nfree = ( { path = "agents.RUS.secondary"; } );\n' > "$W/noprior.cfg"
 sim calibrate --targets noprior.cfg
 expect_rc "a free parameter without a prior" 2
-message_is "noprior.cfg:2" "free.agents.RUS.sanctions" "has no prior in the scenario" &&
+message_is "noprior.cfg:2" "free.agents.RUS.secondary" "has no prior in the scenario" &&
     ok "named with its line" || { not_ok "message"; show "$ERR"; }
 
 # ---- MPI: the same posterior for any number of ranks ------------------------------------------
