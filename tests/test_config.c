@@ -337,7 +337,7 @@ static void test_bad_keys_and_types(void **state)
     expect_variant_error("months = 24;", "months = \"24\";", "scenario.months",
                          "expected an integer, got a string", 1);
     expect_variant_error("months = 24;", "months = 24.0;", "scenario.months",
-                         "expected an integer, got a number", 1);
+                         "expected an integer, got a real number (24.0)", 1);
     expect_variant_error("alpha = 2.0;", "alpha = true;", "trade.alpha",
                          "expected a number, got a boolean", 1);
     expect_variant_error("feedback = false;", "feedback = 0;",
@@ -385,10 +385,10 @@ static void test_bad_duplicates(void **state)
 {
     (void)state;
     /* libconfig itself refuses a name given twice in one group */
-    expect_variant_error("  CHN = {", "  RUS = { name = \"Again\"; };\n  CHN = {", "",
-                         "duplicate setting name", 1);
+    expect_variant_error("  CHN = {", "  RUS = { name = \"Again\"; };\n  CHN = {",
+                         "agents.RUS", "duplicate setting name", 1);
     expect_variant_error("  chips = {", "  shells = { unit = \"x\"; };\n  chips = {",
-                         "", "duplicate setting name", 1);
+                         "goods.shells", "duplicate setting name", 1);
     expect_variant_error("  IRN_RUS = {", "  RUS_CHN = { affinity = 0.1; };\n  IRN_RUS = {",
                          "pairs.RUS_CHN", "duplicate pair", 1);
 }
