@@ -88,16 +88,31 @@ static int write_calibrated(const char *path, const target_file *tf,
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* every string through the escaping writer: the command holds the
+     * user's arguments (an output path with a quote, say) */
     fprintf(f, "# calibrated.cfg - written by `sim calibrate`; the baseline includes it.\n"
                "# Its overrides are applied after configs/default.cfg.\n"
                "# Objective %.6g after %d iterations (%d evaluations)%s.\n"
-               "calibrated = {\n  command = \"%s\";\n  date = \"%s\";\n  set = [\n",
+               "calibrated = {\n  command = ",
             r->objective, r->iterations, r->evaluations,
-            r->converged ? ", converged" : ", stopped at the iteration limit",
-            command, date);
-    for (int k = 0; k < tf->n_free; k++)
-        fprintf(f, "    \"%s=%.10g\"%s\n", tf->free[k].path, x[k],
-                k + 1 < tf->n_free ? "," : "");
+            r->converged ? ", converged" : ", stopped at the iteration limit");
+    if (strlen(command) > 4000) { /* strings are limited (io/config/load.h) */
+        char cut[4008];
+        snprintf(cut, sizeof cut, "%.4000s ...", command);
+        config_put_string(f, cut);
+    } else {
+        config_put_string(f, command);
+    }
+    fprintf(f, ";\n  date = ");
+    config_put_string(f, date);
+    fprintf(f, ";\n  set = [\n");
+    for (int k = 0; k < tf->n_free; k++) {
+        char entry[256];
+        snprintf(entry, sizeof entry, "%s=%.10g", tf->free[k].path, x[k]);
+        fprintf(f, "    ");
+        config_put_string(f, entry);
+        fprintf(f, "%s\n", k + 1 < tf->n_free ? "," : "");
+    }
     fprintf(f, "  ];\n};\n");
     int bad = ferror(f);
     bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
@@ -168,7 +183,7 @@ int cmd_calibrate(int argc, char **argv)
         cmd_error("calibrate", "--targets FILE is required (see 'sim calibrate --help')");
         goto done;
     }
-    if (!(c = cmd_load_scenario(&o)))
+    if (!(c = cmd_load_scenario(&o, &rc)))
         goto done;
     const model_params *p = config_params(c);
     config_error ce;
@@ -176,6 +191,7 @@ int cmd_calibrate(int argc, char **argv)
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("calibrate", "%s", line);
+        rc = cmd_config_exit(&ce);
         goto done;
     }
     int n = o.replicates;

@@ -43,7 +43,7 @@ int cmd_check(int argc, char **argv)
         }
         o.scenario = argv[k];
     }
-    sim_config *c = cmd_load_scenario(&o);
+    sim_config *c = cmd_load_scenario(&o, &rc);
     if (c) {
         rc = config_write_resolved(c, stdout) == 0 && fflush(stdout) == 0
                  ? EXIT_OK

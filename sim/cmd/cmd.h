@@ -53,8 +53,11 @@ typedef struct {
 int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
                         scenario_opts *o);
 /* Load, apply --seed/--months/--set, validate.  Prints the error line and
- * returns NULL on failure. */
-sim_config *cmd_load_scenario(const scenario_opts *o);
+ * returns NULL on failure, with *rc the exit code (cmd_config_exit). */
+sim_config *cmd_load_scenario(const scenario_opts *o, int *rc);
+/* The exit code of a config_error: EXIT_RUNTIME when the machine failed
+ * (no memory, too many open files), else EXIT_INPUT. */
+int cmd_config_exit(const config_error *e);
 /* Median and the 5% and 95% quantiles of x[0], x[stride], ... (n values;
  * NaN values are left out; all NaN when none is left). */
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,

@@ -185,7 +185,7 @@ static void report(const config_error *e)
 /* Apply "path=value"; errors are reported as coming from `origin` (the
  * flag that gave the value) and free the config. */
 static int apply(sim_config *c, const char *origin, const char *path,
-                 const char *value)
+                 const char *value, int *rc)
 {
     config_error e;
     char buf[600] = "";
@@ -197,26 +197,34 @@ static int apply(sim_config *c, const char *origin, const char *path,
     if (origin)
         snprintf(e.file, sizeof e.file, "%s", origin);
     report(&e);
+    *rc = cmd_config_exit(&e);
     config_free(c);
     return -1;
 }
 
-sim_config *cmd_load_scenario(const scenario_opts *o)
+int cmd_config_exit(const config_error *e)
+{
+    return e->resource ? EXIT_RUNTIME : EXIT_INPUT;
+}
+
+sim_config *cmd_load_scenario(const scenario_opts *o, int *rc)
 {
     config_error e;
     memset(&e, 0, sizeof e);
+    *rc = EXIT_INPUT;
     sim_config *c = o->scenario ? config_load_file(o->scenario, &e)
                                 : config_load_string(sim_embedded_baseline,
                                                      SIM_EMBEDDED_NAME, &e);
     if (!c) {
         report(&e);
+        *rc = cmd_config_exit(&e);
         return NULL;
     }
-    if ((o->seed && apply(c, "--seed", "scenario.seed", o->seed)) ||
-        (o->months && apply(c, "--months", "scenario.months", o->months)))
+    if ((o->seed && apply(c, "--seed", "scenario.seed", o->seed, rc)) ||
+        (o->months && apply(c, "--months", "scenario.months", o->months, rc)))
         return NULL;
     for (int k = 0; k < o->n_sets; k++)
-        if (apply(c, NULL, NULL, o->sets[k]))
+        if (apply(c, NULL, NULL, o->sets[k], rc))
             return NULL;
     return c;
 }

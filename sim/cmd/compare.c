@@ -161,7 +161,7 @@ int cmd_compare(int argc, char **argv)
     }
     for (int s = 0; s < 2; s++) {
         o.scenario = files[s];
-        if (!(c[s] = cmd_load_scenario(&o)))
+        if (!(c[s] = cmd_load_scenario(&o, &rc)))
             goto done;
     }
     const model_params *pa = config_params(c[0]), *pb = config_params(c[1]);
@@ -177,6 +177,7 @@ int cmd_compare(int argc, char **argv)
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("compare", "%s", line);
+        rc = cmd_config_exit(&ce);
         goto done;
     }
     unsigned long long master = (unsigned long long)pa->g.seed;

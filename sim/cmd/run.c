@@ -147,7 +147,7 @@ int cmd_run(int argc, char **argv)
         }
         o.scenario = argv[k];
     }
-    if (!(c = cmd_load_scenario(&o)))
+    if (!(c = cmd_load_scenario(&o, &rc)))
         goto done;
     const model_params *p = config_params(c);
     n = o.replicates;

@@ -319,6 +319,7 @@ int cmd_sweep(int argc, char **argv)
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("sweep", "%s", line);
+        rc = cmd_config_exit(&ce);
         goto done;
     }
     if (!(pl = sweep_plan_alloc(s, err, sizeof err))) {
