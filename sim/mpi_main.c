@@ -18,6 +18,7 @@
 
 #include "cmd/cmd.h"
 #include "exp/merge.h"
+#include "exp/shard.h"
 #include "exp/sweep.h"
 #include "io/output.h"
 #include "io/sweepfile.h"
@@ -61,6 +62,47 @@ static void shard_runs(const char *file, int k, int size, char *buf, size_t len)
     sweep_free(s);
 }
 
+/* Rank 0: take the job's lock on OUT.parts/.  EXIT_OK (*pt set, or NULL
+ * when the sweep file does not load: each rank then reports it), or the
+ * exit code after one line. */
+static int lock_job(int argc, char **argv, const char *out, int size,
+                    sweep_parts **pt)
+{
+    config_error ce;
+    const char *file = sweep_file(argc, argv);
+    sweep_spec *s = sweep_load(file, &ce);
+    if (!s)
+        return EXIT_OK;
+    int resume = 0;
+    size_t len = 1;
+    for (int k = 0; k < argc; k++) {
+        resume |= strcmp(argv[k], "--resume") == 0;
+        len += strlen(argv[k]) + 1;
+    }
+    char *command = malloc(len), err[1024];
+    if (!command) {
+        sweep_free(s);
+        fprintf(stderr, "sim-mpi: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    command[0] = '\0';
+    for (int k = 0; k < argc; k++) {
+        strcat(command, argv[k]);
+        strcat(command, k + 1 < argc ? " " : "");
+    }
+    parts_job job = {.path = out, .kind = "sim-mpi", .sweep_file = file,
+                     .command = command, .hash = s->hash, .shard_i = 0,
+                     .shard_n = size, .resume = resume};
+    parts_status ps;
+    *pt = parts_open(&job, 0, NULL, NULL, &ps, err, sizeof err);
+    free(command);
+    sweep_free(s);
+    if (*pt)
+        return EXIT_OK;
+    fprintf(stderr, "sim-mpi: %s\n", err);
+    return ps == PARTS_REFUSED ? EXIT_INPUT : EXIT_RUNTIME;
+}
+
 int main(int argc, char **argv)
 {
     output_library_init();
@@ -82,6 +124,18 @@ int main(int argc, char **argv)
             fprintf(stderr, usage);
         MPI_Finalize();
         return EXIT_INPUT;
+    }
+    /* the whole job's lock, on OUT.parts/ (shard.h), held by rank 0 until
+     * the merge is done: a second job on OUT is refused, naming this one,
+     * and so is a --resume with another number of ranks */
+    sweep_parts *job_lock = NULL;
+    int lock_rc = EXIT_OK;
+    if (rank == 0)
+        lock_rc = lock_job(argc, argv, out, size, &job_lock);
+    MPI_Bcast(&lock_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (lock_rc != EXIT_OK) {
+        MPI_Finalize();
+        return lock_rc;
     }
     /* this rank's shard: the same arguments, -o OUT.rankK, --shard k/K */
     char rank_out[4200], shard[32];
@@ -147,6 +201,10 @@ int main(int argc, char **argv)
             free(in);
         }
         free(all);
+        if (final == EXIT_OK)
+            parts_finish(job_lock);
+        else
+            parts_close(job_lock); /* kept: go on with --resume */
     }
     MPI_Bcast(&final, 1, MPI_INT, 0, MPI_COMM_WORLD);
     MPI_Finalize();

@@ -54,7 +54,7 @@ for case in 'path = "agents.CHN.bogus"; min = 0.0; max = 1.0;|unknown parameter'
             'path = "agents.CHN.secondary"; min = 0.0; max = 1.5;|outside the bounds' \
             'path = "goods.oil.price"; min = 0.0; max = 90.0; scale = "log";|log scale needs min > 0' \
             'path = "events.nope.month"; values = [1.0];|no event named' \
-            'path = "scenario.months"; min = 1.0; max = 5.0;|values = [...]' \
+            'path = "scenario.months"; values = [12, 36];|cannot be swept' \
             'path = "agents.CHN.secondary"; min = 0.5; max = 0.2;|must be below max'; do
     axis=${case%%|*} frag=${case#*|}
     printf 'sweep = { scenario = "../scenarios/baseline.cfg"; design = "lhs"; points = 4; };\naxes = ( { %s } );\n' \
