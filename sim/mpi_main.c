@@ -74,21 +74,13 @@ static int lock_job(int argc, char **argv, const char *out, int size,
     if (!s)
         return EXIT_OK;
     int resume = 0;
-    size_t len = 1;
-    for (int k = 0; k < argc; k++) {
+    for (int k = 0; k < argc; k++)
         resume |= strcmp(argv[k], "--resume") == 0;
-        len += strlen(argv[k]) + 1;
-    }
-    char *command = malloc(len), err[1024];
+    char *command = cmd_history(argc, argv), err[1024];
     if (!command) {
         sweep_free(s);
         fprintf(stderr, "sim-mpi: out of memory\n");
         return EXIT_RUNTIME;
-    }
-    command[0] = '\0';
-    for (int k = 0; k < argc; k++) {
-        strcat(command, argv[k]);
-        strcat(command, k + 1 < argc ? " " : "");
     }
     parts_job job = {.path = out, .kind = "sim-mpi", .sweep_file = file,
                      .command = command, .hash = s->hash, .shard_i = 0,

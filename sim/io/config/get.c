@@ -114,12 +114,13 @@ config_setting_t *cfg_get(const config_setting_t *g, const char *key)
 int cfg_int(const config_setting_t *s, const char *path, long long lo,
             long long hi, long long *out, config_error *err)
 {
-    char got[128];
     int t = config_setting_type(s);
-    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+        char got[128];
         return config_error_at(err, NULL, s, path,
                                "wrong type: expected an integer, got %s",
                                described(s, got, sizeof got));
+    }
     long long v = config_setting_get_int64(s);
     if (v < lo || v > hi)
         return config_error_at(err, NULL, s, path,
@@ -167,11 +168,12 @@ int cfg_real(const config_setting_t *s, const char *path, double lo, double hi,
 int cfg_bool(const config_setting_t *s, const char *path, int *out,
              config_error *err)
 {
-    char got[128];
-    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+        char got[128];
         return config_error_at(err, NULL, s, path,
                                "wrong type: expected true or false, got %s",
                                described(s, got, sizeof got));
+    }
     *out = config_setting_get_bool(s) != 0;
     return 0;
 }
@@ -179,11 +181,12 @@ int cfg_bool(const config_setting_t *s, const char *path, int *out,
 int cfg_string(const config_setting_t *s, const char *path, size_t max,
                const char **out, config_error *err)
 {
-    char got[128];
-    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        char got[128];
         return config_error_at(err, NULL, s, path,
                                "wrong type: expected a string, got %s",
                                described(s, got, sizeof got));
+    }
     const char *v = config_setting_get_string(s);
     if (max == 0 || max > CFG_STRING_MAX)
         max = CFG_STRING_MAX;

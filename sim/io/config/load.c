@@ -404,9 +404,8 @@ static int integer_value(const char *t, size_t n, int kind, long long *v)
 static size_t include_at(const char *t, size_t n)
 {
     size_t k = 0;
-    while (k < n && (t[k] == ' ' || t[k] == '\t'))
-        k++;
-    if (n - k < 9 || memcmp(t + k, "@include", 8) != 0)
+    for (; k < n && (t[k] == ' ' || t[k] == '\t'); k++) {}
+    if (k + 9 > n || memcmp(t + k, "@include", 8) != 0)
         return 0;
     k += 8;
     size_t b = k;
@@ -851,7 +850,8 @@ static int parse(flat *f)
         resource = 1;
     } else if (strcmp(text, "duplicate setting name") == 0) {
         text = "duplicate setting name: given twice in one group";
-        path_at(f->out, config_error_line(&d->cfg), key, sizeof key);
+        if (f->out)
+            path_at(f->out, config_error_line(&d->cfg), key, sizeof key);
     } else if (strstr(text, "include")) {
         text = "an @include the loader did not see (report this)";
     }

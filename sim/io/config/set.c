@@ -227,7 +227,10 @@ static int copies(const sim_config *c, model_params **q, int **ym, const char *k
     if (!*q || !*ym) {
         params_free(*q);
         free(*ym);
-        return fail(err, key, 1, "out of memory");
+        *q = NULL;
+        *ym = NULL;
+        fail(err, key, 1, "out of memory");
+        return -1;
     }
     memcpy(*ym, c->event_ym, (size_t)c->p->n_events * sizeof **ym);
     return 0;
