@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io/config/get.h"
 #include "io/config/load.h"
@@ -248,10 +249,13 @@ static int load_head(sweep_spec *s, const config_setting_t *sw, config_error *er
     if (!scen)
         return config_error_at(err, s->file, sw, "sweep.scenario",
                                "missing required key (the base scenario file)");
+    /* relative to the sweep file's directory, as an @include (from the
+     * current directory when the sweep file is a pipe) */
     char dir[4096];
+    struct stat st;
     snprintf(dir, sizeof dir, "%s", s->file);
     char *slash = strrchr(dir, '/');
-    if (slash)
+    if (slash && !(stat(s->file, &st) == 0 && !S_ISREG(st.st_mode)))
         slash[1] = '\0';
     else
         dir[0] = '\0';
