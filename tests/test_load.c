@@ -215,6 +215,17 @@ static void test_integers_exact(void **state)
     assert_string_equal(e.key, "x.y");
     put("hex.cfg", "h = 0x8000000000000000L;\n");
     read_bad("hex.cfg", "/hex.cfg", 1, "does not fit");
+    /* a sign stays as written: "-+5" is a stray '-' and +5 (a syntax
+     * error, as for libconfig), not -5 (found by fuzz_include) */
+    put("signs.cfg", "a = +5;\nb = -0;\n");
+    d = read_ok("signs.cfg");
+    assert_int_equal(config_setting_get_int64(cfg_get(cfg_root(d), "a")), 5);
+    assert_int_equal(config_setting_get_int64(cfg_get(cfg_root(d), "b")), 0);
+    cfg_free(d);
+    put("minus_plus.cfg", "a = 1;\nb = -+2147483;\n");
+    read_bad("minus_plus.cfg", "/minus_plus.cfg", 2, "syntax error");
+    put("minus_minus.cfg", "b = --0;\n");
+    read_bad("minus_minus.cfg", "/minus_minus.cfg", 1, "syntax error");
 }
 
 static void test_text_limits(void **state)

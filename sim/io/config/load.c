@@ -710,8 +710,13 @@ static int flatten(flat *f, int file, const char *t, size_t n, int pipe)
                                           "-9223372036854775808 to 9223372036854775807)",
                                           as, len < 60 ? "" : "..."));
             }
+            /* the sign as written ("+5" stays "+5LL": "-+5" must stay a
+             * '-' and a number, not become -5), the magnitude exact */
             char exact[32];
-            int m = snprintf(exact, sizeof exact, "%lldLL", v);
+            unsigned long long mag = v < 0 ? (unsigned long long)(-(v + 1)) + 1
+                                           : (unsigned long long)v;
+            int m = snprintf(exact, sizeof exact, "%s%lluLL",
+                             t[i] == '-' ? "-" : t[i] == '+' ? "+" : "", mag);
             if (put(f, exact, (size_t)m))
                 return -1;
         }
