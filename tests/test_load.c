@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_load.c - the config loader (io/config/load.c): includes resolved
  * as C's #include "...", lines placed in the file that holds them,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd.h - the commands of the `sim` program and their exit codes.
  */
@@ -6,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "cmd/opts.h"
+#include "cmd/progress.h"
 #include "io/config.h"
 
 /* Exit codes (documented in the README and in `sim --help`). */
@@ -23,41 +26,59 @@ extern const char sim_embedded_baseline[];
 extern const char sim_embedded_headlines[];
 #define SIM_EMBEDDED_NAME "baseline.cfg (built in)"
 
-int cmd_run(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_info(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_calibrate(int argc, char **argv);
-int cmd_sweep(int argc, char **argv);
-int cmd_merge(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-
-/* Shared by the commands: scenario options. */
-typedef struct {
-    const char *scenario; /* NULL: the built-in baseline */
-    const char *output;   /* -o */
-    const char *seed;     /* --seed */
-    const char *months;   /* --months */
-    const char **sets;    /* --set, in order */
-    int n_sets;
-    int quiet;
-    int replicates;       /* --replicates (default 1) */
-    int jobs;             /* --jobs (default 1) */
-} scenario_opts;
-
 #define CMD_MAX_REPLICATES 1000000
 #define CMD_MAX_JOBS 1024
 
-/* Parse one scenario option at argv[*k] (advancing *k past its value).
- * 1 if consumed, 0 if not a scenario option, -1 on a usage error (printed). */
-int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
-                        scenario_opts *o);
-/* Load, apply --seed/--months/--set, validate.  Prints the error line and
- * returns NULL on failure, with *rc the exit code (cmd_config_exit). */
-sim_config *cmd_load_scenario(const scenario_opts *o, int *rc);
+/* The commands, for `sim --help`, the manual and the completion. */
+extern const cmd_spec cmd_run_spec, cmd_check_spec, cmd_info_spec,
+    cmd_compare_spec, cmd_calibrate_spec, cmd_sweep_spec, cmd_merge_spec,
+    cmd_export_spec;
+/* `mpirun -n K sim-mpi sweep`: its options (its main is sim/mpi_main.c). */
+extern const cmd_spec cmd_mpi_sweep_spec;
+
+/* The body of `sim sweep` once its options are parsed (sim-mpi calls it
+ * for its rank's shard); argv, argv[-1] included, for the file's history. */
+int cmd_sweep_run(const cmd_args *a, int argc, char **argv);
+
+/* Load a scenario (NULL: the built-in baseline), apply --seed, --months
+ * and --set, validate.  Prints the error line and returns NULL on
+ * failure, with *rc the exit code (cmd_config_exit). */
+sim_config *cmd_load_scenario(const char *file, const cmd_args *a, int *rc);
 /* The exit code of a config_error: EXIT_RUNTIME when the machine failed
  * (no memory, too many open files), else EXIT_INPUT. */
 int cmd_config_exit(const config_error *e);
+/* A scenario, sweep, targets or measures file as named on the command
+ * line: `name` itself when it exists or names a directory part; else the
+ * first of DATADIR/SUBDIR/name and DATADIR/SUBDIR/name.cfg that exists,
+ * for each shared data directory (cmd_data_dirs) and each of the
+ * subdirectories given (NULL-terminated); else `name`.  Into buf. */
+const char *cmd_find_file(const char *name, const char *const *subdirs,
+                          char *buf, size_t len);
+/* The shared data directories, in the order searched: $SIM_DATADIR,
+ * <program>/../share/bloc-sim, the source tree the program was built in
+ * (<program>/..), and the one it was configured for (sim_datadir); those
+ * that hold scenarios/ or configs/.  Returns how many (at most max). */
+int cmd_data_dirs(char (*dirs)[4096], int max);
+/* The progress report a command's options ask for: on a terminal unless
+ * -q (or with --progress), elsewhere only with --progress; NULL for
+ * none. */
+progress *cmd_progress(const cmd_args *a, const char *what, const char *unit,
+                       long total);
+/* May path be written?  Not when it is an existing non-regular file (a
+ * device, a directory) or one of the n inputs: 0, or -1 after the error
+ * line. */
+int cmd_check_target(const char *cmd, const char *path,
+                     const char *const *inputs, int n);
+/* Write text to path atomically (a temporary name in its directory,
+ * fsync, rename); refuses a path that is an existing non-regular file or
+ * one of the `inputs` (n of them).  0, or -1 after an error line (errno
+ * kept: EINVAL for a refusal). */
+int cmd_write_file(const char *cmd, const char *path, const char *text,
+                   size_t len, const char *const *inputs, int n);
+/* The worse of two exit codes: bad input over a runtime failure over
+ * success. */
+int cmd_worse(int a, int b);
+
 /* Median and the 5% and 95% quantiles of x[0], x[stride], ... (n values;
  * NaN values are left out; all NaN when none is left). */
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
@@ -93,7 +114,10 @@ typedef struct {
  * may be NULL) and *out_len get what it wrote to fd (out may be NULL). */
 int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
                 char **out, size_t *out_len);
-/* "sim: <cmd>: <message>" on stderr. */
+/* Set: cmd_error prints nothing (the ranks of sim-mpi other than 0 while
+ * they parse the line rank 0 reports on). */
+extern int cmd_silent;
+/* "sim: <cmd>: <message>" on stderr (cmd_program for "sim"). */
 void cmd_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The command line as one string, for the file's history (malloc'ed). */

@@ -1,20 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * common.c - option handling and scenario loading shared by the commands.
+ * common.c - scenario loading, shared data, files and reports shared by
+ * the commands.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cmd.h"
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "io/output.h"
+#include "version.h"
 
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
                    double *q05, double *q95)
@@ -101,78 +108,18 @@ int cmd_preflight(const char *cmd, const model_params *p,
     return 0;
 }
 
+int cmd_silent = 0;
+
 void cmd_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "sim: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+    if (cmd_silent)
+        return;
+    fprintf(stderr, "%s: %s%s", cmd_program, cmd ? cmd : "", cmd ? ": " : "");
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-}
-
-static const char *option_value(const char *cmd, int argc, char **argv, int *k)
-{
-    const char *arg = argv[*k];
-    const char *eq = strchr(arg, '=');
-    if (arg[1] == '-' && eq)
-        return eq + 1;
-    if (*k + 1 >= argc || argv[*k + 1][0] == '\0') {
-        cmd_error(cmd, "option %s needs a value (see 'sim %s --help')", arg, cmd);
-        return NULL;
-    }
-    return argv[++*k];
-}
-
-static int is_opt(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
-int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
-                        scenario_opts *o)
-{
-    const char *arg = argv[*k];
-    const char **slot = NULL;
-    if (strcmp(arg, "-o") == 0 || is_opt(arg, "--output"))
-        slot = &o->output;
-    else if (is_opt(arg, "--seed"))
-        slot = &o->seed;
-    else if (is_opt(arg, "--months"))
-        slot = &o->months;
-    else if (is_opt(arg, "--set")) {
-        const char *v = option_value(cmd, argc, argv, k);
-        if (!v)
-            return -1;
-        o->sets[o->n_sets++] = v;
-        return 1;
-    } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
-        o->quiet = 1;
-        return 1;
-    } else if (is_opt(arg, "--replicates") || is_opt(arg, "--jobs")) {
-        int reps = is_opt(arg, "--replicates");
-        const char *v = option_value(cmd, argc, argv, k);
-        if (!v)
-            return -1;
-        char *end;
-        long n = strtol(v, &end, 10);
-        long max = reps ? CMD_MAX_REPLICATES : CMD_MAX_JOBS;
-        if (*v == '\0' || *end != '\0' || n < 1 || n > max) {
-            cmd_error(cmd, "%s: '%s' is not a whole number from 1 to %ld",
-                      reps ? "--replicates" : "--jobs", v, max);
-            return -1;
-        }
-        *(reps ? &o->replicates : &o->jobs) = (int)n;
-        return 1;
-    } else {
-        return 0;
-    }
-    const char *v = option_value(cmd, argc, argv, k);
-    if (!v)
-        return -1;
-    *slot = v;
-    return 1;
 }
 
 static void report(const config_error *e)
@@ -207,26 +154,206 @@ int cmd_config_exit(const config_error *e)
     return e->resource ? EXIT_RUNTIME : EXIT_INPUT;
 }
 
-sim_config *cmd_load_scenario(const scenario_opts *o, int *rc)
+sim_config *cmd_load_scenario(const char *file, const cmd_args *a, int *rc)
 {
     config_error e;
     memset(&e, 0, sizeof e);
     *rc = EXIT_INPUT;
-    sim_config *c = o->scenario ? config_load_file(o->scenario, &e)
-                                : config_load_string(sim_embedded_baseline,
-                                                     SIM_EMBEDDED_NAME, &e);
+    sim_config *c = file ? config_load_file(file, &e)
+                         : config_load_string(sim_embedded_baseline,
+                                              SIM_EMBEDDED_NAME, &e);
     if (!c) {
         report(&e);
         *rc = cmd_config_exit(&e);
         return NULL;
     }
-    if ((o->seed && apply(c, "--seed", "scenario.seed", o->seed, rc)) ||
-        (o->months && apply(c, "--months", "scenario.months", o->months, rc)))
+    if ((a->seed && apply(c, "--seed", "scenario.seed", a->seed, rc)) ||
+        (a->months && apply(c, "--months", "scenario.months", a->months, rc)))
         return NULL;
-    for (int k = 0; k < o->n_sets; k++)
-        if (apply(c, NULL, NULL, o->sets[k], rc))
+    for (int k = 0; k < a->n_sets; k++)
+        if (apply(c, NULL, NULL, a->sets[k], rc))
             return NULL;
     return c;
+}
+
+/* ---- shared data --------------------------------------------------------------- */
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* dir holds shared data: scenarios/ or configs/ */
+static int is_data_dir(const char *dir)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/scenarios", dir);
+    if (is_dir(p))
+        return 1;
+    snprintf(p, sizeof p, "%s/configs", dir);
+    return is_dir(p);
+}
+
+static int add_dir(char (*dirs)[4096], int n, int max, const char *dir)
+{
+    if (n >= max || !dir || !*dir || !is_data_dir(dir))
+        return n;
+    char real[4096];
+    const char *key = realpath(dir, real) ? real : dir;
+    for (int k = 0; k < n; k++)
+        if (strcmp(dirs[k], key) == 0)
+            return n;
+    snprintf(dirs[n], 4096, "%s", key);
+    return n + 1;
+}
+
+int cmd_data_dirs(char (*dirs)[4096], int max)
+{
+    int n = add_dir(dirs, 0, max, getenv("SIM_DATADIR"));
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0'; /* the program's directory */
+            char d[4200];
+            snprintf(d, sizeof d, "%s/../share/bloc-sim", exe);
+            n = add_dir(dirs, n, max, d);
+            /* the source tree: build/sim (or build/sanitize/sim) */
+            snprintf(d, sizeof d, "%s/..", exe);
+            n = add_dir(dirs, n, max, d);
+            snprintf(d, sizeof d, "%s/../..", exe);
+            char b[4300];
+            snprintf(b, sizeof b, "%s/sim/main.c", d);
+            if (is_file(b))
+                n = add_dir(dirs, n, max, d);
+        }
+    }
+    return add_dir(dirs, n, max, sim_datadir);
+}
+
+const char *cmd_find_file(const char *name, const char *const *subdirs,
+                          char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", name);
+    if (!*name || strchr(name, '/') || access(name, F_OK) == 0)
+        return buf;
+    char dirs[4][4096];
+    int n = cmd_data_dirs(dirs, 4);
+    for (int d = 0; d < n; d++)
+        for (const char *const *sub = subdirs; *sub; sub++) {
+            char p[4300];
+            snprintf(p, sizeof p, "%s/%s/%s", dirs[d], *sub, name);
+            if (is_file(p) || (snprintf(p, sizeof p, "%s/%s/%s.cfg", dirs[d], *sub,
+                                        name),
+                               is_file(p))) {
+                snprintf(buf, len, "%s", p);
+                return buf;
+            }
+        }
+    return buf;
+}
+
+progress *cmd_progress(const cmd_args *a, const char *what, const char *unit,
+                       long total)
+{
+    int tty = isatty(STDERR_FILENO);
+    if (tty ? a->quiet && !a->progress : !a->progress)
+        return NULL;
+    return progress_alloc(stderr, tty, a->progress_every, what, unit, total);
+}
+
+int cmd_worse(int a, int b)
+{
+    if (a == EXIT_INPUT || b == EXIT_INPUT)
+        return EXIT_INPUT;
+    return a != EXIT_OK ? a : b;
+}
+
+int cmd_check_target(const char *cmd, const char *path,
+                     const char *const *inputs, int n)
+{
+    struct stat st, in;
+    if (stat(path, &st) != 0)
+        return 0;
+    if (!S_ISREG(st.st_mode)) {
+        cmd_error(cmd, "%s exists and is not a regular file: not replaced", path);
+        return -1;
+    }
+    for (int k = 0; k < n; k++)
+        if (inputs[k] && stat(inputs[k], &in) == 0 && in.st_dev == st.st_dev &&
+            in.st_ino == st.st_ino) {
+            cmd_error(cmd, "%s is an input (%s): not replaced", path, inputs[k]);
+            return -1;
+        }
+    return 0;
+}
+
+int cmd_write_file(const char *cmd, const char *path, const char *text,
+                   size_t len, const char *const *inputs, int n)
+{
+    if (cmd_check_target(cmd, path, inputs, n)) {
+        errno = EINVAL;
+        return -1;
+    }
+    char tmp[4200], dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, base, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0) {
+        cmd_error(cmd, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t at = 0;
+    while (at < len) {
+        ssize_t w = write(fd, text + at, len - at);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        at += (size_t)w;
+    }
+    int bad = at < len;
+    int saved = errno;
+    if (!bad && fsync(fd) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (close(fd) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!bad && rename(tmp, path) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        cmd_error(cmd, "cannot write %s: %s", path, strerror(saved));
+        errno = saved;
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
 }
 
 char *cmd_history(int argc, char **argv)

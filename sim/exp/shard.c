@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * shard.c - a sweep's parts directory, its lock and its job record (see
  * shard.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * shard.h - a sweep's parts directory: the finished runs kept in part
  * files until the sweep is complete, the lock that lets one process at a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * resultinfo.c - `sim info`: a readable summary of a result file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * resultinfo.h - read a result file back: `sim info`, and the hardened
  * readers that `sim export` shares with it.

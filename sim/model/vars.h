@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * vars.h - the state variables a run exposes, by name: their shape and
  * where they live in model_state.  The output writer and the measures of

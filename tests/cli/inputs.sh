@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # inputs.sh - how configuration files are read: @include as C's
 # #include "..." (from the directory of the file that holds it, absolute
 # paths too), a scenario given as a pipe read once, a UTF-8 byte-order

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_include.c - libFuzzer harness for the include resolver and lexer
  * of io/config/load.c (cfg_read_file), against libconfig itself.

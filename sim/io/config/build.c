@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * build.c - a scenario's libconfig tree -> validated model_params, driven
  * by param_table[]; the public entry points of io/config.h that load.

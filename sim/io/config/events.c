@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * events.c - the scheduled events of a scenario (events = ( ... ) and
  * variant.events), read and checked.

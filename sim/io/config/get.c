@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * get.c - errors and checked reads of libconfig settings (see get.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * get.h - checked reads of libconfig settings, shared by the scenario
  * loader, sweep files (sweepfile.c) and measure files (targets.c).

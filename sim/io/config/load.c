@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * load.c - libconfig texts with their @includes resolved here (see load.h).
  *

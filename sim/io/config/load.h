@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * load.h - libconfig texts read by the program, with their @include
  * directives resolved here rather than by libconfig.

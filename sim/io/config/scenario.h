@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * scenario.h - what the files of io/config/ share about a loaded scenario
  * (internal to the config module; the public interface is io/config.h).

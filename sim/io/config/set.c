@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * set.c - parameter paths and --set overrides through the parameter table.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * write.c - the resolved configuration: every parameter, given or
  * defaulted, as a libconfig text that loads back to the same parameters;
