@@ -10,6 +10,7 @@
 #include <malloc.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -20,6 +21,8 @@
 #include "cmd/cmd.h"
 #include "io/output.h"
 #include "version.h"
+
+#define STARTUP_ROOM (4u << 20)
 
 static const cmd_spec *const commands[] = {
     &cmd_run_spec,       &cmd_check_spec, &cmd_info_spec,  &cmd_compare_spec,
@@ -59,8 +62,11 @@ static void usage(FILE *f)
           "\n"
           "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
           "            2 bad usage or bad input (the message names file, line, key);\n"
-          "            3 sweep interrupted by SIGTERM/SIGINT (the file is valid);\n"
-          "            4 calibrate --check: a figure outside its range\n", f);
+          "            3 sweep or calibration interrupted by SIGTERM/SIGINT\n"
+          "              (resumable with --resume);\n"
+          "            4 calibrate --check: a figure outside its range, or\n"
+          "              calibrate --recover: a parameter not recovered;\n"
+          "            5 calibrate: the fit did not converge (its file says why)\n", f);
 }
 
 static const cmd_spec *find(const char *name)
@@ -101,6 +107,15 @@ int main(int argc, char **argv)
     /* Past a file-size limit, writes fail with EFBIG and are reported as a
      * runtime error, instead of the process being killed by SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
+    /* libconfig does not check its allocations: with almost no memory left
+     * it crashes parsing a scenario.  Start only with some room (kept on
+     * the heap by the thresholds above). */
+    void *room = malloc(STARTUP_ROOM);
+    if (!room) {
+        fputs("sim: out of memory (less than 4 MiB free to start)\n", stderr);
+        return EXIT_RUNTIME;
+    }
+    free(room);
     if (argc < 2) {
         fputs("sim: no command given (see 'sim --help')\n", stderr);
         return EXIT_INPUT;

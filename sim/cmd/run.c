@@ -30,6 +30,7 @@ static const cmd_opt run_opts[] = {
                      "file's run axis, run r seeded from hash(master seed, r)"},
     {OPT_JOBS, "worker threads (default 1), shared by the runs of every "
                "scenario; the data do not depend on J"},
+    {OPT_POSTERIOR, NULL},
     {OPT_PROGRESS, NULL},
     {OPT_PROGRESS_EVERY, NULL},
     {OPT_QUIET, NULL},
@@ -152,6 +153,8 @@ typedef struct {
     int rc;               /* EXIT_OK, or how it failed */
     char err[1024];       /* why, unless already printed */
     double seconds;       /* when its file was published */
+    posterior_file *post; /* --posterior, bound to this scenario */
+    param_ref *refs;
     ensemble e;
 } scenario;
 
@@ -214,6 +217,8 @@ static int prepare(scenario *s, const cmd_args *a)
     const char *const *vars = config_output_vars(s->c, &n_vars);
     if (cmd_preflight("run", p, vars, n_vars, 0, n, a->jobs, s->path))
         return EXIT_INPUT;
+    if (a->posterior && !(s->post = cmd_load_posterior("run", a->posterior, p, &s->refs)))
+        return EXIT_INPUT;
     return EXIT_OK;
 }
 
@@ -224,14 +229,25 @@ static int open_output(scenario *s, const cmd_args *a, const char *history)
     const model_params *p = config_params(s->c);
     int n = a->replicates, n_vars;
     const char *const *vars = config_output_vars(s->c, &n_vars);
+    const posterior_file *post = s->post;
+    static const char *const attr_names[] = {"posterior", "posterior_fit_hash",
+                                             "posterior_status"};
+    const char *attr_values[] = {a->posterior, post ? post->fit_hash : "",
+                                 post ? post->status : ""};
     output_opts opts = {.path = s->path, .config_text = s->text,
                         .history = history, .vars = vars, .n_vars = n_vars,
-                        .n_runs = n, .master_seed = (unsigned long long)p->g.seed};
+                        .n_runs = n, .master_seed = (unsigned long long)p->g.seed,
+                        .n_params = post ? post->d : 0,
+                        .param_names = post ? (const char *const *)post->param_names : NULL,
+                        .attr_names = attr_names, .attr_values = attr_values,
+                        .n_attrs = post ? 3 : 0};
     if (!(s->out = output_open(p, &opts, s->err, sizeof s->err)))
         return EXIT_RUNTIME;
+    /* with a posterior, run r draws its parameters from it */
     s->e = (ensemble){.p = p, .master = (unsigned long long)p->g.seed,
                       .n_runs = n, .jobs = a->jobs, .out = s->out,
-                      .sums = s->sums};
+                      .sums = s->sums, .post = post, .post_refs = s->refs,
+                      .write_params = post != NULL};
     return EXIT_OK;
 }
 
@@ -243,6 +259,9 @@ static void report(const scenario *s, const cmd_args *a)
     printf("scenario %s: %d months simulated (%s to %s), seed %llu%s\n",
            p->g.name, s->sums[0]->months, first, last,
            (unsigned long long)p->g.seed, a->replicates > 1 ? ", ensemble" : "");
+    if (s->post)
+        printf("parameters drawn from the posterior %s (%d parameters): the spread "
+               "is parameter uncertainty plus chance\n", a->posterior, s->post->d);
     if (a->replicates == 1)
         print_single(p, s->sums[0]);
     else
@@ -258,6 +277,8 @@ static void scenario_free(scenario *s, int n_runs)
     free(s->sums);
     free(s->text);
     free(s->path);
+    posterior_file_free(s->post);
+    free(s->refs);
     config_free(s->c);
 }
 

@@ -29,6 +29,10 @@ static const cmd_opt sweep_opts_list[] = {
     {OPT_RESUME, NULL},
     {OPT_CHECKPOINT, NULL},
     {OPT_DRY_RUN, NULL},
+    {OPT_POSTERIOR, "replicate i at every point draws the same parameter set "
+                    "from this posterior of `sim calibrate` (as run i of `sim "
+                    "run` does); the axes apply after it; param_value also holds "
+                    "the posterior's parameters as each run used them"},
     {OPT_PROGRESS, NULL},
     {OPT_PROGRESS_EVERY, NULL},
     {OPT_QUIET, NULL},
@@ -70,6 +74,7 @@ static const cmd_opt mpi_opts[] = {
     {OPT_JOBS, "worker threads of each rank (default 1)"},
     {OPT_RESUME, NULL},
     {OPT_CHECKPOINT, NULL},
+    {OPT_POSTERIOR, NULL},
     {OPT_QUIET, NULL},
     {0, NULL}};
 
@@ -154,6 +159,8 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     sweep_parts *pt = NULL;
     progress *pr = NULL;
     char err[1024];
+    posterior_file *post = NULL;
+    param_ref *post_refs = NULL;
     if (args->n_operands > 1) {
         cmd_error("sweep", "unexpected argument '%s': one sweep file at a time "
                   "(see 'sim sweep --help')", args->operands[1]);
@@ -185,6 +192,17 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         goto done;
     }
     const model_params *p = config_params(s->cfg);
+    if (args->posterior &&
+        !(post = cmd_load_posterior("sweep", args->posterior, p, &post_refs)))
+        goto done;
+    for (int k = 0; post && k < post->d; k++)
+        for (int a = 0; a < s->n_axes; a++)
+            if (strcmp(post->param_names[k], s->axes[a].path) == 0) {
+                cmd_error("sweep", "--posterior %s: %s is also an axis of %s (sweep "
+                          "the posterior's other parameters, or fix it)",
+                          args->posterior, s->axes[a].path, file);
+                goto done;
+            }
     if (outpath) {
         path = strdup(outpath);
     } else {
@@ -243,7 +261,11 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     /* the parts directory: finished runs, kept until the sweep is complete,
      * and the lock that keeps a second sweep off this output */
     char hash[32], shard[32];
-    snprintf(hash, sizeof hash, "%016llx", s->hash);
+    /* a posterior is part of what the parts must agree on */
+    unsigned long long h = s->hash;
+    for (const char *q = post ? post->fit_hash : ""; *q; q++)
+        h = (h ^ (unsigned char)*q) * 0x100000001b3ULL;
+    snprintf(hash, sizeof hash, "%016llx", h);
     snprintf(shard, sizeof shard, "%d/%d", shard_i, shard_n);
     done_runs = calloc((size_t)pl->n_runs + 1, 1);
     history = cmd_history(argc + 1, argv - 1);
@@ -253,7 +275,7 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         goto done;
     }
     parts_job job = {.path = path, .kind = "sweep", .sweep_file = file,
-                     .command = history, .hash = s->hash, .shard_i = shard_i,
+                     .command = history, .hash = h, .shard_i = shard_i,
                      .shard_n = shard_n, .resume = resume};
     parts_status ps;
     int before = 0;
@@ -269,7 +291,10 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
             before += done_runs[r] && sweep_wants(&so, r);
     }
     text = config_resolved_text(s->cfg);
-    pnames = calloc((size_t)s->n_axes, sizeof *pnames);
+    so.post = post;
+    so.post_refs = post_refs;
+    int n_values = sweep_n_values(pl, &so);
+    pnames = calloc((size_t)n_values + 1, sizeof *pnames);
     if (!text || !pnames) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
@@ -277,6 +302,8 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     }
     for (int a = 0; a < s->n_axes; a++)
         pnames[a] = s->axes[a].path;
+    for (int k = 0; post && k < post->d; k++)
+        pnames[s->n_axes + k] = post->param_names[k];
     /* a shard says which; a whole sweep's file carries no shard attribute,
      * so it is the same however it was computed */
     static const char *const attr_names[] = {"sweep_hash", "event_log",
@@ -293,7 +320,7 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     output_opts po = (output_opts){.config_text = text, .history = history,
                             .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
                             .n_runs = pl->n_runs, .master_seed = pl->master,
-                            .n_params = s->n_axes,
+                            .n_params = n_values,
                             .param_names = (const char *const *)pnames,
                             .attr_names = attr_names, .attr_values = attr_values,
                             .n_attrs = n_attrs,
@@ -375,6 +402,8 @@ finished:
     rc = EXIT_OK;
 done:
     parts_close(pt); /* kept (interrupted or failed); the lock released */
+    posterior_file_free(post);
+    free(post_refs);
     if (partfiles)
         parts_free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
     free(done_runs);

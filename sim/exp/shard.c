@@ -349,7 +349,8 @@ static const char *other_job(const char *record, const parts_job *job, char *why
     snprintf(mine, sizeof mine, "%016llx", job->hash);
     if (strcmp(hash, mine) != 0) {
         snprintf(why, len, "it holds the runs of %s as it was (sweep hash %s); the "
-                 "sweep file or its scenario has changed since (hash %s)",
+                 "sweep file or its scenario has changed since, or --posterior "
+                 "differs (hash %s)",
                  file[0] ? file : "another sweep", hash, mine);
         return why;
     }

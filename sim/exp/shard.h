@@ -37,7 +37,7 @@ typedef struct {
     const char *kind;        /* "sweep" or "sim-mpi" */
     const char *sweep_file;  /* for the record and messages */
     const char *command;     /* the command line, to name the holder */
-    unsigned long long hash; /* sweep_spec.hash */
+    unsigned long long hash; /* sweep_spec.hash (with --posterior's fit) */
     int shard_i, shard_n;
     int resume;              /* --resume: take up an existing directory */
 } parts_job;

@@ -39,8 +39,10 @@ done
 # one job per output: a second job while the first runs exits 2 naming it
 # (rank 0 holds the lock on OUT.parts/ until its merge is done), and the
 # first finishes complete
-sed 's/^  months = 24;/  months = 240;/' "$W/scenarios/baseline.cfg" >"$W/scenarios/long.cfg"
-sed -e 's|baseline.cfg|long.cfg|' -e 's/points = 40;/points = 150;/' "$W/configs/m.cfg" >"$W/configs/long.cfg"
+# (500 runs of 360 months: about 2 s on an idle machine, long
+# enough for the second job and the SIGTERM below to find it running)
+sed 's/^  months = 24;/  months = 360;/' "$W/scenarios/baseline.cfg" >"$W/scenarios/long.cfg"
+sed -e 's|baseline.cfg|long.cfg|' -e 's/points = 40;/points = 250;/' "$W/configs/m.cfg" >"$W/configs/long.cfg"
 sim sweep configs/long.cfg -o long_serial.h5 -q
 expect_rc "the serial long sweep" 0
 (cd "$W" && exec timeout -k 5 300 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
@@ -65,7 +67,12 @@ compare "... finishes complete: the serial sweep's data" same long_serial.h5 hel
 (cd "$W" && exec timeout -k 5 300 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
     -o cut.h5 -q --checkpoint 0) >"$T/log/cut" 2>&1 &
 pid=$!
-sleep 2
+n=0
+while [ ! -s "$W/cut.h5.parts/lock" ] && [ "$n" -lt 400 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
+sleep 0.5
 kill -TERM "$pid"
 wait "$pid"
 if [ -d "$W/cut.h5.parts" ]; then

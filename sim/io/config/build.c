@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "io/output.h"
+#include "io/priors.h"
 #include "model/model.h"
 
 #define MAX_AGENTS 512
@@ -363,10 +364,12 @@ static int read_param(build_ctx *b, const config_setting_t *s, param_ref r,
 }
 
 /* The one rule for the members of a scenario group of scope `scope`: is
- * `key` known there?  (A rule for sibling settings, such as <key>_prior
- * next to a value, belongs here.) */
+ * `key` known there?  A <key>_prior next to a value is (read and checked
+ * by priors_read, io/priors.c). */
 static int key_known(param_scope scope, const char *group, const char *key)
 {
+    if (priors_is_key(key))
+        return 1;
     switch (scope) {
     case SCOPE_GLOBAL:
         if (strcmp(group, "output") == 0 && strcmp(key, "variables") == 0)
@@ -445,6 +448,8 @@ static int read_keyed(build_ctx *b, const config_setting_t *s, param_scope scope
         for (int q = 0; q < config_setting_length(grp); q++) {
             const config_setting_t *m = config_setting_get_elem(grp, (unsigned)q);
             const char *x = config_setting_name(m);
+            if (priors_is_key(x)) /* its prior: priors_read */
+                continue;
             int agent = scope == SCOPE_AGENT_AGENT;
             int j = agent ? params_agent_index(b->p, x) : params_good_index(b->p, x);
             char full[500];
@@ -780,6 +785,8 @@ static int build(sim_config *c, const cfg_doc *doc, config_error *err)
     char key[300], why[600];
     if (config_check_world(b.p, NULL, key, sizeof key, why, sizeof why))
         return world_error(&b, root, key, why);
+    if (priors_read(root, c->name, b.p, err))
+        return -1;
     for (int k = 0; k < ne; k++) {
         const config_setting_t *e = k < nbase
                                         ? config_setting_get_elem(events, (unsigned)k)

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/priors.h"
+
 #define MAX_PATH_PARTS 5
 #define EXACT_MAX 9007199254740992LL /* 2^53 */
 
@@ -202,6 +204,43 @@ static int check_text(const char *val, char *why, size_t len)
 
 /* ---- applying --------------------------------------------------------------------- */
 
+/* --set <path>_prior=TEXT: the prior of a real-valued parameter
+ * (io/priors.h), replacing any it has.  A prior changes no value, so the
+ * world needs no new check. */
+static int set_prior(sim_config *c, const char *path, const char *val,
+                     config_error *err)
+{
+    char stem[512], why[300];
+    snprintf(stem, sizeof stem, "%.*s", (int)(strlen(path) - strlen("_prior")), path);
+    param_ref ref;
+    if (config_resolve_path(c->p, stem, &ref, why, sizeof why))
+        return fail(err, path, 0, "%s", why);
+    const param_def *d = ref.def;
+    if (d->type != PT_REAL)
+        return fail(err, path, 0, "only real-valued parameters take a prior");
+    prior pr;
+    if (prior_parse(val, &pr, why, sizeof why))
+        return fail(err, path, 0, "%s", why);
+    if (prior_truncate(&pr, d->min, d->max, why, sizeof why))
+        return fail(err, path, 0, "within the parameter's bounds [%g, %g]: %s", d->min,
+                    d->max, why);
+    model_params *p = c->p;
+    const prior *old = params_prior_of(p, ref);
+    for (int k = 0; old && k < p->n_priors; k++)
+        if (&p->priors[k].pr == old) {
+            p->priors[k].pr = pr;
+            return 0;
+        }
+    param_prior *grown = realloc(p->priors, ((size_t)p->n_priors + 1) * sizeof *grown);
+    if (!grown)
+        return fail(err, path, 1, "out of memory");
+    p->priors = grown;
+    p->priors[p->n_priors].ref = ref;
+    p->priors[p->n_priors].pr = pr;
+    p->n_priors++;
+    return 0;
+}
+
 /* Check the world of q (with event dates ym); on success q replaces the
  * parameters of c and ym its event dates (both then owned by c). */
 static int commit(sim_config *c, model_params *q, int *ym, const char *key,
@@ -315,6 +354,8 @@ int config_apply_set(sim_config *c, const char *assignment, config_error *err)
     const char *val = eq + 1;
     if (strncmp(path, "events.", 7) == 0)
         return set_event_field(c, path, val, err);
+    if (priors_is_key(path))
+        return set_prior(c, path, val, err);
     param_ref ref;
     if (config_resolve_path(c->p, path, &ref, why, sizeof why))
         return fail(err, path, 0, "%s", why);

@@ -65,12 +65,26 @@ static void put_value(FILE *f, const model_params *p, param_ref r)
     }
 }
 
+/* ` <name>_prior = "...";` after a parameter that has one (io/priors.h). */
+static void put_prior(FILE *f, const char *name, const model_params *p, param_ref r)
+{
+    const prior *pr = params_prior_of(p, r);
+    char text[200];
+    if (!pr)
+        return;
+    prior_format(pr, text, sizeof text);
+    fprintf(f, " %s_prior = ", name);
+    config_put_string(f, text);
+    fputc(';', f);
+}
+
 static void put_line(FILE *f, const char *indent, const model_params *p,
                      param_ref r)
 {
     fprintf(f, "%s%s = ", indent, r.def->key);
     put_value(f, p, r);
     fprintf(f, ";");
+    put_prior(f, r.def->key, p, r);
     if (r.def->unit && r.def->unit[0] && strcmp(r.def->unit, "1") != 0)
         fprintf(f, "  # %s", r.def->unit);
     fputc('\n', f);
@@ -100,11 +114,13 @@ static void put_keyed(FILE *f, const model_params *p, param_scope scope, int e1)
                 continue;
             if (scope == SCOPE_ROUTE_GOOD && isinf(v))
                 continue;
-            fprintf(f, "      %s = ", scope == SCOPE_AGENT_AGENT
-                                          ? p->agents[e2].code
-                                          : p->goods[e2].name);
+            const char *name = scope == SCOPE_AGENT_AGENT ? p->agents[e2].code
+                                                          : p->goods[e2].name;
+            fprintf(f, "      %s = ", name);
             put_value(f, p, r);
-            fprintf(f, ";\n");
+            fprintf(f, ";");
+            put_prior(f, name, p, r);
+            fputc('\n', f);
         }
         fprintf(f, "    };\n");
     }
@@ -244,7 +260,9 @@ int config_write_resolved(const sim_config *c, FILE *f)
                 if (param_table[q].scope == SCOPE_PAIR) {
                     fprintf(f, "%s = ", param_table[q].key);
                     put_value(f, p, (param_ref){&param_table[q], i, j});
-                    fprintf(f, "; ");
+                    fprintf(f, ";");
+                    put_prior(f, param_table[q].key, p, (param_ref){&param_table[q], i, j});
+                    fputc(' ', f);
                 }
             fprintf(f, "};\n");
         }
