@@ -50,7 +50,8 @@ VERSION    := 0.2.0
 PREFIX     ?= /usr/local
 DATADIR    := $(PREFIX)/share/bloc-sim
 
-LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/exp/*.c sim/cmd/*.c) $(BUILD)/gen/embedded.c \
+LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/io/*/*.c sim/exp/*.c sim/cmd/*.c) \
+            $(BUILD)/gen/embedded.c \
             $(BUILD)/gen/version.c
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst $(BUILD)/%,%,$(LIB_SRC)))
 MAIN_OBJ := $(BUILD)/obj/sim/main.o
@@ -121,7 +122,7 @@ readme: $(BUILD)/sim
 plots: $(BUILD)/sim
 	@SIM=$(BUILD)/sim PYTHON=$(PYTHON) OUT=$(BUILD)/plots sh analysis/make_plots.sh
 
-SRC_ALL := $(wildcard sim/*.c sim/*/*.c)
+SRC_ALL := $(wildcard sim/*.c sim/*/*.c sim/*/*/*.c)
 lint: $(BUILD)/gen/embedded.c
 	cppcheck --enable=warning,style,performance,portability --std=c11 \
 	  --inline-suppr --quiet --error-exitcode=1 -Isim -I$(BUILD)/gen sim

@@ -30,6 +30,7 @@
 
 #include "cmd/cmd.h"
 #include "exp/merge.h"
+#include "exp/shard.h"
 #include "exp/sweep.h"
 #include "io/output.h"
 #include "io/sweepfile.h"
@@ -78,6 +79,38 @@ static void shard_runs(const char *file, int k, int size, char *buf, size_t len)
     sweep_free(s);
 }
 
+/* Rank 0: take the job's lock on OUT.parts/.  EXIT_OK (*pt set, or NULL
+ * when the sweep file does not load: each rank then reports it), or the
+ * exit code after one line. */
+static int lock_job(const cmd_args *a, int argc, char **argv, int size,
+                    sweep_parts **pt)
+{
+    static const char *const where[] = {"configs/sweeps", "configs", NULL};
+    char found[4096], err[1024];
+    config_error ce;
+    const char *file = cmd_find_file(a->operands[0], where, found, sizeof found);
+    sweep_spec *s = sweep_load(file, &ce);
+    if (!s)
+        return EXIT_OK;
+    char *command = cmd_history(argc, argv);
+    if (!command) {
+        sweep_free(s);
+        cmd_error("sweep", "out of memory");
+        return EXIT_RUNTIME;
+    }
+    parts_job job = {.path = a->output, .kind = "sim-mpi", .sweep_file = file,
+                     .command = command, .hash = s->hash, .shard_i = 0,
+                     .shard_n = size, .resume = a->resume};
+    parts_status ps;
+    *pt = parts_open(&job, 0, NULL, NULL, &ps, err, sizeof err);
+    free(command);
+    sweep_free(s);
+    if (*pt)
+        return EXIT_OK;
+    cmd_error("sweep", "%s", err);
+    return ps == PARTS_REFUSED ? EXIT_INPUT : EXIT_RUNTIME;
+}
+
 int main(int argc, char **argv)
 {
     output_library_init();
@@ -122,6 +155,19 @@ int main(int argc, char **argv)
     }
     const char *out = a.output, *file = a.n_operands ? a.operands[0] : "";
     int quiet = a.quiet;
+    /* the whole job's lock, on OUT.parts/ (exp/shard.h), held by rank 0
+     * until the merge is done: a second job on OUT is refused, naming this
+     * one, and so is a --resume with another number of ranks */
+    sweep_parts *job_lock = NULL;
+    int lock_rc = EXIT_OK;
+    if (rank == 0)
+        lock_rc = lock_job(&a, argc, argv, size, &job_lock);
+    MPI_Bcast(&lock_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (lock_rc != EXIT_OK) {
+        cmd_args_free(&a);
+        MPI_Finalize();
+        return lock_rc;
+    }
     /* this rank's shard: OUT.rankK, --shard k/K, quietly */
     char rank_out[4200], shard[32];
     snprintf(rank_out, sizeof rank_out, "%s.rank%d", out, rank);
@@ -173,6 +219,10 @@ int main(int argc, char **argv)
             free(in);
         }
         free(all);
+        if (final == EXIT_OK)
+            parts_finish(job_lock);
+        else
+            parts_close(job_lock); /* kept: go on with --resume */
     }
     MPI_Bcast(&final, 1, MPI_INT, 0, MPI_COMM_WORLD);
     cmd_args_free(&a);

@@ -55,8 +55,11 @@ int cmd_sweep_run(const cmd_args *a, int argc, char **argv);
 
 /* Load a scenario (NULL: the built-in baseline), apply --seed, --months
  * and --set, validate.  Prints the error line and returns NULL on
- * failure. */
-sim_config *cmd_load_scenario(const char *file, const cmd_args *a);
+ * failure, with *rc the exit code (cmd_config_exit). */
+sim_config *cmd_load_scenario(const char *file, const cmd_args *a, int *rc);
+/* The exit code of a config_error: EXIT_RUNTIME when the machine failed
+ * (no memory, too many open files), else EXIT_INPUT. */
+int cmd_config_exit(const config_error *e);
 /* A scenario, sweep, targets or measures file as named on the command
  * line: `name` itself when it exists or names a directory part; else the
  * first of DATADIR/SUBDIR/name and DATADIR/SUBDIR/name.cfg that exists,

@@ -423,7 +423,7 @@ static int cmd_compare_main(int argc, char **argv)
     }
     for (int s = 0; s < ns; s++) {
         file_ptrs[s] = cmd_find_file(a.operands[s], where, files[s], sizeof files[s]);
-        if (!(c[s] = cmd_load_scenario(file_ptrs[s], &a)))
+        if (!(c[s] = cmd_load_scenario(file_ptrs[s], &a, &rc)))
             goto done;
     }
     const model_params *pa = config_params(c[0]);
@@ -459,6 +459,7 @@ static int cmd_compare_main(int argc, char **argv)
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("compare", "%s", line);
+        rc = cmd_config_exit(&ce);
         goto done;
     }
     unsigned long long master = (unsigned long long)pa->g.seed;

@@ -191,8 +191,9 @@ static int prepare(scenario *s, const cmd_args *a)
     char found[4096];
     const char *file = s->file ? cmd_find_file(s->file, where, found, sizeof found)
                                : NULL;
-    if (!(s->c = cmd_load_scenario(file, a)))
-        return EXIT_INPUT;
+    int rc;
+    if (!(s->c = cmd_load_scenario(file, a, &rc)))
+        return rc;
     const model_params *p = config_params(s->c);
     int n = a->replicates;
     if (a->output) {

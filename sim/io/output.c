@@ -62,6 +62,7 @@
 #define EVENT_FLUSH 4096 /* kept events that trigger a flush */
 #define READER_SCAN_VALUES ((size_t)1 << 17) /* read at once by a scan */
 #define HDF5_HEADROOM (16 << 20) /* bytes free before HDF5 is started */
+#define HDF5_WRITE_ROOM (2 << 20) /* bytes free before a run is written */
 
 #if defined(__GNUC__)
 #define FMT(a, b) __attribute__((format(printf, a, b)))
@@ -1567,6 +1568,19 @@ int output_write_run(output *o, int scenario, int run, unsigned long seed,
                  scenario);
     else
         snprintf(o->what, sizeof o->what, "run %d", run);
+    /* HDF5 1.10 does not survive every failed allocation while it writes
+     * (H5I_register exits the process with status 255): make sure it has
+     * some room first, as output_open does.  The probe's memory stays in
+     * the heap (main.c's thresholds) for HDF5 to use. */
+    void *room = malloc(HDF5_WRITE_ROOM);
+    if (!room) {
+        snprintf(o->err, sizeof o->err, "cannot write %s to %s: out of memory "
+                 "(HDF5 needs %d MiB free to write)", o->what, o->path,
+                 HDF5_WRITE_ROOM >> 20);
+        return -1;
+    }
+    memset(room, 0, 1); /* keep the probe from being optimised away */
+    free(room);
     char buf[320];
     const char *why =
         write_refused(o, scenario, run, seed, r, ev, n_ev, buf, sizeof buf);
