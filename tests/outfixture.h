@@ -69,6 +69,17 @@ static const struct {
     V(connectivity, K_BLOC, "1"),       V(hub_share, K_BLOC, "1"),
     V(route_flow, K_RG, "rounds month-1"),
     V(route_interdicted, K_RG, "rounds month-1"),
+    /* model 2 */
+    V(fire, K_AG, "rounds month-1"),    V(duds, K_AG, "rounds month-1"),
+    V(shut_in, K_AG, "rounds month-1"), V(supplier_share, K_AG, "1"),
+    V(unit_cost, K_AG, "USD per rounds"), V(route_share, K_RG, "1"),
+    V(payment_friction, K_AP, "1"),     V(alt_payment, K_AP, "USD month-1"),
+    V(cancelled, K_AP, "USD month-1"),  V(crisis, K_AP, "1"),
+    V(cooperation, K_AP, "1"),          V(reserve, K_A, "USD"),
+    V(debt, K_A, "USD"),                V(revenue, K_A, "USD month-1"),
+    V(spending, K_A, "USD month-1"),    V(oil_revenue, K_A, "USD month-1"),
+    V(war_budget, K_A, "USD month-1"),  V(shadow_fleet, K_A, "barrel month-1"),
+    V(shadow_share, K_A, "1"),
 #undef V
 };
 #define N_TVARS (sizeof tvars / sizeof tvars[0])
