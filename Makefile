@@ -39,7 +39,8 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY  := $(shell git diff --quiet HEAD -- sim configs scenarios 2>/dev/null || echo -dirty)
 VERSION    := 0.1.0
 
-LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/exp/*.c sim/cmd/*.c) $(BUILD)/gen/embedded.c \
+LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/io/result/*.c sim/exp/*.c sim/cmd/*.c) \
+            $(BUILD)/gen/embedded.c \
             $(BUILD)/gen/version.c
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst $(BUILD)/%,%,$(LIB_SRC)))
 MAIN_OBJ := $(BUILD)/obj/sim/main.o
@@ -107,7 +108,7 @@ run: $(BUILD)/sim
 plots: $(BUILD)/sim
 	@SIM=$(BUILD)/sim PYTHON=$(PYTHON) OUT=$(BUILD)/plots sh analysis/make_plots.sh
 
-SRC_ALL := $(wildcard sim/*.c sim/*/*.c)
+SRC_ALL := $(wildcard sim/*.c sim/*/*.c sim/*/*/*.c)
 lint: $(BUILD)/gen/embedded.c
 	cppcheck --enable=warning,style,performance,portability --std=c11 \
 	  --inline-suppr --quiet --error-exitcode=1 -Isim -I$(BUILD)/gen sim

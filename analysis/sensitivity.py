@@ -248,13 +248,17 @@ def open_sweep(path):
     d = len(params)
     point = np.asarray(r.values("point")).astype(np.int64)
     n_runs = point.size
-    not_done = int(np.sum(point < 0))
+    # runs of the sweep not in the file: a shard holds its own runs only,
+    # an interrupted sweep those done (the run coordinate labels them)
+    total = int(r.attrs.get("sweep_runs", n_runs))
+    not_done = int(np.sum(point < 0)) + max(total - n_runs, 0)
     if not_done:
-        shard = r.attrs.get("shard")
-        hint = ("a shard (%s): merge the shards with sim merge" % shard if shard is not None
+        shard = r.attrs.get("shard_index")
+        hint = ("a shard (%s/%s): merge the shards with sim merge"
+                % (shard, r.attrs.get("shard_count")) if shard is not None
                 else "finish it with sim sweep --resume")
-        raise Refused("%s: %d of %d runs not done (point = -1); %s"
-                      % (path, not_done, n_runs, hint))
+        raise Refused("%s: %d of %d runs not done or not in this file; %s"
+                      % (path, not_done, max(total, n_runs), hint))
     design = r.attrs.get("sweep_design")
     if isinstance(design, bytes):
         design = design.decode("utf-8", "replace")
@@ -362,9 +366,10 @@ def select_output(r, var, a, window, info):
         raise Refused("'%s': missing or non-finite values in the selected records" % var)
     y = y.mean(axis=1)
     unit = r.var_attr(var, "units")
-    if "good" in sel and "see good_unit" in unit and r.has("good_unit"):
+    meta = r.var_attr(var, "units_metadata")
+    if "good" in sel and "good_unit" in meta and r.has("good_unit"):
         gu = r.strings("good_unit")[r.strings("good").index(sel["good"])]
-        unit = unit.replace("good units", gu).replace(" (see good_unit)", "")
+        unit = meta.replace("good_unit-1", "per " + gu).replace("good_unit", gu)
     label = ", ".join([var] + list(sel.values()))
     return y, label, unit, sel
 

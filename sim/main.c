@@ -6,6 +6,7 @@
 #include <malloc.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -14,8 +15,10 @@
 #include <libconfig.h>
 
 #include "cmd/cmd.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "version.h"
+
+#define HDF5_ROOM ((size_t)16 << 20)
 
 static const char usage[] =
     "usage: sim COMMAND [ARGS]\n"
@@ -54,6 +57,16 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 #endif
+    /* HDF5 1.10 crashes when an allocation fails while it starts: make
+     * sure it has room first */
+    void *room = malloc(HDF5_ROOM);
+    if (!room) {
+        fprintf(stderr, "sim: %s%sout of memory (HDF5 needs 16 MiB free to "
+                "start)\n", argc > 1 ? argv[1] : "", argc > 1 ? ": " : "");
+        return EXIT_RUNTIME;
+    }
+    memset(room, 0, 1);
+    free(room);
     /* before any other HDF5 call (see output_library_init) */
     output_library_init();
     gsl_set_error_handler_off();

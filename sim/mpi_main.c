@@ -19,7 +19,7 @@
 #include "cmd/cmd.h"
 #include "exp/merge.h"
 #include "exp/sweep.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "io/sweepfile.h"
 
 static const char usage[] =
@@ -83,9 +83,29 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return EXIT_INPUT;
     }
+    /* OUT may be none of the files the sweep reads (every rank sees the
+     * same files and refuses alike, before any collective call) */
+    config_error ce;
+    sweep_spec *spec = sweep_load(sweep_file(argc, argv), &ce);
+    const char *read[2] = {sweep_file(argc, argv), spec ? spec->scenario : NULL};
+    publish_inputs *inputs = cmd_inputs("sim-mpi", read, 2);
+    int refused = inputs ? cmd_check_output("sim-mpi", out, inputs) : EXIT_RUNTIME;
+    sweep_free(spec);
+    if (refused) {
+        publish_inputs_free(inputs);
+        MPI_Finalize();
+        return refused;
+    }
     /* this rank's shard: the same arguments, -o OUT.rankK, --shard k/K */
-    char rank_out[4200], shard[32];
-    snprintf(rank_out, sizeof rank_out, "%s.rank%d", out, rank);
+    char rank_out[4200], shard[32], suffix[32];
+    snprintf(suffix, sizeof suffix, ".rank%d", rank);
+    if (publish_sibling(out, suffix, rank_out, sizeof rank_out) < 0) {
+        if (rank == 0)
+            fprintf(stderr, "sim-mpi: %s: the path is too long\n", out);
+        publish_inputs_free(inputs);
+        MPI_Finalize();
+        return EXIT_INPUT;
+    }
     snprintf(shard, sizeof shard, "%d/%d", rank, size);
     /* args[0] is the program: commands read argv[-1] for the history */
     char **args = calloc((size_t)argc + 5, sizeof *args);
@@ -124,12 +144,18 @@ int main(int argc, char **argv)
             char **in = calloc((size_t)size, sizeof *in);
             char err[1024];
             for (int k = 0; in && k < size; k++) {
-                in[k] = malloc(strlen(out) + 32);
+                char sfx[32];
+                snprintf(sfx, sizeof sfx, ".rank%d", k);
+                in[k] = malloc(4200);
+                if (in[k] && publish_sibling(out, sfx, in[k], 4200) < 0)
+                    in[k][0] = '\0';
                 if (in[k])
-                    sprintf(in[k], "%s.rank%d", out, k);
+                    publish_inputs_add(inputs, in[k]);
             }
-            merge_opts mo = {.path = out, .history = "sim-mpi sweep",
-                             .require_complete = 1};
+            char *history = cmd_history(argc, argv);
+            merge_opts mo = {.path = out,
+                             .history = history ? history : "sim-mpi sweep",
+                             .require_complete = 1, .inputs = inputs};
             int written = 0;
             if (!in || merge_files((const char *const *)in, size, &mo, &written,
                                    err, sizeof err)) {
@@ -145,10 +171,12 @@ int main(int argc, char **argv)
             for (int k = 0; in && k < size; k++)
                 free(in[k]);
             free(in);
+            free(history);
         }
         free(all);
     }
     MPI_Bcast(&final, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    publish_inputs_free(inputs);
     MPI_Finalize();
     return final;
 }

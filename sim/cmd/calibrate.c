@@ -71,16 +71,51 @@ static int print_table(const measure_set *ms, const double *values, int n,
     return outside;
 }
 
-/* Write the fitted values atomically (temporary name, then rename). */
-static int write_calibrated(const char *path, const target_file *tf,
-                            const double *x, const char *command,
-                            const calib_result *r, char *err, size_t len)
+#define CALIBRATED_MARK "# calibrated.cfg - written by `sim calibrate`"
+
+/* The files the fit reads, less `dest` when it holds what an earlier
+ * calibration wrote and is not the scenario or targets file itself (the
+ * baseline includes configs/calibrated.cfg, which a new fit replaces: its
+ * values are read before the fit starts). */
+static publish_inputs *calibrate_inputs(const char *scenario,
+                                        const char *targets, const char *dest)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
+    const char *files[2] = {scenario, targets};
+    char first[sizeof CALIBRATED_MARK] = "";
+    FILE *f = fopen(dest, "r");
+    if (f) {
+        if (!fgets(first, sizeof first, f))
+            first[0] = '\0';
+        fclose(f);
+    }
+    publish_inputs *in = cmd_inputs("calibrate", files, 2);
+    publish_inputs *top = cmd_inputs("calibrate", NULL, 0);
+    int ok = in && top && publish_inputs_add(top, targets) == 0 &&
+             (!scenario || publish_inputs_add(top, scenario) == 0);
+    if (ok && strcmp(first, CALIBRATED_MARK) == 0 &&
+        !publish_inputs_match(top, dest))
+        publish_inputs_remove(in, dest);
+    publish_inputs_free(top);
+    if (!ok) {
+        publish_inputs_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+/* Write the fitted values through the publisher (temporary name, sync,
+ * rename). */
+static int write_calibrated(const char *path, const publish_inputs *in,
+                            const target_file *tf, const double *x,
+                            const char *command, const calib_result *r,
+                            char *err, size_t len)
+{
+    publish_file *pf = publish_begin(path, in, NULL, err, len);
+    FILE *f = pf ? publish_stream(pf) : NULL;
     if (!f) {
-        snprintf(err, len, "cannot create %s: %s", path, strerror(errno));
+        if (pf)
+            snprintf(err, len, "cannot create %s: out of memory", path);
+        publish_abort(pf);
         return -1;
     }
     char date[32];
@@ -88,7 +123,7 @@ static int write_calibrated(const char *path, const target_file *tf,
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(f, "# calibrated.cfg - written by `sim calibrate`; the baseline includes it.\n"
+    fprintf(f, CALIBRATED_MARK "; the baseline includes it.\n"
                "# Its overrides are applied after configs/default.cfg.\n"
                "# Objective %.6g after %d iterations (%d evaluations)%s.\n"
                "calibrated = {\n  command = \"%s\";\n  date = \"%s\";\n  set = [\n",
@@ -99,15 +134,7 @@ static int write_calibrated(const char *path, const target_file *tf,
         fprintf(f, "    \"%s=%.10g\"%s\n", tf->free[k].path, x[k],
                 k + 1 < tf->n_free ? "," : "");
     fprintf(f, "  ];\n};\n");
-    int bad = ferror(f);
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, len, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return publish_commit(pf, in, err, len) == PUBLISH_OK ? 0 : -1;
 }
 
 int cmd_calibrate(int argc, char **argv)
@@ -121,6 +148,7 @@ int cmd_calibrate(int argc, char **argv)
     double *values = NULL, *x = NULL;
     model_params *fitted = NULL;
     char *history = NULL, err[1024];
+    publish_inputs *inputs = NULL;
     if (!sets)
         return EXIT_RUNTIME;
     for (int k = 1; k < argc; k++) {
@@ -178,6 +206,17 @@ int cmd_calibrate(int argc, char **argv)
         cmd_error("calibrate", "%s", line);
         goto done;
     }
+    /* the destination, refused now rather than after the fit */
+    const char *dest = o.output ? o.output : "configs/calibrated.cfg";
+    if (!check) {
+        if (!(inputs = calibrate_inputs(o.scenario, targets, dest))) {
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+        if ((rc = cmd_check_output("calibrate", dest, inputs)) != 0)
+            goto done;
+        rc = EXIT_INPUT;
+    }
     int n = o.replicates;
     unsigned long long master = (unsigned long long)p->g.seed;
     values = calloc((size_t)n * tf->ms->n + 1, sizeof *values);
@@ -205,8 +244,7 @@ int cmd_calibrate(int argc, char **argv)
         }
         for (int k = 0; k < tf->n_free; k++)
             param_set(fitted, tf->free[k].ref, x[k]);
-        const char *dest = o.output ? o.output : "configs/calibrated.cfg";
-        if (write_calibrated(dest, tf, x, history, &r, err, sizeof err)) {
+        if (write_calibrated(dest, inputs, tf, x, history, &r, err, sizeof err)) {
             cmd_error("calibrate", "%s", err);
             rc = EXIT_RUNTIME;
             goto done;
@@ -230,6 +268,7 @@ int cmd_calibrate(int argc, char **argv)
         outside = print_table(tf->ms, values, n, markdown);
     rc = check && outside ? EXIT_OUTSIDE : EXIT_OK;
 done:
+    publish_inputs_free(inputs);
     targets_free(tf);
     free(values);
     free(x);

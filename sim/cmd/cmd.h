@@ -7,13 +7,16 @@
 #include <stdio.h>
 
 #include "io/config.h"
+#include "io/publish.h"
 
 /* Exit codes (documented in the README and in `sim --help`). */
 enum {
     EXIT_OK = 0,      /* success                                     */
     EXIT_RUNTIME = 1, /* runtime failure: I/O, disk full, no memory  */
     EXIT_INPUT = 2,   /* bad usage or bad input                      */
-    EXIT_INTERRUPTED = 3, /* a sweep stopped by SIGTERM/SIGINT          */
+    EXIT_INTERRUPTED = 3, /* a sweep stopped by SIGTERM/SIGINT (other
+                           * commands end by the signal itself, their
+                           * temporary files removed: 130, 143)       */
     EXIT_OUTSIDE = 4  /* calibrate --check: a figure outside its range */
 };
 
@@ -90,6 +93,20 @@ typedef struct {
  * may be NULL) and *out_len get what it wrote to fd (out may be NULL). */
 int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
                 char **out, size_t *out_len);
+/* The files a command reads: each of files[n] (NULL entries skipped) with
+ * every configuration it @includes (io/config.h).  NULL after printing
+ * "out of memory". */
+publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n);
+/* Refuse up front, before any work, an output that publishing would
+ * refuse (io/publish.h): 0, or the exit code after printing one line
+ * (EXIT_INPUT for a destination that is not a regular file or is an
+ * input, EXIT_RUNTIME for a missing or unusable directory). */
+int cmd_check_output(const char *cmd, const char *path,
+                     const publish_inputs *in);
+/* The summary of a result file that `sim info` prints.  0, or -1 with one
+ * line in err (the file is missing, damaged or not a result file of this
+ * program). */
+int cmd_info_print(const char *path, FILE *out, char *err, size_t errlen);
 /* "sim: <cmd>: <message>" on stderr. */
 void cmd_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
                    double *q05, double *q95)
@@ -99,6 +99,37 @@ int cmd_preflight(const char *cmd, const model_params *p,
         }
     }
     return 0;
+}
+
+static int add_input(void *ctx, const char *name)
+{
+    return publish_inputs_add(ctx, name);
+}
+
+publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n)
+{
+    publish_inputs *in = publish_inputs_alloc();
+    int rc = in ? 0 : -1;
+    for (int k = 0; rc == 0 && k < n; k++)
+        if (files[k])
+            rc = config_input_files(files[k], add_input, in);
+    if (rc < 0) {
+        cmd_error(cmd, "out of memory");
+        publish_inputs_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+int cmd_check_output(const char *cmd, const char *path,
+                     const publish_inputs *in)
+{
+    char err[1200];
+    int rc = publish_check(path, in, err, sizeof err);
+    if (rc == PUBLISH_OK)
+        return 0;
+    cmd_error(cmd, "%s", err);
+    return rc == PUBLISH_REFUSED ? EXIT_INPUT : EXIT_RUNTIME;
 }
 
 void cmd_error(const char *cmd, const char *fmt, ...)

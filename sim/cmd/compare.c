@@ -13,7 +13,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "exp/ensemble.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "io/targets.h"
 
 static const char compare_usage[] =
@@ -115,6 +115,7 @@ int cmd_compare(int argc, char **argv)
 {
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     scenario_opts o = {.sets = sets, .replicates = 30, .jobs = 1};
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
     const char *files[2] = {NULL, NULL}, *measures = NULL;
     int markdown = 0, rc = EXIT_INPUT;
     sim_config *c[2] = {NULL, NULL};
@@ -122,6 +123,7 @@ int cmd_compare(int argc, char **argv)
     output *out = NULL;
     double *values[2] = {NULL, NULL};
     char *text[2] = {NULL, NULL}, *history = NULL, *path = NULL;
+    publish_inputs *inputs = NULL;
     char err[1024];
     if (!sets)
         return EXIT_RUNTIME;
@@ -191,6 +193,16 @@ int cmd_compare(int argc, char **argv)
     } else if ((path = malloc(strlen(names[0]) + strlen(names[1]) + 8))) {
         sprintf(path, "%s_vs_%s.h5", names[0], names[1]);
     }
+    const char *read[3] = {files[0], files[1], measures};
+    if (!path)
+        cmd_error("compare", "out of memory");
+    if (!path || !(inputs = cmd_inputs("compare", read, 3))) {
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if ((rc = cmd_check_output("compare", path, inputs)) != 0)
+        goto done;
+    rc = EXIT_INPUT;
     history = cmd_history(argc + 1, argv - 1);
     for (int s = 0; s < 2; s++) {
         text[s] = config_resolved_text(c[s]);
@@ -209,7 +221,8 @@ int cmd_compare(int argc, char **argv)
     output_opts opts = {.path = path, .config_text = text[0], .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
                         .master_seed = master, .n_scenarios = 2,
-                        .scenario_names = names, .scenario_configs = configs};
+                        .scenario_names = names, .scenario_configs = configs,
+                        .inputs = inputs};
     out = output_open(pa, &opts, err, sizeof err);
     if (!out) {
         cmd_error("compare", "%s", err);
@@ -243,6 +256,7 @@ int cmd_compare(int argc, char **argv)
     rc = EXIT_OK;
 done:
     output_abort(out);
+    publish_inputs_free(inputs);
     targets_free(tf);
     for (int s = 0; s < 2; s++) {
         config_free(c[s]);

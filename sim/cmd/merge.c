@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "exp/merge.h"
+#include "io/result/reader.h"
 
 static const char merge_usage[] =
     "usage: sim merge -o OUT.h5 FILE.h5...\n"
@@ -18,7 +19,12 @@ static const char merge_usage[] =
     "sweep_hash attributes agree) and hold every run exactly once; a\n"
     "missing, duplicated or foreign shard is named and nothing is written.\n"
     "Each file is first read whole in a child process: a file so damaged\n"
-    "that the HDF5 library crashes on it is named, with exit 2.\n";
+    "that the HDF5 library crashes on it is named, with exit 2.  OUT may\n"
+    "not be one of the files (however spelt), nor a directory or a device.\n"
+    "The history attribute keeps the lines of the files' histories, then\n"
+    "this command's.  Shards hold their own runs, labelled with their index\n"
+    "in the sweep, so `ncrcat` joins them as well (README, Working with\n"
+    "results).\n";
 
 /* Seconds a scanning child may go without a sign of progress. */
 #define MERGE_SCAN_SECONDS 30.0
@@ -55,14 +61,19 @@ int cmd_merge(int argc, char **argv)
 {
     const char *out = NULL;
     const char **in = calloc((size_t)argc + 1, sizeof *in);
+    publish_inputs *inputs = publish_inputs_alloc();
     int n = 0, rc = EXIT_INPUT;
-    if (!in)
+    if (!in || !inputs) {
+        free(in);
+        publish_inputs_free(inputs);
         return EXIT_RUNTIME;
+    }
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
     for (int k = 1; k < argc; k++) {
         if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
             fputs(merge_usage, stdout);
-            free(in);
-            return EXIT_OK;
+            rc = EXIT_OK;
+            goto done;
         }
         if (strcmp(argv[k], "-o") == 0 || strcmp(argv[k], "--output") == 0) {
             if (k + 1 >= argc) {
@@ -83,10 +94,13 @@ int cmd_merge(int argc, char **argv)
         goto done;
     }
     for (int k = 0; k < n; k++)
-        if (strcmp(in[k], out) == 0) {
-            cmd_error("merge", "%s is both an input and the output", out);
+        if (publish_inputs_add(inputs, in[k]) < 0) {
+            cmd_error("merge", "out of memory");
+            rc = EXIT_RUNTIME;
             goto done;
         }
+    if ((rc = cmd_check_output("merge", out, inputs)) != 0)
+        goto done;
     /* libhdf5 1.10 crashes on some damaged files: read each input in a
      * child first, so that such a file is one line and exit 2 */
     for (int k = 0; k < n; k++) {
@@ -102,7 +116,7 @@ int cmd_merge(int argc, char **argv)
     char err[1024];
     char *history = cmd_history(argc + 1, argv - 1);
     merge_opts mo = {.path = out, .history = history ? history : "sim merge",
-                     .require_complete = 1};
+                     .require_complete = 1, .inputs = inputs};
     int written = 0;
     if (merge_files(in, n, &mo, &written, err, sizeof err)) {
         cmd_error("merge", "%s", err);
@@ -118,5 +132,6 @@ int cmd_merge(int argc, char **argv)
     rc = EXIT_OK;
 done:
     free(in);
+    publish_inputs_free(inputs);
     return rc;
 }

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "exp/ensemble.h"
-#include "io/output.h"
+#include "io/result/output.h"
 
 static const char run_usage[] =
     "usage: sim run [SCENARIO.cfg] [-o FILE] [--seed N] [--months N]\n"
@@ -118,6 +118,7 @@ static void print_ensemble(const model_params *p, run_summary **s, int n)
 int cmd_run(int argc, char **argv)
 {
     double t0 = now_seconds();
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     scenario_opts o = {.sets = sets, .replicates = 1, .jobs = 1};
     int rc = EXIT_INPUT, n = 0;
@@ -125,6 +126,7 @@ int cmd_run(int argc, char **argv)
     output *out = NULL;
     run_summary **sums = NULL;
     char *text = NULL, *history = NULL, *path = NULL;
+    publish_inputs *inputs = NULL;
     if (!sets) {
         cmd_error("run", "out of memory");
         return EXIT_RUNTIME;
@@ -158,6 +160,15 @@ int cmd_run(int argc, char **argv)
         if (path)
             sprintf(path, "%s.h5", p->g.name);
     }
+    if (!path)
+        cmd_error("run", "out of memory");
+    if (!path || !(inputs = cmd_inputs("run", &o.scenario, 1))) {
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if ((rc = cmd_check_output("run", path, inputs)) != 0)
+        goto done;
+    rc = EXIT_INPUT;
     text = config_resolved_text(c);
     history = cmd_history(argc + 1, argv - 1);
     sums = calloc((size_t)n, sizeof(run_summary *));
@@ -175,7 +186,8 @@ int cmd_run(int argc, char **argv)
         goto done;
     output_opts opts = {.path = path, .config_text = text, .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
-                        .master_seed = (unsigned long long)p->g.seed};
+                        .master_seed = (unsigned long long)p->g.seed,
+                        .inputs = inputs};
     char err[1024];
     out = output_open(p, &opts, err, sizeof err);
     if (!out) {
@@ -206,6 +218,7 @@ int cmd_run(int argc, char **argv)
     rc = EXIT_OK;
 done:
     output_abort(out);
+    publish_inputs_free(inputs);
     for (int r = 0; sums && r < n; r++)
         run_summary_free(sums[r]);
     free(sums);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "exp/merge.h"
+#include "io/result/reader.h"
 #include "exp/runner.h"
 #include "exp/sweep.h"
 #include "io/sweepfile.h"
@@ -43,13 +44,18 @@ static const char sweep_usage[] =
     "  --dry-run      print the runs, months, estimated bytes and core-seconds\n"
     "  --progress     a progress line on stderr even when it is not a terminal\n"
     "\n"
+    "FILE may not be the sweep file, its scenario or a file they include.\n"
+    "A shard's file holds its own runs, each labelled with its index in the\n"
+    "sweep (run(run)), so that the shards' files join into the sweep's by\n"
+    "`sim merge` or by `ncrcat`.\n"
+    "\n"
     "Finished runs are kept in FILE.parts/ until the sweep is complete, in\n"
     "part files closed every --checkpoint seconds: a sweep killed at any\n"
     "moment (even SIGKILL) loses at most the runs of the part being written.\n"
     "--resume keeps every run of the closed parts and runs the others; the\n"
     "final data are those of an uninterrupted sweep.  SIGTERM or SIGINT\n"
-    "finishes the runs under way, writes a valid FILE in which point(run) = -1\n"
-    "marks the runs not done, keeps FILE.parts/ and exits 3.\n";
+    "finishes the runs under way, writes a valid FILE holding the runs done\n"
+    "(labelled with their index in the sweep), keeps FILE.parts/ and exits 3.\n";
 
 #define PART_SECONDS 10.0 /* default --checkpoint */
 
@@ -85,7 +91,7 @@ static double time_one_run(const model_params *p)
 
 /* The parts directory of a sweep and how its parts are opened. */
 typedef struct {
-    char dir[4200];
+    char dir[4400];
     int seq;                 /* next part number */
     output_opts opts;        /* shared by every part */
     const model_params *p;
@@ -94,7 +100,7 @@ typedef struct {
 static output *open_part(void *ctx, char *err, size_t len)
 {
     parts *pt = ctx;
-    char path[4400];
+    char path[4500];
     snprintf(path, sizeof path, "%s/part-%06d.h5", pt->dir, pt->seq++);
     output_opts o = pt->opts;
     o.path = path;
@@ -108,27 +114,6 @@ static int close_part(void *ctx, output *o, char *err, size_t len)
         return 0;
     output_abort(o);
     return -1;
-}
-
-/* Rename the (closed, synced) part to the result's name and sync the
- * directory: 0, or -1 (errno set) leaving the part where it was. */
-static int publish_part(const char *part, const char *path)
-{
-    if (rename(part, path) != 0)
-        return -1;
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    return 0;
 }
 
 /* The part files in dir (malloc'ed names, sorted), how many. */
@@ -247,6 +232,8 @@ int cmd_sweep(int argc, char **argv)
     sweep_spec *s = NULL;
     sweep_plan *pl = NULL;
     char *text = NULL, *history = NULL, *path = NULL, **pnames = NULL;
+    char **punits = NULL;
+    publish_inputs *inputs = NULL;
     char **partfiles = NULL;
     int n_partfiles = 0;
     unsigned char *done_runs = NULL;
@@ -346,6 +333,11 @@ int cmd_sweep(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
+    const char *read[2] = {file, s->scenario};
+    if (!(inputs = cmd_inputs("sweep", read, 2))) {
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
     /* runs are written, and dealt to shards, in blocks of B consecutive
      * runs: one chunk of every variable; every shard gets one at least */
     int block = sweep_block_runs(pl, shard_n);
@@ -378,12 +370,19 @@ int cmd_sweep(int argc, char **argv)
         rc = EXIT_OK;
         goto done;
     }
+    if ((rc = cmd_check_output("sweep", path, inputs)) != 0)
+        goto done;
+    rc = EXIT_INPUT;
     if (cmd_preflight("sweep", p, (const char *const *)s->vars, s->n_vars, 0,
                       pl->n_runs, jobs, path))
         goto done;
     /* the parts directory: finished runs, kept until the sweep is complete */
     parts pt = {.p = p};
-    snprintf(pt.dir, sizeof pt.dir, "%s.parts", path);
+    if (publish_sibling(path, ".parts", pt.dir, sizeof pt.dir) < 0) {
+        cmd_error("sweep", "cannot create a parts directory beside %s: the "
+                  "path is too long", path);
+        goto done;
+    }
     char hash[32], shard[32];
     snprintf(hash, sizeof hash, "%016llx", s->hash);
     snprintf(shard, sizeof shard, "%d/%d", shard_i, shard_n);
@@ -413,34 +412,44 @@ int cmd_sweep(int argc, char **argv)
     }
     text = config_resolved_text(s->cfg);
     history = cmd_history(argc + 1, argv - 1);
-    pnames = calloc((size_t)s->n_axes, sizeof *pnames);
-    if (!text || !history || !pnames) {
+    pnames = calloc((size_t)s->n_axes + 1, sizeof *pnames);
+    punits = calloc((size_t)s->n_axes + 1, sizeof *punits);
+    if (!text || !history || !pnames || !punits) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
-    for (int a = 0; a < s->n_axes; a++)
+    for (int a = 0; a < s->n_axes; a++) {
+        char unit[160];
         pnames[a] = s->axes[a].path;
+        sweep_axis_unit(s, a, unit, sizeof unit);
+        if (!(punits[a] = strdup(unit))) {
+            cmd_error("sweep", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+    }
     /* a shard says which; a whole sweep's file carries no shard attribute,
      * so it is the same however it was computed */
-    static const char *const attr_names[] = {"sweep_hash", "event_log",
-                                             "sweep_design", "sweep_points",
-                                             "sweep_replicates", "shard"};
-    char points[32], reps[32];
-    snprintf(points, sizeof points, "%d", s->points);
-    snprintf(reps, sizeof reps, "%d", s->replicates);
-    const char *attr_values[] = {hash, s->events ? "recorded" : "not recorded "
-                                 "(sweep.events = false)", s->design, points,
-                                 reps, shard};
-    enum { N_JOB_ATTRS = 5 }; /* carried over by merge_files */
-    int n_attrs = shard_n > 1 ? N_JOB_ATTRS + 1 : N_JOB_ATTRS;
+    const output_attr attrs[] = {
+        {"sweep_hash", hash, 0},
+        {"event_log", s->events ? "recorded" : "not recorded (sweep.events = false)", 0},
+        {"sweep_design", s->design, 0},
+        {"sweep_points", NULL, s->points},
+        {"sweep_replicates", NULL, s->replicates},
+        {"sweep_runs", NULL, pl->n_runs},
+        {"shard_index", NULL, shard_i},
+        {"shard_count", NULL, shard_n}};
+    enum { N_JOB_ATTRS = 6 }; /* carried over by merge_files */
+    int n_attrs = shard_n > 1 ? N_JOB_ATTRS + 2 : N_JOB_ATTRS;
     pt.opts = (output_opts){.config_text = text, .history = history,
                             .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
                             .n_runs = pl->n_runs, .master_seed = pl->master,
                             .n_params = s->n_axes,
                             .param_names = (const char *const *)pnames,
-                            .attr_names = attr_names, .attr_values = attr_values,
-                            .n_attrs = n_attrs,
+                            .param_units = (const char *const *)punits,
+                            .attrs = attrs, .n_attrs = n_attrs,
+                            .inputs = inputs,
                             /* the parts' chunks are the blocks */
                             .runs_per_chunk = block};
     struct sigaction sa;
@@ -467,14 +476,19 @@ int cmd_sweep(int argc, char **argv)
     /* join the parts into the result */
     n_partfiles = list_parts(pt.dir, &partfiles);
     merge_opts mo = {.path = path, .history = history,
-                     .attr_names = attr_names + N_JOB_ATTRS,
-                     .attr_values = attr_values + N_JOB_ATTRS,
-                     .n_attrs = n_attrs - N_JOB_ATTRS};
+                     .attrs = attrs + N_JOB_ATTRS, .n_attrs = n_attrs - N_JOB_ATTRS,
+                     .inputs = inputs};
     int written = 0;
-    if (r == 0 && n_partfiles == 1) {
-        /* one part holding every run: it is the result, as written */
-        if (publish_part(partfiles[0], path) == 0)
+    if (r == 0 && n_partfiles == 1 && shard_n == 1) {
+        /* one part holding every run: it is the result, as written (a
+         * shard's is joined instead: its file holds its runs only) */
+        int prc = publish_rename(partfiles[0], path, inputs, err, sizeof err);
+        if (prc == PUBLISH_OK)
             goto finished;
+        if (prc == PUBLISH_REFUSED) {
+            cmd_error("sweep", "%s (finished runs are kept in %s)", err, pt.dir);
+            goto done;
+        }
         /* else the merge below makes the result */
     }
     if (n_partfiles == 0) { /* no run finished (or a shard with none) */
@@ -497,7 +511,7 @@ int cmd_sweep(int argc, char **argv)
     }
     if (r == 1) {
         cmd_error("sweep", "interrupted: %d of %d runs done and written to %s "
-                  "(point(run) = -1 marks the others); go on with --resume",
+                  "(run(run) holds their indices); go on with --resume",
                   before + ran, mine, path);
         rc = EXIT_INTERRUPTED;
         goto done;
@@ -516,6 +530,10 @@ done:
     if (partfiles)
         free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
     free(done_runs);
+    for (int a = 0; punits && s && a < s->n_axes; a++)
+        free(punits[a]);
+    free(punits);
+    publish_inputs_free(inputs);
     free(pnames);
     free(text);
     free(history);

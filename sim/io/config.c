@@ -15,7 +15,7 @@
 #include <libconfig.h>
 #include <sys/stat.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 #include "model/model.h"
 
 #define MAX_AGENTS 512
@@ -1327,6 +1327,25 @@ int config_read_other(config_t *cfg, const char *path, const char *text,
     int io = config_error_type(cfg) == CONFIG_ERR_FILE_IO;
     return fail(err, f ? f : path, config_error_line(cfg), "", "%s",
                 io ? "cannot read the file" : config_error_text(cfg));
+}
+
+int config_input_files(const char *path, int (*add)(void *ctx, const char *name),
+                       void *ctx)
+{
+    config_t cfg;
+    struct stat st;
+    if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    config_init(&cfg);
+    include_beside(&cfg, path);
+    (void)config_read_file(&cfg, path); /* errors: reported by the loader */
+    int rc = add(ctx, path);
+    /* libconfig 1.5 lists every file it opened: the file, its includes */
+    for (unsigned k = 0; rc == 0 && k < cfg.num_filenames; k++)
+        if (cfg.filenames[k])
+            rc = add(ctx, cfg.filenames[k]);
+    config_destroy(&cfg);
+    return rc;
 }
 
 sim_config *config_load_file(const char *path, config_error *err)

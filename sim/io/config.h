@@ -47,6 +47,13 @@ struct config_t;
 int config_read_other(struct config_t *cfg, const char *path, const char *text,
                       config_error *err);
 
+/* Call add(ctx, name) for the file at `path` and every file it @includes,
+ * as libconfig opens them (the files a command reads, for io/publish.h).
+ * A file that cannot be read or parsed gives what was found before the
+ * error (its loader has reported it already).  0, or -1 when add does. */
+int config_input_files(const char *path, int (*add)(void *ctx, const char *name),
+                       void *ctx);
+
 /* Parse and validate a scenario file.  @include paths are relative to the
  * directory of `path`.  NULL on failure with err filled. */
 sim_config *config_load_file(const char *path, config_error *err);

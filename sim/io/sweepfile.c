@@ -11,7 +11,7 @@
 
 #include <libconfig.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 
 #define SWEEP_MAX_AXES 64
 #define SWEEP_MAX_VALUES 100000

@@ -225,7 +225,7 @@ if [ ! -e "$W/x" ]; then ok "bad input: no output directory made"; else
 
 # ---- the output cannot be written: exit 1 -------------------------------------------
 printf 'x\n' >"$W/plain"
-fails "--csv a plain file" 1 "cannot write to plain: Not a directory" -- export single.h5 --csv plain
+fails "--csv a plain file" 2 "refusing to write into plain: it is a regular file, not a directory" -- export single.h5 --csv plain
 fails "--csv under a plain file" 1 "cannot create plain/x: Not a directory" -- export single.h5 --csv plain/x
 fails "--csv in a missing directory" 1 "cannot create nodir/x: No such file or directory" \
     -- export single.h5 --csv nodir/x

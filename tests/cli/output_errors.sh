@@ -79,8 +79,12 @@ else
 fi
 expect_dir "output in a nonexistent directory: nothing written in the working directory" "$W" ""
 
+# a directory is refused as bad input (exit 2) before anything is written;
+# tests/cli/publish.sh has the other destinations that are not files
 mkdir "$T/adir"
-write_fails "output path is a directory" "" "$T/adir" "$T/adir" "Is a directory"
+sim "" -- run -q -o "$T/adir"
+expect_rc "output path is a directory" 2
+expect_message "output path is a directory" "$T/adir" "it is a directory, not a regular file"
 expect_dir "output path is a directory: directory left empty" "$T/adir" ""
 expect_dir "output path is a directory: no temporary file next to it" "$T" "adir log w"
 
