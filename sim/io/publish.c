@@ -298,7 +298,7 @@ int publish_check(const char *path, const publish_inputs *in, char *err,
         return PUBLISH_REFUSED;
     }
     if (path[strlen(path) - 1] == '/') {
-        snprintf(err, errlen, "cannot write %s: the name ends in '/', which "
+        snprintf(err, errlen, "refusing to write %s: the name ends in '/', which "
                  "names a directory, not a file", path);
         return PUBLISH_REFUSED;
     }
