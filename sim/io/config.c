@@ -1340,10 +1340,22 @@ int config_input_files(const char *path, int (*add)(void *ctx, const char *name)
     include_beside(&cfg, path);
     (void)config_read_file(&cfg, path); /* errors: reported by the loader */
     int rc = add(ctx, path);
-    /* libconfig 1.5 lists every file it opened: the file, its includes */
-    for (unsigned k = 0; rc == 0 && k < cfg.num_filenames; k++)
-        if (cfg.filenames[k])
-            rc = add(ctx, cfg.filenames[k]);
+    /* libconfig 1.5 lists every file it opened: the file, then its
+     * includes as written, which it opened relative to the include
+     * directory */
+    const char *dir = config_get_include_dir(&cfg);
+    for (unsigned k = 1; rc == 0 && k < cfg.num_filenames; k++) {
+        const char *f = cfg.filenames[k];
+        char full[8192];
+        if (!f)
+            continue;
+        if (f[0] != '/' && dir && dir[0])
+            snprintf(full, sizeof full, "%s%s%s", dir,
+                     dir[strlen(dir) - 1] == '/' ? "" : "/", f);
+        else
+            snprintf(full, sizeof full, "%s", f);
+        rc = add(ctx, full);
+    }
     config_destroy(&cfg);
     return rc;
 }

@@ -492,7 +492,9 @@ publish_file *publish_begin(const char *path, const publish_inputs *in,
         }
         return NULL;
     }
-    f->slot = -1;
+    /* registered before it exists: a signal between its creation and its
+     * registration would leave it behind */
+    f->slot = slot_take(tmp); /* -1 when full: still removed on failure */
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
     f->fd = open(tmp, flags, 0666);
     if (f->fd < 0 && errno == EEXIST) {
@@ -512,7 +514,6 @@ publish_file *publish_begin(const char *path, const publish_inputs *in,
     }
     f->dev = st.st_dev;
     f->ino = st.st_ino;
-    f->slot = slot_take(tmp); /* -1 when full: still removed on failure */
     *status = PUBLISH_OK;
     return f;
 }
