@@ -387,9 +387,55 @@ static int write_direct(output *o, int scen, int slot, unsigned long seed,
                              H5T_NATIVE_ULLONG, &s);
 }
 
+/* A block of one run, written at once: each variable's records are its
+ * chunk, compressed from the run buffer into the scratch buffer and
+ * written before the next (no copy of the run, one buffer for all). */
+static int write_single(output *o, int scen, int slot, unsigned long seed,
+                        const output_run *r)
+{
+    if (!o->z) {
+        size_t most = 0;
+        o->z = libdeflate_alloc_compressor(BLOCK_DEFLATE_LEVEL);
+        for (size_t v = 0; o->z && v < N_VARS; v++)
+            if (o->selected[v]) {
+                size_t bound = libdeflate_zlib_compress_bound(
+                    o->z, (size_t)o->n_rec * o->inner[v] * sizeof(double));
+                most = bound > most ? bound : most;
+            }
+        o->scratch = o->z ? malloc(most ? most : 1) : NULL;
+        o->scratch_cap = most;
+        if (!o->z || !o->scratch)
+            return writer_fail_sys(o, ENOMEM, "cannot write %s to %s", o->what,
+                                   o->path);
+    }
+    hsize_t offset[MAX_RANK] = {(hsize_t)slot, 0};
+    if (o->scen_dim)
+        offset[1] = (hsize_t)scen;
+    for (size_t v = 0; v < N_VARS; v++) {
+        if (!o->selected[v])
+            continue;
+        size_t bytes = (size_t)o->n_rec * o->inner[v] * sizeof(double);
+        size_t n = libdeflate_zlib_compress(o->z, r->buf[v], bytes, o->scratch,
+                                            o->scratch_cap);
+        if (n == 0)
+            return writer_fail_sys(o, ENOSPC, "cannot compress %s for %s",
+                                   o->what, o->path);
+        if (H5Dwrite_chunk(o->var[v], H5P_DEFAULT, 0, offset, n, o->scratch) < 0)
+            return writer_fail(o, "cannot write %s of '%s'", o->what,
+                               state_vars[v].name);
+    }
+    o->blk_state[(size_t)scen * (size_t)o->n_blocks + (size_t)slot] = 2;
+    unsigned long long s = seed;
+    hsize_t start = (hsize_t)slot, one = 1;
+    return writer_write_slab(o, o->seed, "seed", 1, &start, &one,
+                             H5T_NATIVE_ULLONG, &s);
+}
+
 int pending_put(output *o, int scen, int slot, unsigned long seed,
                 const output_run *r)
 {
+    if (o->block == 1)
+        return write_single(o, scen, slot, seed, r);
     int index = slot / o->block;
     unsigned char *state =
         &o->blk_state[(size_t)scen * (size_t)o->n_blocks + (size_t)index];
@@ -452,6 +498,11 @@ void pending_free(output *o)
         output_block_free(o->pend[k]);
     output_block_free(o->spare);
     o->spare = NULL;
+    if (o->z)
+        libdeflate_free_compressor(o->z);
+    o->z = NULL;
+    free(o->scratch);
+    o->scratch = NULL;
     free(o->pend);
     o->pend = NULL;
     o->n_pend = o->cap_pend = 0;

@@ -134,6 +134,11 @@ struct output {
     output_block **pend;
     int n_pend, cap_pend;
     output_block *spare; /* a written block, for the next */
+    /* blocks of one run (B = 1) are compressed straight from the run
+     * buffer, one variable after the other, into one scratch buffer */
+    struct libdeflate_compressor *z;
+    unsigned char *scratch;
+    size_t scratch_cap;
     unsigned char *blk_state;  /* [n_scen * blocks]: 0 none, 1 in memory,
                                 * 2 in the file */
     int n_blocks;

@@ -40,6 +40,10 @@
 #define EVENT_FLUSH 4096 /* kept events that trigger a flush */
 #define HDF5_HEADROOM (16 << 20) /* bytes free before HDF5 is started */
 #define CHUNK_CACHE ((size_t)2 * 1024 * 1024) /* per dataset, > CHUNK_MAX */
+/* Hash slots of a dataset's chunk cache: it holds two chunks at most
+ * (blocks are written whole with H5Dwrite_chunk, past the cache), and
+ * each slot array is allocated with the dataset */
+#define CHUNK_SLOTS 11
 
 /* ---- the variable table ----------------------------------------------------- */
 
@@ -286,7 +290,7 @@ static hid_t create_dataset(output *o, hid_t loc, const char *name,
     if (space >= 0 && dcpl >= 0 && dapl >= 0 &&
         set_storage(dcpl, rank, dim, dims, o->block, event_chunk(o)) == 0 &&
         (!fill || H5Pset_fill_value(dcpl, fill_type, fill) >= 0) &&
-        H5Pset_chunk_cache(dapl, 521, chunk_cache_bytes(dcpl, ftype), 1.0) >= 0)
+        H5Pset_chunk_cache(dapl, CHUNK_SLOTS, chunk_cache_bytes(dcpl, ftype), 1.0) >= 0)
         ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, dapl);
     if (ds < 0)
         fail(o, "cannot create dataset '%s'", name);
