@@ -43,9 +43,13 @@ static const char usage[] =
     "  sim --version        version, git commit and library versions\n"
     "\n"
     "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
-    "            2 bad usage or bad input (the message names file, line, key);\n"
+    "            2 bad usage or bad input (the message names file, line, key),\n"
+    "              an output that is a directory, a device or an input file;\n"
     "            3 sweep interrupted by SIGTERM/SIGINT (the file is valid);\n"
-    "            4 calibrate --check: a figure outside its range\n";
+    "            4 calibrate --check: a figure outside its range;\n"
+    "            130, 143 (the shell's numbers for SIGINT, SIGTERM): another\n"
+    "              command stopped by that signal; its temporary files are\n"
+    "              removed and no file appears under the output's name\n";
 
 int main(int argc, char **argv)
 {

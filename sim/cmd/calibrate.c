@@ -141,6 +141,7 @@ int cmd_calibrate(int argc, char **argv)
 {
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     scenario_opts o = {.sets = sets, .replicates = 20, .jobs = 1};
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
     const char *targets = NULL;
     int check = 0, markdown = 0, max_iter = 400, rc = EXIT_INPUT;
     sim_config *c = NULL;
