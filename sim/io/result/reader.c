@@ -769,6 +769,15 @@ static int rd_vars(output_reader *r)
             }
         if (ds < 0)
             return -1;
+        hid_t t = H5Dget_type(ds);
+        H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+        if (t >= 0)
+            H5Tclose(t);
+        if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+            H5Dclose(ds);
+            return rd_fail(r, "cannot read %s: '%s' is not a variable of numbers",
+                           r->path, name);
+        }
         hid_t dapl = H5Dget_access_plist(ds);
         if (dapl >= 0) {
             chunk_cache(ds, dapl, rank, dims);
@@ -856,8 +865,8 @@ static int rd_event_cols(output_reader *r)
     int ok;
     for (int c = 0; c < EC_COUNT; c++)
         r->ev_ds[c] = -1;
-    if (r->events < 0)
-        return 0; /* no group: no events */
+    if (r->events < 0 || H5Lexists(r->events, "event_run", H5P_DEFAULT) <= 0)
+        return 0; /* no group, or no table in it: no events */
     int n = rd_length_in(r, r->events, "event_run", &ok);
     if (!ok)
         return -1;
