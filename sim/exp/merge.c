@@ -281,9 +281,17 @@ static int copy_runs(const char *input, int k, const job_info *job,
     return rc;
 }
 
-/* The history of the merged file: the inputs' lines, then this one. */
+/* The history of the merged file: the inputs' lines, then this one (once:
+ * a sweep joining its own parts has their line already). */
 static char *merged_history(const job_info *job, const char *line)
 {
+    size_t len = strlen(line ? line : "");
+    for (const char *at = job->history; at && *at && len;) {
+        size_t l = strcspn(at, "\n");
+        if (l == len && memcmp(at, line, len) == 0)
+            line = NULL;
+        at += l + (at[l] == '\n');
+    }
     size_t n = job->hist_len + strlen(line ? line : "") + 1;
     char *h = malloc(n);
     if (h)

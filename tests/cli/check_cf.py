@@ -162,6 +162,8 @@ def layout(path, sweep, merged):
         check("member: flag_values 0, 1 and two flag_meanings, values among them",
               list(fv) == [0.0, 1.0] and len(text(m.attrs.get("flag_meanings", "")).split()) == 2
               and bool(np.all(np.isin(vals[~np.isnan(vals)], fv))), fv)
+    h = text(f.attrs["history"]).splitlines()
+    check("history: no line twice (%d lines)" % len(h), len(set(h)) == len(h), h)
     if sweep:
         for a in ("sweep_points", "sweep_replicates", "sweep_runs"):
             v = f.attrs.get(a)
@@ -172,8 +174,9 @@ def layout(path, sweep, merged):
               text(f["param_value"].attrs.get("coordinates", "")) == "param_unit")
     if merged:
         h = text(f.attrs["history"]).splitlines()
-        check("history keeps the inputs' lines and appends its own (%d lines)" % len(h),
-              len(h) >= merged and "merge" in h[-1], h)
+        check("history keeps the inputs' lines, each once, and appends its own "
+              "(%d lines)" % len(h),
+              len(h) >= merged and "merge" in h[-1] and len(set(h)) == len(h), h)
     f.close()
     with xr.open_dataset(path) as ds:
         name = "production" if "production" in ds else recs[0]
