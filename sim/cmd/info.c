@@ -125,7 +125,7 @@ static void print_runs(FILE *out, const output_reader *r)
     fprintf(out, "%-12s %d%s", "runs", n,
             output_reader_n_scenarios(r) ? " per scenario (the same seeds in each)"
                                          : "");
-    unsigned char *held = identity || last >= 100000000 ? NULL
+    unsigned char *held = identity || last < 0 || last >= 100000000 ? NULL
                                                         : calloc((size_t)last + 1, 1);
     if (held) {
         char list[256];
@@ -346,10 +346,11 @@ static void print_cohesion(FILE *out, output_reader *r)
     size_t R = (size_t)output_reader_n_runs(r);
     format_month(r, output_reader_time(r, n_rec - 1), when, sizeof when);
     fprintf(out, "cohesion at %s:", when);
-    size_t start[3] = {0}, count[3];
+    size_t count[3];
     double *c = NULL;
     if (k >= 0 && output_reader_var_dims(r, k, count, NULL) == (n_scen ? 3 : 2) &&
         R * (n_scen ? (size_t)n_scen : 1) <= INFO_MAX_VALUES) {
+        size_t start[3] = {0};
         start[n_scen ? 2 : 1] = (size_t)n_rec - 1;
         count[n_scen ? 2 : 1] = 1;
         c = malloc(R * (n_scen ? (size_t)n_scen : 1) * sizeof *c);
@@ -362,7 +363,7 @@ static void print_cohesion(FILE *out, output_reader *r)
         fprintf(out, " not recorded\n");
     } else if (n_scen) {
         /* read as [run][scenario]; the rows want [scenario][run] */
-        double *t = malloc(R * (size_t)n_scen * sizeof *t);
+        double *t = calloc(R * (size_t)n_scen, sizeof *t);
         for (size_t run = 0; t && run < R; run++)
             for (int sc = 0; sc < n_scen; sc++)
                 t[(size_t)sc * R + run] = c[run * (size_t)n_scen + (size_t)sc];

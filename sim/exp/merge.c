@@ -288,8 +288,10 @@ static char *merged_history(const job_info *job, const char *line)
     size_t len = strlen(line ? line : "");
     for (const char *at = job->history; at && *at && len;) {
         size_t l = strcspn(at, "\n");
-        if (l == len && memcmp(at, line, len) == 0)
+        if (l == len && memcmp(at, line, len) == 0) {
             line = NULL;
+            break;
+        }
         at += l + (at[l] == '\n');
     }
     size_t n = job->hist_len + strlen(line ? line : "") + 1;

@@ -374,10 +374,11 @@ static char *unit_for_good(const char *meta, const char *good_unit)
     char *s = malloc(n), *at = s;
     if (!s)
         return NULL;
+    *s = '\0';
     for (const char *p = meta; *p;) {
         const char *hit = strstr(p, tok);
         if (!hit) {
-            at += snprintf(at, n - (size_t)(at - s), "%s", p);
+            snprintf(at, n - (size_t)(at - s), "%s", p);
             break;
         }
         at += snprintf(at, n - (size_t)(at - s), "%.*s", (int)(hit - p), p);
@@ -751,7 +752,9 @@ static int write_events(ex_ctx *c)
     out_puts(&c->out[OUT_EVENTS], events_header);
     int rc = 0;
     for (size_t at = 0; rc == 0 && at < n_ev; at += EX_ROWS) {
-        size_t n = n_ev - at < EX_ROWS ? n_ev - at : EX_ROWS;
+        size_t n = n_ev - at;
+        if (n > EX_ROWS)
+            n = EX_ROWS;
         if (output_reader_events(c->r, at, n, rows) < 0) {
             rc = fail(c, EXPORT_BAD_INPUT, "%s", output_reader_error(c->r));
             break;

@@ -410,7 +410,6 @@ static void slot_free(int k)
 /* Only async-signal-safe calls: kill, waitpid, unlink, sigaction, raise. */
 static void on_signal(int sig)
 {
-    int saved = errno;
     pid_t child = watched_child;
     if (child > 0) {
         kill(child, sig);
@@ -428,7 +427,6 @@ static void on_signal(int sig)
     sigemptyset(&sa.sa_mask);
     sigaction(sig, &sa, NULL);
     raise(sig); /* delivered when the handler returns: the process ends */
-    errno = saved;
 }
 
 void publish_catch_signals(void)

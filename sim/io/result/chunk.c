@@ -455,7 +455,7 @@ int pending_put(output *o, int scen, int slot, unsigned long seed,
         }
         if (o->n_pend == o->cap_pend) {
             int cap = o->cap_pend ? 2 * o->cap_pend : 8;
-            output_block **grown = realloc(o->pend, (size_t)cap * sizeof *grown);
+            output_block **grown = realloc(o->pend, (size_t)cap * sizeof(output_block *));
             if (!grown)
                 return writer_fail_sys(o, ENOMEM, "cannot write %s to %s",
                                        o->what, o->path);

@@ -906,7 +906,7 @@ int output_reader_events(output_reader *r, size_t first, size_t count,
     pool_release(&r->ev_pool);
     if (!r->ev_raw) {
         r->ev_raw = calloc((size_t)N_TEXT * READER_EV_BLOCK, sizeof *r->ev_raw);
-        r->ev_nums = malloc(2 * READER_EV_BLOCK * sizeof *r->ev_nums);
+        r->ev_nums = malloc((size_t)2 * READER_EV_BLOCK * sizeof *r->ev_nums);
         r->ev_vals = malloc(READER_EV_BLOCK * sizeof *r->ev_vals);
         if (!r->ev_raw || !r->ev_nums || !r->ev_vals)
             return rd_nomem(r);
@@ -957,7 +957,7 @@ int output_reader_events(output_reader *r, size_t first, size_t count,
 
 static int rd_agent_index(const output_reader *r, const char *code)
 {
-    if (!code[0])
+    if (!code || !code[0])
         return -1;
     for (int i = 0; i < r->n; i++)
         if (strcmp(r->agents[i], code) == 0)
@@ -1039,18 +1039,20 @@ static int rd_load_events(output_reader *r)
     r->ev_target = malloc((ne + 1) * sizeof *r->ev_target);
     r->ev_value = malloc((ne + 1) * sizeof *r->ev_value);
     r->ev_label = malloc((ne + 1) * sizeof *r->ev_label);
-    output_event_row *rows = malloc(READER_EV_BLOCK * sizeof *rows);
+    output_event_row *rows = calloc(READER_EV_BLOCK, sizeof *rows);
     int rc = 0;
     if (!r->ev_run || !r->ev_step || !r->ev_kind || !r->ev_actor ||
         !r->ev_target || !r->ev_value || !r->ev_label || !rows)
         rc = rd_nomem(r);
-    for (size_t first = 0; rc == 0 && first < ne; first += READER_EV_BLOCK) {
-        size_t count = ne - first < READER_EV_BLOCK ? ne - first : READER_EV_BLOCK;
+    for (size_t first = 0; rc == 0 && rows && first < ne; first += READER_EV_BLOCK) {
+        size_t count = ne - first;
+        if (count > READER_EV_BLOCK)
+            count = READER_EV_BLOCK;
         rc = output_reader_events(r, first, count, rows);
         for (size_t i = 0; rc == 0 && i < count; i++) {
             size_t e = first + i;
             const output_event_row *w = &rows[i];
-            int k = 0;
+            int k = w->kind ? 0 : EV_KIND_COUNT;
             while (k < EV_KIND_COUNT && strcmp(event_kind_names[k], w->kind) != 0)
                 k++;
             r->ev_run[e] = w->run;

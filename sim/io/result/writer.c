@@ -577,8 +577,8 @@ static int coord_values_fill(output *o, const model_params *p,
     for (int r = 0; r < o->n_rec; r++) {
         c->step[r] = (r + 1) * o->every - 1;
         c->time[r] = model_days_since_start(p, c->step[r]);
-        c->bnds[2 * r] = c->time[r];
-        c->bnds[2 * r + 1] = model_days_since_start(p, c->step[r] + 1);
+        c->bnds[(size_t)2 * r] = c->time[r];
+        c->bnds[(size_t)2 * r + 1] = model_days_since_start(p, c->step[r] + 1);
     }
     for (int i = 0; i < o->n; i++)
         c->agent[i] = p->agents[i].code;
