@@ -1024,6 +1024,27 @@ static const char *rd_intern(output_reader *r, const char *s)
     return copy;
 }
 
+/* The converted event table dropped (after a failure to load it: a later
+ * call starts again). */
+static void rd_drop_events(output_reader *r)
+{
+    free(r->ev_run);
+    free(r->ev_step);
+    free(r->ev_kind);
+    free(r->ev_actor);
+    free(r->ev_target);
+    free(r->ev_value);
+    free(r->ev_label);
+    free(r->ev_order);
+    r->ev_run = r->ev_step = NULL;
+    r->ev_kind = NULL;
+    r->ev_actor = r->ev_target = NULL;
+    r->ev_value = NULL;
+    r->ev_label = NULL;
+    r->ev_order = NULL;
+    r->ev_loaded = 0;
+}
+
 /* The whole event table, checked and converted (kinds known, agents in the
  * agent coordinate, runs 0 or more), and (when the file is not in run
  * order, which the writer keeps) the rows ordered by run. */
@@ -1076,8 +1097,10 @@ static int rd_load_events(output_reader *r)
     }
     free(rows);
     pool_release(&r->ev_pool);
-    if (rc < 0)
+    if (rc < 0) {
+        rd_drop_events(r);
         return -1;
+    }
     r->ev_loaded = 1;
     /* rows by run, each run's in file order (a stable sort) */
     int sorted = 1;
@@ -1089,7 +1112,7 @@ static int rd_load_events(output_reader *r)
     r->ev_order = malloc(ne * sizeof *r->ev_order);
     if (!order || !r->ev_order) {
         free(order);
-        r->ev_loaded = 0;
+        rd_drop_events(r);
         return rd_nomem(r);
     }
     for (size_t e = 0; e < ne; e++) {
@@ -1227,14 +1250,7 @@ void output_reader_close(output_reader *r)
     free(r->ev_raw);
     free(r->ev_nums);
     free(r->ev_vals);
-    free(r->ev_run);
-    free(r->ev_step);
-    free(r->ev_kind);
-    free(r->ev_actor);
-    free(r->ev_target);
-    free(r->ev_value);
-    free(r->ev_label);
-    free(r->ev_order);
+    rd_drop_events(r);
     for (size_t k = 0; k < r->n_lab; k++)
         free(r->lab[k]);
     free(r->lab);
