@@ -1,14 +1,24 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bloc-sim: an agent-based simulator of a sanctioned bloc's war-goods trade.
 #   make            build build/sim
 #   make test       build and run the whole test suite (cmocka + tool checks)
 #   make bench      print speed figures
 #   make run        run the baseline scenario
 #   make lint       cppcheck and clang-tidy on sim/ (warnings are errors)
-#   make valgrind   a baseline run, an ensemble, a comparison, a sweep, two
-#                   shards and their merge under memcheck
+#   make valgrind   a baseline run, an ensemble, a batch of scenarios (one bad),
+#                   a comparison of three, a sweep, two shards and their merge
+#                   under memcheck
 #   make plots      run the baseline, an ensemble, a sweep and a comparison and
 #                   draw every figure of analysis/ into $(BUILD)/plots
-# Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD, HDF5_LINK=static|dynamic.
+#   make readme     rewrite the README's blocks of program output (the quick
+#                   start's, the calibration and scenario tables) from the
+#                   program, after a change of the model (make test checks them)
+#   make install    sim, sim-mpi, the manual page sim(1), the bash completion,
+#                   and configs/, scenarios/ and analysis/ under
+#                   $(PREFIX)/share/bloc-sim (honours PREFIX and DESTDIR)
+#   make uninstall  remove what make install installed
+# Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD, PREFIX, DESTDIR,
+#   HDF5_LINK=static|dynamic.
 
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
@@ -51,7 +61,9 @@ endif
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY  := $(shell git diff --quiet HEAD -- sim configs scenarios 2>/dev/null || echo -dirty)
-VERSION    := 0.1.0
+VERSION    := 0.2.0
+PREFIX     ?= /usr/local
+DATADIR    := $(PREFIX)/share/bloc-sim
 
 LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/io/result/*.c sim/exp/*.c sim/cmd/*.c) \
             $(BUILD)/gen/embedded.c \
@@ -61,7 +73,7 @@ MAIN_OBJ := $(BUILD)/obj/sim/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all test bench run clean lint valgrind plots FORCE
+.PHONY: all test bench run clean lint valgrind plots install uninstall docs readme FORCE
 # build/sim-mpi too when Open MPI's compiler wrapper is installed
 MPICC   ?= $(shell command -v mpicc 2>/dev/null)
 all: $(BUILD)/sim $(if $(MPICC),$(BUILD)/sim-mpi)
@@ -89,8 +101,8 @@ $(BUILD)/gen/embedded.c: scenarios/baseline.cfg configs/default.cfg configs/cali
 # every make): a new commit relinks with the new strings.
 $(BUILD)/gen/version.c: FORCE
 	@mkdir -p $(dir $@)
-	@printf '#include "version.h"\nconst char sim_version[] = "%s";\nconst char sim_commit[] = "%s";\n' \
-	  '$(VERSION)' '$(GIT_COMMIT)$(GIT_DIRTY)' > $@.tmp.$$$$ && \
+	@printf '#include "version.h"\nconst char sim_version[] = "%s";\nconst char sim_commit[] = "%s";\nconst char sim_datadir[] = "%s";\n' \
+	  '$(VERSION)' '$(GIT_COMMIT)$(GIT_DIRTY)' '$(DATADIR)' > $@.tmp.$$$$ && \
 	if cmp -s $@.tmp.$$$$ $@; then rm -f $@.tmp.$$$$; else mv $@.tmp.$$$$ $@; fi
 FORCE:
 
@@ -119,6 +131,9 @@ $(BUILD)/tests/bench_step: tests/bench_step.c $(BUILD)/libsim.a
 run: $(BUILD)/sim
 	$(BUILD)/sim run
 
+readme: $(BUILD)/sim
+	@README_UPDATE=1 SIM=$(BUILD)/sim PYTHON=$(PYTHON) sh tests/cli/readme.sh
+
 plots: $(BUILD)/sim
 	@SIM=$(BUILD)/sim PYTHON=$(PYTHON) OUT=$(BUILD)/plots sh analysis/make_plots.sh
 
@@ -140,7 +155,10 @@ valgrind: $(BUILD)/sim
 	$(VALGRIND) $(BUILD)/sim run -q -o $$dir/b.h5 && \
 	$(VALGRIND) $(BUILD)/sim run -q --replicates 4 --jobs 2 -o $$dir/e.h5 && \
 	$(VALGRIND) $(BUILD)/sim compare scenarios/baseline.cfg scenarios/dedollarisation.cfg \
-	  --replicates 3 -q -o $$dir/c.h5 && \
+	  scenarios/sanctions_escalation.cfg --replicates 3 --jobs 2 -q -o $$dir/c.h5 --table $$dir/c.csv && \
+	printf 'scenario = { name = "x"\n' > $$dir/bad.cfg && \
+	{ $(VALGRIND) $(BUILD)/sim run scenarios/baseline.cfg $$dir/bad.cfg scenarios/dedollarisation.cfg \
+	  --replicates 2 --jobs 2 -q --outdir $$dir 2>/dev/null; test $$? -eq 2; } && \
 	printf 'sweep = { scenario = "%s/scenarios/baseline.cfg"; design = "lhs"; points = 6;\n  replicates = 2; events = true; };\naxes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; } );\n' \
 	  "$$(pwd)" > $$dir/s.cfg && \
 	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --jobs 2 -o $$dir/s.h5 && \
@@ -148,6 +166,43 @@ valgrind: $(BUILD)/sim
 	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --shard 1/2 -o $$dir/s1.h5 && \
 	$(VALGRIND) $(BUILD)/sim merge -o $$dir/m.h5 $$dir/s0.h5 $$dir/s1.h5 >/dev/null && \
 	echo "valgrind: no errors, no leaks"
+
+# ---- the manual page and the bash completion, generated from the option table
+docs: $(BUILD)/sim.1 $(BUILD)/sim.bash
+$(BUILD)/sim.1: $(BUILD)/sim
+	$(BUILD)/sim --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/sim.bash: $(BUILD)/sim
+	$(BUILD)/sim --bash-completion > $@.tmp && mv $@.tmp $@
+
+# ---- install -----------------------------------------------------------------
+INSTALL  ?= install
+BINDIR   := $(PREFIX)/bin
+MANDIR   := $(PREFIX)/share/man/man1
+COMPDIR  := $(PREFIX)/share/bash-completion/completions
+DOCDIR   := $(PREFIX)/share/doc/bloc-sim
+# what goes under DATADIR, as in the source tree (scenarios include
+# ../configs/default.cfg; sweeps name ../../scenarios/...)
+SHARE_DATA := $(wildcard configs/*.cfg configs/sweeps/*.cfg scenarios/*.cfg)
+SHARE_EXEC := $(wildcard configs/slurm/* analysis/*.py analysis/*.sh)
+install: all docs
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)
+	$(INSTALL) -m 755 $(BUILD)/sim $(DESTDIR)$(BINDIR)/sim
+	$(if $(MPICC),$(INSTALL) -m 755 $(BUILD)/sim-mpi $(DESTDIR)$(BINDIR)/sim-mpi)
+	$(INSTALL) -m 644 $(BUILD)/sim.1 $(DESTDIR)$(MANDIR)/sim.1
+	$(INSTALL) -m 644 $(BUILD)/sim.bash $(DESTDIR)$(COMPDIR)/sim
+	ln -sf sim $(DESTDIR)$(COMPDIR)/sim-mpi
+	$(INSTALL) -m 644 README.md sim/COPYING sim/CHANGELOG $(DESTDIR)$(DOCDIR)/
+	@for f in $(SHARE_DATA); do \
+	  $(INSTALL) -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	@for f in $(SHARE_EXEC); do \
+	  $(INSTALL) -D -m 755 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+	@echo "installed sim in $(DESTDIR)$(BINDIR), its data in $(DESTDIR)$(DATADIR)"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sim $(DESTDIR)$(BINDIR)/sim-mpi \
+	  $(DESTDIR)$(MANDIR)/sim.1 $(DESTDIR)$(COMPDIR)/sim $(DESTDIR)$(COMPDIR)/sim-mpi
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD)

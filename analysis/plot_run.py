@@ -1,10 +1,12 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A one-page dashboard of a bloc-sim result: a run, an ensemble or a sweep.
 
-    /usr/bin/python3 analysis/plot_run.py baseline.h5 -o run.png
+    /usr/bin/python3 analysis/plot_run.py baseline.h5
     /usr/bin/python3 analysis/plot_run.py ensemble.h5 -o ens.png --agent RUS
 
-Writes run.png and run.svg (2000 x 2500 pixels).  The panels:
+Writes baseline.run.png and baseline.run.svg (2000 x 2500 pixels; -o
+chooses another name).  The panels:
 
   - the focus agent's supply of two goods (default shells and drones) against
     its demand, with the shortfall: production, imports from the bloc,
@@ -55,6 +57,7 @@ def main(argv=None):
         res.check_name("good", g)
     res.check_name("agent", a.importer)
     res.check_name("good", a.import_good)
+    a.output = rl.output_for(a, a.result)
     rl.output_paths(a.output)
 
     rl.style()
@@ -95,7 +98,7 @@ def main(argv=None):
             for when, label in marks:
                 ax.axvline(when, color="0.35", ls=":", lw=1.0, zorder=0)
             rl.date_axis(ax, t, max_ticks=8 if ax.get_position().width > 0.3 else 4)
-    rl.save(fig, a.output)
+    rl.save(fig, a.output, source=a.result)
 
 
 # ---- panels ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """How an output of a parameter sweep responds to the swept parameters.
 
     /usr/bin/python3 analysis/plot_sweep.py sweep.h5 --var shortfall --agent RUS --good drones \\
@@ -6,7 +7,8 @@
     /usr/bin/python3 analysis/plot_sweep.py sweep.h5 --var cohesion --param agents.CHN.secondary \\
         --param caspian.interdiction -o sweep2.png
 
-Writes sweep.png and sweep.svg.  The output is one variable (--var) of the
+Writes SWEEP.sweep.png and SWEEP.sweep.svg (-o chooses another name).
+The output is one variable (--var) of the
 file, with its agent, partner, good and route chosen by --agent, --partner,
 --good and --route: an agent defaults to the file's focus agent (or, when
 only --partner is given, to the sum over exporting agents); partners and
@@ -16,15 +18,19 @@ the last recorded), or averaged over a period (--from and --to; --stat sum
 adds the months up instead).
 
   - no --param: one panel per swept parameter (at most 9), each a scatter
-    of every run with a smoothed line;
+    of every run with the binned means;
   - one --param: that panel alone (1000 x 650 pixels);
-  - two --param: a heatmap of the mean output in bins of the two
-    parameters, each run a dot (1000 x 750 pixels).
+  - two --param: a heatmap of the mean output in cells of the two
+    parameters, each run a dot (1000 x 750 pixels); grey cells hold no
+    run, and the legend says how many there are.
 
-The smoothed line is a LOWESS (locally weighted linear fit, tricube
-weights, two robustness passes; --frac sets the span).  A parameter with at
-most 8 distinct values (a grid axis, a list of values) is shown by level
-instead: the median of the runs at each value with their 5-95% range.
+A response panel draws no smoothed curve, which would draw noise as a
+shape: the parameter's range is cut into bins of about equal counts
+(--bins; a parameter with at most 8 distinct values, a grid axis or a list,
+is shown by level), and each bin shows the mean of its runs with a 95% t
+interval (scipy.stats).  A panel says so when no bin's interval excludes
+the overall mean, and states its y range when that range is narrow (under
+a tenth of its level), so a flat response does not look like an effect.
 A parameter is named by its path (the file's `param` coordinate), by a
 unique part of it, or by its index.  Runs the sweep did not finish
 (point = -1, an interrupted sweep) are left out.  Errors (not a sweep, an
@@ -57,11 +63,12 @@ def main(argv=None):
     ap.add_argument("--to", dest="end", metavar="M2", help="last month of a period")
     ap.add_argument("--stat", choices=("mean", "sum"), default="mean",
                     help="over a period: monthly mean (default) or sum")
-    ap.add_argument("--frac", type=float, default=0.6, help="LOWESS span, a fraction of the runs (default 0.6)")
+    ap.add_argument("--bins", type=int, metavar="N",
+                    help="bins of a parameter with many values (default: about sqrt(runs/3), 4 to 12)")
     ap.add_argument("--logx", action="store_true", help="parameters on a log scale (all must be > 0)")
     a = ap.parse_args(argv)
-    if not 0.05 <= a.frac <= 1:
-        rl.fail(f"--frac must be between 0.05 and 1 (got {a.frac})")
+    if a.bins is not None and not 2 <= a.bins <= 50:
+        rl.fail(f"--bins must be between 2 and 50 (got {a.bins})")
 
     res = rl.open_result(a.result, a.scenario)
     if "param_value" not in res.ds:
@@ -88,6 +95,7 @@ def main(argv=None):
         for p in (chosen or names):
             if np.nanmin(X[p]) <= 0:
                 rl.fail(f"--logx: {p} takes values <= 0")
+    a.output = rl.output_for(a, a.result)
     rl.output_paths(a.output)
 
     good_unit = res.good_unit(a.good) if a.good else None
@@ -105,7 +113,7 @@ def main(argv=None):
     if len(chosen) == 2:
         fig = plt.figure(figsize=(10, 7.5), layout="constrained")
         ax = fig.add_subplot()
-        heatmap(fig, ax, res, X[chosen[0]], X[chosen[1]], y, chosen, unit, a.var, a.logx)
+        heatmap(fig, ax, res, X[chosen[0]], X[chosen[1]], y, chosen, unit, a.var, a.logx, a.bins)
     else:
         params = chosen or names[:9]
         n = len(params)
@@ -116,7 +124,7 @@ def main(argv=None):
         axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
         f, p = rl.nice_scale(np.nanmax(np.abs(y)) if y.size else 0)
         for ax, name in zip(axes, params):
-            response(ax, res, X[name], y / f, name, a.frac, a.logx)
+            response(ax, res, X[name], y / f, name, a.logx, a.bins)
             if n == 1:
                 ax.set_title("")
             ax.set_ylabel(rl.axis_label(a.var, rl.scaled_unit(unit, p)))
@@ -127,7 +135,7 @@ def main(argv=None):
     width = int(fig.get_figwidth() * 9)
     fig.suptitle("\n".join([textwrap.fill(title, width), textwrap.fill(f"{what}; {sub}", int(width * 1.15))]),
                  fontsize=13, fontweight="bold")
-    rl.save(fig, a.output)
+    rl.save(fig, a.output, source=a.result)
 
 
 def pick_param(res, names, spec):
@@ -147,10 +155,51 @@ def param_label(res, name):
     return rl.axis_label(name, rl.param_unit(res, name))
 
 
-def response(ax, res, x, y, name, frac, logx):
+def bin_edges(x, logx, nbins=None):
+    """(edges, labels) of one parameter's bins: its distinct values when
+    there are at most LEVELS (a grid axis, a list; labels then name them,
+    edges None), else nbins bins of about equal counts (quantiles of x)."""
+    levels = np.unique(x)
+    if len(levels) <= LEVELS and nbins is None:
+        return None, levels
+    nb = nbins or int(np.clip(round(np.sqrt(x.size / 3)), 4, 12))
+    nb = min(nb, len(levels))
+    edges = np.unique(np.quantile(np.log(x) if logx else x, np.linspace(0, 1, nb + 1)))
+    if logx:
+        edges = np.exp(edges)
+    return edges, None
+
+
+def binned(x, y, edges, levels):
+    """Per bin (or level): centre x, x range, mean of y, its 95% t interval
+    half-width and the count; scipy.stats does the binning."""
+    from scipy import stats
+    if edges is None:
+        idx = np.searchsorted(levels, x)
+        nb = len(levels)
+    else:
+        idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+        nb = len(edges) - 1
+    out = []
+    for b in range(nb):
+        yy, xx = y[idx == b], x[idx == b]
+        if yy.size == 0:
+            continue
+        m = float(np.mean(yy))
+        half = (float(stats.t.ppf(0.975, yy.size - 1) * stats.sem(yy))
+                if yy.size > 1 and np.ptp(yy) > 0 else 0.0)
+        out.append((float(np.mean(xx)) if edges is not None else float(levels[b]),
+                    (float(xx.min()), float(xx.max())), m, half, int(yy.size)))
+    return out
+
+
+def response(ax, res, x, y, name, logx, nbins=None):
+    """The runs as dots and, per bin of the parameter (or per level), the
+    mean with its 95% interval: no smoother, so no curve where the data
+    show noise; a note when no bin differs from the overall mean, and when
+    the y axis spans a narrow range."""
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
-    levels = np.unique(x)
     ax.set_title(name, fontsize=10.5)
     ax.set_xlabel(param_label(res, name))
     if logx:
@@ -158,94 +207,71 @@ def response(ax, res, x, y, name, frac, logx):
     if x.size == 0:
         ax.text(0.5, 0.5, "no finite values", transform=ax.transAxes, ha="center", color="0.4")
         return
-    if len(levels) <= LEVELS:
-        # by level: jittered runs, median and 5-95% range at each value
-        span = np.ptp(levels) if len(levels) > 1 else 1.0
-        gaps = np.diff(levels).min() if len(levels) > 1 else span
-        rng = np.random.default_rng(0)
-        if logx:
-            xj = x * np.exp(rng.uniform(-0.04, 0.04, x.size))
-        else:
-            xj = x + rng.uniform(-0.12, 0.12, x.size) * gaps
-        ax.scatter(xj, y, s=14, color="#4a78b5", alpha=0.45, lw=0, label="runs")
-        med = np.array([np.median(y[x == v]) for v in levels])
-        lo = np.array([np.quantile(y[x == v], 0.05) for v in levels])
-        hi = np.array([np.quantile(y[x == v], 0.95) for v in levels])
-        ax.errorbar(levels, med, yerr=[med - lo, hi - med], color="#c0392b", lw=2, marker="o", ms=6,
-                    capsize=5, label="median, 5-95%", zorder=4)
+    edges, levels = bin_edges(x, logx, nbins)
+    rng = np.random.default_rng(0)
+    if edges is None:  # by level: jitter the runs sideways
+        gaps = np.diff(levels).min() if len(levels) > 1 else 1.0
+        xj = x * np.exp(rng.uniform(-0.04, 0.04, x.size)) if logx else x + rng.uniform(-0.12, 0.12, x.size) * gaps
+    else:
+        xj = x
+    ax.scatter(xj, y, s=12, color="#4a78b5", alpha=0.35, lw=0, label="runs", zorder=2)
+    bins = binned(x, y, edges, levels)
+    bx = np.array([b[0] for b in bins])
+    bm = np.array([b[2] for b in bins])
+    bh = np.array([b[3] for b in bins])
+    what = "level" if edges is None else "bin"
+    ax.errorbar(bx, bm, yerr=bh, color="#c0392b", lw=0, elinewidth=2.2, marker="o", ms=6, capsize=5,
+                label=f"mean of the runs in each {what}, 95% interval", zorder=4)
+    if edges is not None:  # each bin's extent
+        ax.hlines(bm, [b[1][0] for b in bins], [b[1][1] for b in bins], color="#c0392b", lw=1, alpha=0.6,
+                  zorder=3)
+        for e in edges[1:-1]:
+            ax.axvline(e, color="0.85", lw=0.8, zorder=0)
+    else:
         ax.set_xticks(levels)
         ax.set_xticklabels([f"{v:g}" for v in levels])
+    notes = []
+    overall = float(np.mean(y))
+    if len(bins) > 1 and np.all(np.abs(bm - overall) <= bh):
+        notes.append(f"no {what}'s interval excludes the overall mean {rl.num(overall)}: no clear effect")
+    lo, hi = ax.get_ylim()
+    mid = max(abs(lo), abs(hi))
+    if mid > 0 and (hi - lo) < 0.1 * mid:
+        notes.append(f"narrow y axis: {rl.num(lo)} to {rl.num(hi)} (a span of {100 * (hi - lo) / mid:.2g}% "
+                     f"of {rl.num(mid)})")
+    if notes:
+        ax.text(0.01, 0.01, "\n".join(notes), transform=ax.transAxes, fontsize=8, color="0.25", va="bottom",
+                ha="left", bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9), zorder=5)
+    ax.legend(loc="upper right", fontsize=8.5)
+
+
+def heat_axis(v, logx, nbins):
+    """One heatmap axis: (edges in plot coordinates, index of each value,
+    number of cells, labels or None, position of each value).  A
+    parameter with few values is categorical (cells at 0, 1, ...); else
+    its range is cut at round numbers that matplotlib's MaxNLocator picks
+    (log axes: equal steps of the logarithm)."""
+    from matplotlib.ticker import MaxNLocator
+    levels = np.unique(v)
+    if len(levels) <= 12 and nbins is None:
+        idx = np.searchsorted(levels, v)
+        return np.arange(len(levels) + 1) - 0.5, idx, len(levels), [f"{x:g}" for x in levels], idx.astype(float)
+    nb = nbins or int(np.clip(round(np.sqrt(v.size / 3)), 3, 10))
+    if logx:
+        edges = np.geomspace(v.min(), v.max(), nb + 1)
     else:
-        ax.scatter(x, y, s=14, color="#4a78b5", alpha=0.45, lw=0, label="runs")
-        u = np.log(x) if logx else x
-        grid = np.linspace(u.min(), u.max(), 120)
-        fit = lowess(u, y, grid, frac)
-        ax.plot(np.exp(grid) if logx else grid, fit, color="#c0392b", lw=2.4, label="LOWESS", zorder=4)
-    ax.legend(loc="best", fontsize=8.5)
+        edges = MaxNLocator(nbins=nb, steps=[1, 2, 2.5, 5, 10]).tick_values(v.min(), v.max())
+        edges = edges[(edges >= edges[edges <= v.min()].max()) & (edges <= edges[edges >= v.max()].min())]
+    idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
+    return edges, idx, len(edges) - 1, None, v
 
 
-def lowess(x, y, at, frac=0.6, iters=2):
-    """Locally weighted linear regression (Cleveland 1979): tricube weights
-    over the nearest frac*n points, `iters` robustness passes with bisquare
-    weights on the residuals; evaluated at the points `at`."""
-    x = np.asarray(x, float)
-    y = np.asarray(y, float)
-    n = x.size
-    k = int(min(n, max(3, np.ceil(frac * n))))
-    robust = np.ones(n)
-    if n > 3000:        # residual passes cost n^2: skip them on huge sweeps
-        iters = 0
-    for _ in range(iters):
-        fitted = _local_fit(x, y, x, k, robust)
-        r = y - fitted
-        s = np.median(np.abs(r))
-        if s <= 1e-12 * max(1.0, np.abs(y).max()):
-            break
-        robust = np.clip(1 - (r / (6 * s)) ** 2, 0, None) ** 2
-    return _local_fit(x, y, np.asarray(at, float), k, robust)
-
-
-def _local_fit(x, y, at, k, robust, chunk=512):
-    out = np.empty(at.size)
-    span = np.ptp(x) or 1.0
-    for s in range(0, at.size, chunk):
-        a = at[s:s + chunk, None]
-        d = np.abs(x[None, :] - a)
-        h = np.partition(d, k - 1, axis=1)[:, k - 1:k]
-        h = np.maximum(h, 1e-12 * span)
-        w = np.clip(1 - (d / (h * 1.000001)) ** 3, 0, None) ** 3 * robust[None, :]
-        sw = w.sum(1)
-        sw_safe = np.where(sw > 0, sw, 1)
-        xm = (w * x).sum(1) / sw_safe
-        ym = (w * y).sum(1) / sw_safe
-        dx = x[None, :] - xm[:, None]
-        var = (w * dx ** 2).sum(1)
-        cov = (w * dx * (y[None, :] - ym[:, None])).sum(1)
-        slope = np.where(var > 1e-12 * span ** 2 * np.maximum(sw, 1e-300), cov / np.where(var > 0, var, 1), 0.0)
-        out[s:s + chunk] = np.where(sw > 0, ym + slope * (a[:, 0] - xm), np.nan)
-    return out
-
-
-def bins(x, logx):
-    """(edges, labels, index of each value) for one heatmap axis: the
-    distinct values when few, else equal-width bins."""
-    levels = np.unique(x)
-    if len(levels) <= 12:
-        idx = np.searchsorted(levels, x)
-        return None, [f"{v:g}" for v in levels], idx, len(levels)
-    nb = int(np.clip(round(np.sqrt(x.size / 3)), 3, 10))
-    u = np.log(x) if logx else x
-    edges = np.linspace(u.min(), u.max(), nb + 1)
-    idx = np.clip(np.searchsorted(edges, u, side="right") - 1, 0, nb - 1)
-    e = np.exp(edges) if logx else edges
-    return e, None, idx, nb
-
-
-def heatmap(fig, ax, res, x, z, y, names, unit, var, logx):
+def heatmap(fig, ax, res, x, z, y, names, unit, var, logx, nbins=None):
+    from matplotlib.patches import Patch
     ok = np.isfinite(x) & np.isfinite(z) & np.isfinite(y)
     x, z, y = x[ok], z[ok], y[ok]
-    ex, lx, ix, nx = bins(x, logx)
-    ez, lz, iz, nz = bins(z, logx)
+    ex, ix, nx, lx, px = heat_axis(x, logx, nbins)
+    ez, iz, nz, lz, pz = heat_axis(z, logx, nbins)
     total = np.zeros((nz, nx))
     count = np.zeros((nz, nx))
     np.add.at(total, (iz, ix), y)
@@ -255,45 +281,47 @@ def heatmap(fig, ax, res, x, z, y, names, unit, var, logx):
     f, p = rl.nice_scale(np.nanmax(np.abs(mean)) if np.isfinite(mean).any() else 0)
     m = np.ma.masked_invalid(mean / f)
     cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#dddddd")
-    # plot in bin-index space so that categorical and binned axes look alike
-    im = ax.imshow(m, origin="lower", aspect="auto", cmap=cmap, extent=(-0.5, nx - 0.5, -0.5, nz - 0.5))
+    cmap.set_bad("#d9d9d9")
     ax.grid(False)
-    # the runs, placed inside their cells
-    px = pos_in_bins(x, ex, ix, logx)
-    pz = pos_in_bins(z, ez, iz, logx)
+    im = ax.pcolormesh(ex, ez, m, cmap=cmap, shading="flat")
+    if logx:
+        if lx is None:
+            ax.set_xscale("log")
+        if lz is None:
+            ax.set_yscale("log")
     ax.scatter(px, pz, s=8, c="white", edgecolors="black", linewidths=0.4, alpha=0.7, zorder=3, label="runs")
     if nx * nz <= 100:
         vals = m.compressed()
         mid = (vals.min() + vals.max()) / 2 if vals.size else 0
+        cx = (ex[:-1] + ex[1:]) / 2 if not (logx and lx is None) else np.sqrt(ex[:-1] * ex[1:])
+        cz = (ez[:-1] + ez[1:]) / 2 if not (logx and lz is None) else np.sqrt(ez[:-1] * ez[1:])
         for r in range(nz):
             for c in range(nx):
                 if count[r, c] > 0:
-                    ax.text(c, r, f"{rl.num(m[r, c])}\n(n={int(count[r, c])})", ha="center", va="center", fontsize=8,
-                            color="white" if m[r, c] < mid else "black", zorder=4)
-    for axis, edges, labels, n, setter, lim in ((ax.xaxis, ex, lx, nx, ax.set_xticks, ax.set_xlim),
-                                               (ax.yaxis, ez, lz, nz, ax.set_yticks, ax.set_ylim)):
-        if labels is not None:
-            setter(range(n), labels)
-        else:
-            ticks = np.arange(n + 1) - 0.5
-            setter(ticks, [f"{v:.3g}" for v in edges])
-        lim(-0.5, n - 0.5)
+                    ax.text(cx[c], cz[r], f"{rl.num(m[r, c])}\n(n={int(count[r, c])})", ha="center", va="center",
+                            fontsize=8, color="white" if m[r, c] < mid else "black", zorder=4)
+    if lx is not None:
+        ax.set_xticks(range(nx), lx)
+    if lz is not None:
+        ax.set_yticks(range(nz), lz)
+    ax.set_xlim(ex[0], ex[-1])
+    ax.set_ylim(ez[0], ez[-1])
     ax.set_xlabel(param_label(res, names[0]))
     ax.set_ylabel(param_label(res, names[1]))
     cb = fig.colorbar(im, ax=ax, shrink=0.9)
-    cb.set_label(rl.axis_label(f"mean {var} of the runs in the cell", rl.scaled_unit(unit, p)))
-    ax.legend(loc="upper right", bbox_to_anchor=(1.0, 1.07), fontsize=8.5, framealpha=0.9)
-
-
-def pos_in_bins(v, edges, idx, logx):
-    """A run's position in bin-index space (exact inside its bin)."""
-    if edges is None:
-        return idx.astype(float)
-    u = np.log(v) if logx else v
-    e = np.log(edges) if logx else edges
-    width = np.diff(e)
-    return idx - 0.5 + (u - e[idx]) / np.where(width[idx] > 0, width[idx], 1)
+    label = rl.axis_label(f"mean {var} of the runs in the cell", rl.scaled_unit(unit, p))
+    vals = m.compressed()
+    top = float(np.max(np.abs(vals))) if vals.size else 0.0
+    if top > 0 and np.ptp(vals) < 0.1 * top:
+        label += (f"\nnarrow colour scale: {rl.num(float(vals.min()))} to {rl.num(float(vals.max()))} "
+                  f"(a span of {100 * np.ptp(vals) / top:.2g}% of {rl.num(top)})")
+    cb.set_label(label)
+    handles = [ax.collections[-1]]
+    empty = int((count == 0).sum())
+    if empty:
+        handles.append(Patch(color="#d9d9d9", label=f"no run in this cell ({empty} of {nx * nz})"))
+    ax.legend(handles=handles, loc="upper right", bbox_to_anchor=(1.0, 1.08), fontsize=8.5, framealpha=0.9,
+              ncol=len(handles))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The bloc's trade network in chosen months, drawn on a map-like layout.
 
-    /usr/bin/python3 analysis/plot_trade.py baseline.h5 -o trade.png
+    /usr/bin/python3 analysis/plot_trade.py baseline.h5
     /usr/bin/python3 analysis/plot_trade.py ensemble.h5 --month 2023-06 2024-12 -o trade.png
 
-Writes trade.png and trade.svg: one row per month (default the last
+Writes baseline.trade.png and baseline.trade.svg (-o chooses another
+name): one row per month (default the last
 recorded month; a month is YYYY-MM or a step number, first or last), 1800
 pixels wide and 850 high for one month (+750 a further month).
 
@@ -51,6 +53,7 @@ def main(argv=None):
     goods = res.goods()
     if a.good:
         goods = [res.check_name("good", g.strip()) for g in a.good.split(",") if g.strip()]
+    a.output = rl.output_for(a, a.result)
     rl.output_paths(a.output)
 
     inter = res.ds["interdicted"] if res.has("interdicted") else None
@@ -83,7 +86,7 @@ def main(argv=None):
         draw_table(tab, res, flows, a.top, t[i])
         if k == 0:
             legend(tab, res, goods, vmax, inter is not None)
-    rl.save(fig, a.output)
+    rl.save(fig, a.output, source=a.result)
 
 
 def price_table(res, goods, idx):

@@ -1,13 +1,17 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers of the analysis scripts (plot_run.py, plot_trade.py,
-plot_sweep.py, compare.py): open a bloc-sim result file of any kind, select
-from it with checked names, take ensemble medians and 5-95% bands, format
-units, read the resolved configuration stored in the file, and save a figure
-as PNG and SVG without ever leaving a partial image behind.
+plot_sweep.py, plot_shells.py, compare.py, sensitivity.py): open a bloc-sim
+result file of any kind, select from it with checked names, take ensemble
+medians and 5-95% bands, format units, read the resolved configuration
+stored in the file (with Debian's python3-libconf), name a figure after its
+input file, and save it as PNG and SVG without ever leaving a partial image
+behind or replacing another input's figure.
 
 Not a script: the others import it (`import resultlib as rl`).  Every error
 of the user's making goes through `fail()`: one line `PROG: reason` on
-stderr and exit status 2.  Uses only Debian's python3-numpy, -xarray,
--pandas and -matplotlib.
+stderr and exit status 2; an output that cannot be written is one line and
+exit status 1.  Uses only Debian's python3-numpy, -xarray, -pandas, -h5py,
+-matplotlib, -scipy and -libconf.
 """
 import argparse
 import importlib
@@ -61,12 +65,17 @@ class Fail(Exception):
     """An error of the user's making: reported as one line, exit 2."""
 
 
+class WriteFail(Exception):
+    """An output that cannot be written: one line, exit 1 (as sim)."""
+
+
 def fail(msg):
     raise Fail(msg)
 
 
 def run_main(prog, main):
-    """Run main(); report a Fail as `prog: message` and exit 2."""
+    """Run main(); report a Fail as `prog: message` and exit 2, a WriteFail
+    with exit 1."""
     global PROG
     PROG = prog
     try:
@@ -74,6 +83,9 @@ def run_main(prog, main):
     except Fail as e:
         print(f"{prog}: {e}", file=sys.stderr)
         sys.exit(2)
+    except WriteFail as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
 
@@ -88,10 +100,16 @@ class _Parser(argparse.ArgumentParser):
 
 def parser(prog, doc, default_output, scenario=True):
     """An argument parser whose --help shows the script's docstring; it has
-    the options the scripts share: -o/--output and (with scenario) --scenario."""
+    the options the scripts share: -o/--output and (with scenario) --scenario.
+    default_output ("run.png") names the kind of figure: without -o the
+    image is INPUT.run.png in the current directory (see output_for)."""
     ap = _Parser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-o", "--output", default=default_output, metavar="OUT.png",
-                    help=f"image to write; OUT.png and OUT.svg are both written (default {default_output})")
+    kind = os.path.splitext(default_output)[0]
+    ap.add_argument("-o", "--output", default=None, metavar="OUT.png",
+                    help=f"image to write; OUT.png and OUT.svg are both written (default "
+                         f"INPUT.{kind}.png in the current directory, INPUT the result file's "
+                         f"name without .h5)")
+    ap.set_defaults(figure_kind=kind)
     if scenario:
         ap.add_argument("--scenario", metavar="NAME",
                         help="for a `sim compare` file: the scenario to plot (default the first)")
@@ -149,8 +167,10 @@ class Result:
                 ev = ev[ev["scenario"] == name]
         elif scenario is not None and not self.scenarios:
             fail(f"--scenario: {path} is not a `sim compare` file")
+        self.not_done = 0
         if "point" in ds:
             done = ds["point"].values >= 0
+            self.not_done = int((~done).sum())
             if not done.any():
                 fail(f"{path}: no run of the sweep is done (every point is -1)")
             if not done.all():
@@ -257,7 +277,7 @@ class Result:
     def cfg(self):
         """The resolved configuration as {dotted path: (value, unit)}."""
         if self._cfg is None:
-            self._cfg = parse_config(self.config)
+            self._cfg = read_config(self.config)
         return self._cfg
 
     def agent_name(self, code):
@@ -496,151 +516,153 @@ def output_paths(out):
     if ext == "":
         base = out
     d = os.path.dirname(os.path.abspath(base))
-    if not os.path.isdir(d):
-        fail(f"-o {out}: no directory {d}")
+    if not os.path.isdir(d):  # as sim: an output that cannot be written, exit 1
+        raise WriteFail(f"cannot write {base}.png: no directory {d}")
     if not os.access(d, os.W_OK):
-        fail(f"-o {out}: cannot write in {d}")
+        raise WriteFail(f"cannot write {base}.png: {d} is not writable")
+    for p in (base + ".png", base + ".svg"):
+        if os.path.exists(p) and not os.path.isfile(p):
+            fail(f"-o {out}: {p} exists and is not a regular file")
     return base + ".png", base + ".svg"
 
 
-def save(fig, out):
-    """Write OUT.png and OUT.svg; each goes to a temporary name and is
-    renamed only when both are complete, so a failure leaves no image."""
-    png, svg = output_paths(out)
-    tmp = [f"{p}.tmp{os.getpid()}{os.path.splitext(p)[1]}" for p in (png, svg)]
+def output_for(a, source):
+    """The image to write: -o as given, or else INPUT.KIND.png in the
+    current directory (plot_run.py a.h5 -> a.run.png), where KIND is the
+    figure's kind (the parser's default_output).  Without -o an existing
+    image drawn from another input (its PNG's Source, written by save) is
+    never replaced: that is refused, as is one that is not ours."""
+    if a.output:
+        return a.output
+    stem = os.path.basename(source)
+    for ext in (".h5", ".nc", ".hdf5"):
+        if stem.endswith(ext):
+            stem = stem[:-len(ext)]
+            break
+    out = f"{stem}.{a.figure_kind}.png"
+    png, svg = out, out[:-4] + ".svg"
+    if os.path.exists(png) or os.path.exists(svg):
+        drawn = figure_source(png) if os.path.exists(png) else None
+        if drawn != os.path.abspath(source):
+            fail(f"{out} exists, drawn from {drawn or 'another file'}: not replaced "
+                 f"(give -o to name the image)")
+    return out
+
+
+def figure_source(png):
+    """The input an image of ours was drawn from (its PNG's Source text), or
+    None."""
     try:
-        fig.savefig(tmp[0], format="png", dpi=DPI)
+        from PIL import Image
+        with Image.open(png) as im:
+            return im.text.get("Source") if hasattr(im, "text") else None
+    except Exception:  # not an image, or not a PNG: not ours
+        return None
+
+
+def save(fig, out, source=None, extra=None):
+    """Write OUT.png and OUT.svg (with the input file `source` recorded in
+    their metadata) and any extra {path: text} files; each goes to a
+    temporary name and all are renamed only when every one is complete, so
+    a failure leaves no image (exit 1)."""
+    png, svg = output_paths(out)
+    extra = extra or {}
+    finals = [png, svg] + list(extra)
+    tmp = [os.path.join(os.path.dirname(p) or ".", f".{os.path.basename(p)}.tmp{os.getpid()}")
+           for p in finals]
+    meta = {"Software": f"bloc-sim analysis/{PROG}.py"}
+    if source:
+        meta["Source"] = os.path.abspath(source)
+    try:
+        fig.savefig(tmp[0], format="png", dpi=DPI, metadata=meta)
         fig.set_layout_engine("none")  # laid out once: the SVG keeps the PNG's layout
-        fig.savefig(tmp[1], format="svg")
-        os.replace(tmp[0], png)
-        os.replace(tmp[1], svg)
+        fig.savefig(tmp[1], format="svg", metadata={"Source": meta.get("Source", "")} if source else None)
+        for t, p in zip(tmp[2:], extra):
+            with open(t, "w", newline="") as f:
+                f.write(extra[p])
+        for t, p in zip(tmp, finals):
+            os.replace(t, p)
     except OSError as e:
-        fail(f"cannot write {png}: {e.strerror or e}")
+        raise WriteFail(f"cannot write {e.filename or png}: {e.strerror or e}")
     finally:
         for t in tmp:
             if os.path.exists(t):
                 os.unlink(t)
         plt.close(fig)
-    print(f"wrote {png}")
-    print(f"wrote {svg}")
+    for p in finals:
+        print(f"wrote {p}")
     return png, svg
 
 
 # ---- the resolved configuration -------------------------------------------------------
 
-_TOKEN = re.compile(r"""
-    (?P<ws>[ \t\r]+)
-  | (?P<nl>\n)
-  | (?P<comment>(?:\#|//)[^\n]*)
-  | (?P<block>/\*.*?\*/)
-  | (?P<string>"(?:[^"\\]|\\.)*")
-  | (?P<name>[A-Za-z*][-A-Za-z0-9_*]*)
-  | (?P<number>[-+]?(?:0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)L{0,2})
-  | (?P<punct>[=:;,{}()\[\]])
-  | (?P<other>.)
-""", re.S | re.X)
-
-
-def parse_config(text):
-    """Read libconfig text (the `config` attribute) into {dotted path:
-    (value, unit)}.  Groups give their names to the path, lists and arrays
-    their indices; a named list entry (`name = "x"`) is reachable as
-    list.x.key too.  The unit is the `# ...` comment on the setting's line,
-    or else its group's.  Returns {} for text it cannot read."""
+def read_config(text):
+    """The resolved configuration (the `config` attribute, libconfig text)
+    as {dotted path: (value, unit)}: values read by Debian's python3-libconf;
+    groups give their names to the path, lists and arrays their indices, and
+    a list entry with a `name` is reachable by it too (events.nk_shells.month).
+    The unit is the `# ...` comment the program writes after a setting, or
+    after the group that holds it.  {} for text libconf cannot read."""
+    import libconf
     try:
-        return _parse_config(text)
-    except (ValueError, IndexError):
+        tree = libconf.loads(text or "")
+    except Exception:  # libconf raises its own errors and ValueError
         return {}
-
-
-def _parse_config(text):
-    toks = []  # (kind, value, line)
-    line = 1
-    comments = {}
-    for m in _TOKEN.finditer(text or ""):
-        k = m.lastgroup
-        v = m.group()
-        if k == "nl":
-            line += 1
-        elif k == "comment":
-            comments.setdefault(line, v.lstrip("#/").strip())
-        elif k == "block":
-            line += v.count("\n")
-        elif k != "ws":
-            if k == "other":
-                raise ValueError(f"unexpected {v!r}")
-            toks.append((k, v, line))
     out = {}
-    pos = [0]
 
-    def peek():
-        return toks[pos[0]] if pos[0] < len(toks) else ("eof", "", line)
+    def walk(path, v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(f"{path}.{k}" if path else k, x)
+        elif isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                walk(f"{path}.{i}", x)
+                if isinstance(x, dict) and isinstance(x.get("name"), str):
+                    walk(f"{path}.{x['name']}", x)
+        else:
+            out[path] = v
 
-    def take(kind=None, value=None):
-        t = peek()
-        if (kind and t[0] != kind) or (value and t[1] != value):
-            raise ValueError(f"expected {value or kind}, got {t[1]!r}")
-        pos[0] += 1
-        return t
+    walk("", tree)
+    units = config_units(text or "")
+    return {k: (v, units.get(k, _group_unit(units, k))) for k, v in out.items()}
 
-    def scalar(t):
-        k, v = t[0], t[1]
-        if k == "string":
-            esc = {"n": "\n", "t": "\t", "r": "\r", "f": "\f"}
-            return re.sub(r"\\(.)", lambda m: esc.get(m.group(1), m.group(1)), v[1:-1])
-        if k == "number":
-            v = v.rstrip("L")
-            return int(v, 0) if re.fullmatch(r"[-+]?(0[xX][0-9A-Fa-f]+|\d+)", v) else float(v)
-        if k == "name" and v.lower() in ("true", "false"):
-            return v.lower() == "true"
-        raise ValueError(f"bad value {v!r}")
 
-    def value(path, unit):
-        t = peek()
-        if t[1] == "{":
-            take()
-            unit = comments.get(t[2], unit)
-            settings(path, "}", unit)
-            take(value="}")
-            return None
-        if t[1] in ("(", "["):
-            close = ")" if t[1] == "(" else "]"
-            take()
-            unit = comments.get(t[2], unit)
-            i = 0
-            while peek()[1] != close:
-                p = f"{path}.{i}"
-                start = len(out)
-                value(p, unit)
-                name = out.get(f"{p}.name")
-                if name and isinstance(name[0], str) and len(out) > start:
-                    for key in list(out)[start:]:
-                        out[f"{path}.{name[0]}{key[len(p):]}"] = out[key]
-                i += 1
-                if peek()[1] == ",":
-                    take()
-            take(value=close)
-            return None
-        t = take()
-        # a string may continue as "a" "b"
-        v = scalar(t)
-        while isinstance(v, str) and peek()[0] == "string":
-            v += scalar(take())
-        out[path] = (v, comments.get(t[2], unit))
-        return None
+_GROUP = re.compile(r"^\s*([A-Za-z][-\w]*)\s*[=:]\s*\{\s*(?:#\s*(.*))?$")
+_SETTING = re.compile(r"^\s*([A-Za-z][-\w]*)\s*[=:]\s*[^{(\[].*;\s*#\s*(.*)$")
+_CLOSE = re.compile(r"^\s*\}\s*[;,]?\s*$")
 
-    def settings(prefix, end, unit):
-        while peek()[0] != "eof" and peek()[1] != end:
-            name = take("name")[1]
-            t = take("punct")
-            if t[1] not in "=:":
-                raise ValueError("expected = or :")
-            value(f"{prefix}.{name}" if prefix else name, unit)
-            if peek()[1] in ";,":
-                take()
 
-    settings("", None, "")
-    return out
+def config_units(text):
+    """{dotted path: unit} from the comments of the program's resolved
+    configuration, which is written one setting a line: `key = value;  #
+    unit` and `group = {  # unit of its settings`.  A reader of that
+    layout, not of libconfig in general (values come from libconf)."""
+    units, stack = {}, []
+    for line in text.splitlines():
+        m = _GROUP.match(line)
+        if m:
+            stack.append(m.group(1))
+            if m.group(2):
+                units[".".join(stack)] = m.group(2).strip()
+            continue
+        if _CLOSE.match(line):
+            if stack:
+                stack.pop()
+            continue
+        m = _SETTING.match(line)
+        if m:
+            units[".".join(stack + [m.group(1)])] = m.group(2).strip()
+    return units
+
+
+def _group_unit(units, path):
+    parts = path.split(".")
+    while len(parts) > 1:
+        parts.pop()
+        u = units.get(".".join(parts))
+        if u is not None:
+            return u
+    return ""
 
 
 def agent_positions(res):

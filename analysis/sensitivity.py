@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """First-order and total Sobol' indices, with bootstrap 95% intervals, from a
 saltelli sweep.
 
@@ -46,29 +47,23 @@ with replacement (the same rows for A, B and every A_B^(i)).
 
 Prints a table per variable (param, S1, S1 low, S1 high, ST, ST low,
 ST high) and draws a bar chart with error bars, written as PNG and SVG
-(-o out.png writes out.png and out.svg; default sensitivity.png); --csv
-writes the table as CSV.  Errors are one line "sensitivity: ..." on stderr:
-exit 2 for bad usage or a refused file (nothing is written), exit 1 when an
-output cannot be written (nothing is left under the final names).
-Uses only numpy, h5py and matplotlib (Debian's python3-* packages).
+(-o out.png writes out.png and out.svg; default SWEEP.sobol.png in the
+current directory); --csv writes the table as CSV.  The file is read and
+the images saved by resultlib, as every script of analysis/ does.  Errors
+are one line "sensitivity: ..." on stderr: exit 2 for bad usage or a
+refused file (nothing is written), exit 1 when an output cannot be written
+(nothing is left under the final names).
 """
-import argparse
 import csv
+import io
 import os
-import re
-import sys
 
 import numpy as np
 
+import resultlib as rl
+from resultlib import fail
+
 PROG = "sensitivity"
-
-
-class Refused(Exception):
-    """A refusal: one line for the user, exit 2."""
-
-
-class WriteFailed(Exception):
-    """An output cannot be written: one line, exit 1 (as sim does)."""
 
 
 # ---- the estimators (pure functions) ------------------------------------------------
@@ -181,197 +176,97 @@ def check_saltelli_layout(x, d):
 
 # ---- reading a sweep file ----------------------------------------------------------
 
-def _str(v):
-    if isinstance(v, np.ndarray) and v.shape == ():
-        v = v[()]
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-class Result:
-    """A result file read with h5py: datasets, their dimension names (from
-    the attached dimension scales, as netCDF readers see them), string
-    coordinates and attributes."""
-
-    def __init__(self, path):
-        import h5py
-        self.path = path
-        self.f = h5py.File(path, "r")
-        self.attrs = {k: _str(v) if isinstance(v, (bytes, str)) else v
-                      for k, v in self.f.attrs.items()}
-
-    def has(self, name):
-        import h5py
-        return name in self.f and isinstance(self.f[name], h5py.Dataset)
-
-    def dims(self, name):
-        ds = self.f[name]
-        out = []
-        for dim in ds.dims:
-            scales = list(dim.values())
-            out.append(scales[0].name.rsplit("/", 1)[-1] if scales else "?")
-        return tuple(out)
-
-    def strings(self, name):
-        return [_str(v) for v in self.f[name][()]]
-
-    def values(self, name, index=()):
-        return self.f[name][index] if index != () else self.f[name][()]
-
-    def var_attr(self, name, key):
-        v = self.f[name].attrs.get(key)
-        return "" if v is None else _str(v)
-
-    def record_vars(self):
-        return sorted(n for n in self.f if self.has(n) and n not in ("time", "run")
-                      and self.dims(n)[:2] == ("run", "time"))
-
-
 def open_sweep(path):
-    """Open a result file and check it is a complete saltelli sweep.
-    Returns (result, info): info has params, n_base, d, reps, n_points."""
-    if not os.path.exists(path):
-        raise Refused("%s: no such file" % path)
-    try:
-        r = Result(path)
-    except Exception as e:  # noqa: BLE001 - any reader error is a refusal
-        msg = " ".join(str(e).split()) or type(e).__name__
-        raise Refused("%s: cannot read as a result file (%s)" % (path, msg))
-    if r.has("scenario"):
-        raise Refused("%s: a comparison file (sim compare), not a saltelli sweep" % path)
-    for v in ("param_value", "point", "param"):
-        if not r.has(v):
-            kind = "a single run or an ensemble" if r.has("seed") else "not a result of sim"
-            raise Refused("%s: not a sweep (no '%s' variable: %s)" % (path, v, kind))
-    if r.dims("param_value") != ("run", "param") or r.dims("point") != ("run",):
-        raise Refused("%s: param_value or point has unexpected dimensions" % path)
-    params = r.strings("param")
-    d = len(params)
-    point = np.asarray(r.values("point")).astype(np.int64)
-    n_runs = point.size
-    # runs of the sweep not in the file: a shard holds its own runs only,
-    # an interrupted sweep those done (the run coordinate labels them)
-    total = int(r.attrs.get("sweep_runs", n_runs))
-    not_done = int(np.sum(point < 0)) + max(total - n_runs, 0)
-    if not_done:
-        shard = r.attrs.get("shard_index")
+    """Open a result file (resultlib) and check it is a complete saltelli
+    sweep.  Returns (result, info): info has params, n_base, d, reps,
+    n_points, n_runs."""
+    res = rl.open_result(path, keep_scenario=True)
+    ds = res.ds
+    if res.kind == "compare":
+        fail("%s: a comparison file (sim compare), not a saltelli sweep" % path)
+    for v in ("param_value", "point"):
+        if v not in ds:
+            fail("%s: not a sweep (no '%s' variable: %s)"
+                 % (path, v, "a single run or an ensemble" if "seed" in ds else "not a result of sim"))
+    # runs of the sweep not in the file: a shard holds its own runs only
+    # (sweep_runs counts the sweep's), an interrupted sweep those done
+    in_file = res.runs + res.not_done
+    total = max(int(ds.attrs.get("sweep_runs", in_file)), in_file)
+    if total > res.runs:
+        shard = ds.attrs.get("shard_index")
         hint = ("a shard (%s/%s): merge the shards with sim merge"
-                % (shard, r.attrs.get("shard_count")) if shard is not None
+                % (shard, ds.attrs.get("shard_count")) if shard is not None
                 else "finish it with sim sweep --resume")
-        raise Refused("%s: %d of %d runs not done or not in this file; %s"
-                      % (path, not_done, max(total, n_runs), hint))
-    design = r.attrs.get("sweep_design")
-    if isinstance(design, bytes):
-        design = design.decode("utf-8", "replace")
-    if design is not None and design != "saltelli":
-        raise Refused("%s: a %s sweep (its sweep_design attribute); Sobol indices need "
-                      "sim sweep with design = \"saltelli\"" % (path, design))
+        fail("%s: %d of %d runs not done or not in this file; %s"
+             % (path, total - res.runs, total, hint))
+    design = ds.attrs.get("sweep_design")
+    if design is not None and str(design) != "saltelli":
+        fail("%s: a %s sweep (its sweep_design attribute); Sobol indices need "
+             "sim sweep with design = \"saltelli\"" % (path, design))
+    params = [str(p) for p in ds["param"].values]
+    d = len(params)
+    point = np.asarray(ds["point"].values).astype(np.int64)
+    n_runs = point.size
     n_points = int(point.max()) + 1 if n_runs else 0
     if n_points == 0 or n_runs % n_points:
-        raise Refused("%s: %d runs are not a whole number of replicates of %d points"
-                      % (path, n_runs, n_points))
+        fail("%s: %d runs are not a whole number of replicates of %d points" % (path, n_runs, n_points))
     reps = n_runs // n_points
     if not np.array_equal(point, np.arange(n_runs) // reps):
-        raise Refused("%s: run r is not replicate r %% %d of point r / %d" % (path, reps, reps))
-    pv = np.asarray(r.values("param_value"), dtype=float).reshape(n_points, reps, d)
+        fail("%s: run r is not replicate r %% %d of point r / %d" % (path, reps, reps))
+    pv = np.asarray(ds["param_value"].transpose("run", "param").values, dtype=float)
+    pv = pv.reshape(n_points, reps, d)
     if not np.all(pv == pv[:, :1, :]):
-        raise Refused("%s: the replicates of a point have different parameter values" % path)
+        fail("%s: the replicates of a point have different parameter values" % path)
     why = check_saltelli_layout(pv[:, 0, :], d)
     if why:
-        raise Refused("%s: not a saltelli sweep (%s; sim sweep design = \"saltelli\" "
-                      "gives N * (d + 2) points in blocks A, B, A_B^(i))" % (path, why))
-    return r, {"params": params, "d": d, "reps": reps, "n_points": n_points,
-               "n_base": n_points // (d + 2), "n_runs": n_runs}
+        fail("%s: not a saltelli sweep (%s; sim sweep design = \"saltelli\" "
+             "gives N * (d + 2) points in blocks A, B, A_B^(i))" % (path, why))
+    return res, {"params": params, "d": d, "reps": reps, "n_points": n_points,
+                 "n_base": n_points // (d + 2), "n_runs": n_runs}
 
 
-def month_labels(r):
-    """YYYY-MM label and step (month index) of each record, from time's
-    units ("days since YYYY-MM-DD") and values."""
-    t = np.asarray(r.values("time"), dtype=float)
-    m = re.match(r"days since (\d{4}-\d{2}-\d{2})", r.var_attr("time", "units"))
-    if m:
-        days = np.datetime64(m.group(1), "D") + np.round(t).astype("timedelta64[D]")
-        labels = [str(v) for v in days.astype("datetime64[M]")]
+def time_window(res, a):
+    """The records to average, as a slice, and a label for the period
+    (months checked by resultlib: YYYY-MM or a step from 0)."""
+    if a.month is not None and (a.from_ is not None or a.to is not None):
+        fail("give either --month or --from/--to, not both")
+    if a.month is None and a.from_ is None and a.to is None:
+        i0, i1 = 0, len(res.times()) - 1
     else:
-        labels = ["%g" % v for v in t]
-    steps = ([int(v) for v in r.values("step")] if r.has("step") else list(range(len(t))))
-    return labels, steps
-
-
-def find_month(arg, labels, steps, opt):
-    if re.fullmatch(r"\d{4}-\d{2}", arg):
-        if arg in labels:
-            return labels.index(arg)
-        raise Refused("%s %s: not a recorded month (recorded: %s .. %s)"
-                      % (opt, arg, labels[0], labels[-1]))
-    if re.fullmatch(r"\d+", arg):
-        m = int(arg)
-        if m in steps:
-            return steps.index(m)
-        raise Refused("%s %s: month %d is not recorded (months %d .. %d%s)"
-                      % (opt, arg, m, steps[0], steps[-1],
-                         "" if len(steps) < 2 else ", every %d" % (steps[1] - steps[0])))
-    raise Refused("%s %s: give a month index from 0 or YYYY-MM" % (opt, arg))
-
-
-def time_window(r, a):
-    """The records to average, as a slice, and a label for the period."""
-    labels, steps = month_labels(r)
-    if not labels:
-        raise Refused("%s: no records" % a.result)
-    if a.month is not None:
-        if a.from_ is not None or a.to is not None:
-            raise Refused("--month and --from/--to exclude each other")
-        k = find_month(a.month, labels, steps, "--month")
-        return slice(k, k + 1), "in %s" % labels[k]
-    lo = find_month(a.from_, labels, steps, "--from") if a.from_ is not None else 0
-    hi = find_month(a.to, labels, steps, "--to") if a.to is not None else len(labels) - 1
-    if hi < lo:
-        raise Refused("--from %s is after --to %s" % (labels[lo], labels[hi]))
-    if lo == hi:
-        return slice(lo, lo + 1), "in %s" % labels[lo]
-    return slice(lo, hi + 1), "mean over %s..%s" % (labels[lo], labels[hi])
+        i0, i1, _ = res.period(a.month, a.from_, a.to)
+    t = [d.strftime("%Y-%m") for d in res.times()]
+    if i0 == i1:
+        return slice(i0, i0 + 1), "in %s" % t[i0]
+    return slice(i0, i1 + 1), "mean over %s..%s" % (t[i0], t[i1])
 
 
 SELECTORS = ("agent", "partner", "good", "route")
 
 
-def select_output(r, var, a, window, info):
+def select_output(res, var, a, window):
     """The output per run (averaged over the window), its label, unit and
-    the labels selected."""
-    known = r.record_vars()
-    if var not in known:
-        raise Refused("unknown variable '%s' (this file records: %s)" % (var, ", ".join(known)))
-    dims = r.dims(var)
-    index = [slice(None), window]
+    the labels selected: every dimension of the variable besides run and
+    time must be chosen (the agent defaults to the focus agent)."""
+    da = res.var(var)
+    if da.dims[:2] != ("run", "time"):
+        fail("'%s' is not a variable of the runs over time" % var)
     sel = {}
-    for dim in dims[2:]:
+    for dim in da.dims[2:]:
         if dim not in SELECTORS:
-            raise Refused("'%s' has a '%s' dimension, which cannot be selected" % (var, dim))
-        names = r.strings(dim)
+            fail("'%s' has a '%s' dimension, which cannot be selected" % (var, dim))
         want = getattr(a, dim)
         if want is None and dim == "agent":
-            want = r.attrs.get("focus_agent") or None
+            want = res.focus or None
         if want is None:
-            raise Refused("'%s' has a %s dimension: give --%s (one of %s)"
-                          % (var, dim, dim, ", ".join(names)))
-        if want not in names:
-            raise Refused("no %s '%s' in %s (%s: %s)"
-                          % (dim, want, a.result, dim, ", ".join(names)))
-        sel[dim] = want
-        index.append(names.index(want))
-    y = np.asarray(r.values(var, tuple(index)), dtype=float)
-    if y.ndim != 2 or y.shape[0] != info["n_runs"]:
-        raise Refused("'%s': unexpected shape %s after selection" % (var, y.shape))
+            fail("'%s' has a %s dimension: give --%s (one of %s)"
+                 % (var, dim, dim, ", ".join(str(x) for x in res.ds[dim].values)))
+        sel[dim] = res.check_name(dim, want)
+    y = np.asarray(da.isel(time=window).sel(sel).transpose("run", "time").values, dtype=float)
     if not np.all(np.isfinite(y)):
-        raise Refused("'%s': missing or non-finite values in the selected records" % var)
-    y = y.mean(axis=1)
-    unit = r.var_attr(var, "units")
-    meta = r.var_attr(var, "units_metadata")
-    if "good" in sel and "good_unit" in meta and r.has("good_unit"):
-        gu = r.strings("good_unit")[r.strings("good").index(sel["good"])]
-        unit = meta.replace("good_unit-1", "per " + gu).replace("good_unit", gu)
+        fail("'%s': missing or non-finite values in the selected records" % var)
+    unit = rl.unit_text(da, res.good_unit(sel["good"]) if "good" in sel else None)
     label = ", ".join([var] + list(sel.values()))
-    return y, label, unit, sel
+    return y.mean(axis=1), label, unit, sel
 
 
 # ---- output ------------------------------------------------------------------------
@@ -389,12 +284,9 @@ def format_table(params, res):
     return "\n".join(rows)
 
 
-def draw(results, info, a, period, out_png):
-    """Horizontal bar chart, one panel per variable, as PNG and SVG under
-    temporary names; returns [(temporary, final)] for the caller to rename."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def draw(results, info, a, period):
+    """Horizontal bar chart, one panel per variable: the figure."""
+    from resultlib import plt
 
     params = info["params"]
     d = len(params)
@@ -438,54 +330,17 @@ def draw(results, info, a, period, out_png):
     fig.suptitle("Sobol' sensitivity indices, %s sweep %s\n"
                  "N = %d, d = %d, %d replicate%s a point averaged; "
                  "bars: 95%% bootstrap intervals (%d resamples)"
-                 % (_str(info.get("scenario", "")), os.path.basename(a.result),
+                 % (info.get("scenario", ""), os.path.basename(a.result),
                     info["n_base"], d, info["reps"], "" if info["reps"] == 1 else "s",
                     a.bootstrap), fontsize=11)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.tight_layout(rect=(0, 0.05 if nv == 1 else 0.035, 1, 1))
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9, frameon=False)
-    stem = out_png[:-4] if out_png.lower().endswith(".png") else out_png
-    pending = []
-    try:
-        for path, fmt in ((stem + ".png", "png"), (stem + ".svg", "svg")):
-            tmp = temp_name(path)
-            pending.append((tmp, path))
-            fig.savefig(tmp, format=fmt, dpi=120)
-    except OSError as e:
-        discard(pending)
-        raise WriteFailed("cannot write %s: %s" % (e.filename or stem, e.strerror or e))
-    finally:
-        plt.close(fig)
-    return pending
-
-
-def temp_name(path):
-    return os.path.join(os.path.dirname(path) or ".",
-                        ".%s.tmp.%d" % (os.path.basename(path), os.getpid()))
-
-
-def discard(pending):
-    for tmp, _ in pending:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print("%s: %s" % (PROG, message), file=sys.stderr)
-        sys.exit(2)
+    return fig
 
 
 def parse(argv):
-    ap = Parser(prog="sensitivity.py",
-                description="First-order (Saltelli 2010) and total (Jansen 1999) Sobol' "
-                            "indices, with bootstrap 95% intervals, from a sweep file of "
-                            "sim sweep with design = \"saltelli\".",
-                epilog="The replicates of each design point are averaged before the "
-                       "indices are estimated.  Without --month or --from/--to the output "
-                       "is averaged over every recorded month.  Example: sensitivity.py "
-                       "sweep.h5 --var shortfall --agent RUS --good drones --var cohesion "
-                       "-o sobol.png --csv sobol.csv")
+    ap = rl.parser(PROG, __doc__, "sobol.png", scenario=False)
     ap.add_argument("result", help="result file of sim sweep with design = \"saltelli\"")
     ap.add_argument("--var", action="append", required=True,
                     help="output variable (repeat for several)")
@@ -498,8 +353,6 @@ def parse(argv):
     ap.add_argument("--to", metavar="M2", help="last month averaged (included)")
     ap.add_argument("--bootstrap", type=int, default=1000, help="resamples (default 1000)")
     ap.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    ap.add_argument("-o", "--output", default="sensitivity.png",
-                    help="PNG to write; an SVG is written beside it (default sensitivity.png)")
     ap.add_argument("--csv", help="also write the table as CSV")
     a = ap.parse_args(argv)
     for dim in SELECTORS:
@@ -516,29 +369,31 @@ def parse(argv):
 
 
 def run(a):
-    rf, info = open_sweep(a.result)
-    info["scenario"] = rf.attrs.get("scenario", "")
-    window, period = time_window(rf, a)
+    res, info = open_sweep(a.result)
+    info["scenario"] = res.scenario_name
+    window, period = time_window(res, a)
     used = set()
     results = []
     for var in a.var:
-        y, label, unit, sel = select_output(rf, var, a, window, info)
+        y, label, unit, sel = select_output(res, var, a, window)
         used.update(sel)
         ym = y.reshape(info["n_points"], info["reps"]).mean(axis=1)
         yA, yB, yAB = split_saltelli(ym, info["d"])
         if np.var(np.concatenate([yA, yB])) == 0:
-            raise Refused("'%s' is the same (%g) at every point of A and B: "
-                          "its indices are undefined" % (label, yA[0]))
-        res = sobol_bootstrap(yA, yB, yAB, n_boot=a.bootstrap, seed=a.seed)
+            fail("'%s' is the same (%g) at every point of A and B: its indices are undefined"
+                 % (label, yA[0]))
+        r = sobol_bootstrap(yA, yB, yAB, n_boot=a.bootstrap, seed=a.seed)
         results.append({"var": var, "label": label, "unit": unit, "sel": sel,
-                        "res": res, "mean": float(np.mean(ym)), "sd": float(np.std(ym))})
+                        "res": r, "mean": float(np.mean(ym)), "sd": float(np.std(ym))})
     for dim in SELECTORS:
         if getattr(a, dim) is not None and dim not in used:
-            raise Refused("--%s: none of the variables has a %s dimension" % (dim, dim))
+            fail("--%s: none of the variables has a %s dimension" % (dim, dim))
+    a.output = rl.output_for(a, a.result)
+    rl.output_paths(a.output)
 
     print("%s: saltelli sweep of scenario %s, N = %d, d = %d, %d replicate%s a point "
           "(averaged before estimating), %d runs"
-          % (a.result, _str(info["scenario"]), info["n_base"], info["d"], info["reps"],
+          % (a.result, info["scenario"], info["n_base"], info["d"], info["reps"],
              "" if info["reps"] == 1 else "s", info["n_runs"]))
     print("Sobol' indices: S1 Saltelli (2010), ST Jansen (1999); "
           "95%% bootstrap intervals, %d resamples, seed %d" % (a.bootstrap, a.seed))
@@ -550,48 +405,23 @@ def run(a):
         print("sum of S1 %.4f, of ST %.4f (ST - S1: interactions; "
               "with replicates, also noise left in the point means)"
               % (np.sum(r["res"]["S1"]), np.sum(r["res"]["ST"])))
-    pending = []
+    extra = {}
     if a.csv:
-        tmp = temp_name(a.csv)
-        pending.append((tmp, a.csv))
-        try:
-            with open(tmp, "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(["var", "agent", "partner", "good", "route", "period", "param"]
-                           + list(COLUMNS))
-                for r in results:
-                    for i, p in enumerate(info["params"]):
-                        w.writerow([r["var"]] + [r["sel"].get(k, "") for k in SELECTORS]
-                                   + [period, p] + ["%.6g" % r["res"][c][i] for c in COLUMNS])
-        except OSError as e:
-            discard(pending)
-            raise WriteFailed("cannot write %s: %s" % (a.csv, e.strerror or e))
-    try:
-        pending = draw(results, info, a, period, a.output) + pending
-    except WriteFailed:
-        discard(pending)
-        raise
-    try:
-        for tmp, path in pending:
-            os.replace(tmp, path)
-    except OSError as e:
-        discard(pending)
-        raise WriteFailed("cannot write %s: %s" % (e.filename, e.strerror or e))
-    written = [path for _, path in pending]
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["var", "agent", "partner", "good", "route", "period", "param"] + list(COLUMNS))
+        for r in results:
+            for i, p in enumerate(info["params"]):
+                w.writerow([r["var"]] + [r["sel"].get(k, "") for k in SELECTORS]
+                           + [period, p] + ["%.6g" % r["res"][c][i] for c in COLUMNS])
+        extra[a.csv] = buf.getvalue()
     print()
-    print("wrote " + ", ".join(written))
+    fig = draw(results, info, a, period)
+    rl.save(fig, a.output, source=a.result, extra=extra)
 
 
 def main(argv=None):
-    a = parse(argv)
-    try:
-        run(a)
-    except Refused as e:
-        print("%s: %s" % (PROG, e), file=sys.stderr)
-        sys.exit(2)
-    except WriteFailed as e:
-        print("%s: %s" % (PROG, e), file=sys.stderr)
-        sys.exit(1)
+    rl.run_main(PROG, lambda: run(parse(argv)))
 
 
 if __name__ == "__main__":

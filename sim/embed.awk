@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # embed.awk - flatten a scenario file (resolving @include, relative to the
 # top file's directory as libconfig does) into a C string, so the baseline
 # is compiled into the binary.

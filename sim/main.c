@@ -1,5 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * main.c - the `sim` command line: parse, dispatch, map errors to exit codes.
+ * main.c - the `sim` command line: dispatch to a command, map errors to
+ * exit codes.  Each command parses its own options from the one table of
+ * sim/cmd/opts.c; --help, the manual page and the bash completion come
+ * from that table too.
  */
 #include <signal.h>
 #if defined(__GLIBC__) || defined(__linux__)
@@ -20,36 +24,73 @@
 
 #define HDF5_ROOM ((size_t)16 << 20)
 
-static const char usage[] =
-    "usage: sim COMMAND [ARGS]\n"
-    "\n"
-    "An agent-based simulator of a sanctioned bloc of states trading war\n"
-    "goods (shells, drones, chips, oil) under Western pressure.\n"
-    "\n"
-    "commands:\n"
-    "  run [SCENARIO.cfg]   run a scenario (default: the built-in baseline)\n"
-    "                       and write its trajectories to an HDF5 file\n"
-    "  check [SCENARIO.cfg] validate a scenario, print it fully resolved\n"
-    "  info FILE.h5         summarise a result file\n"
-    "  compare A.cfg B.cfg  paired ensembles of two scenarios (same seeds)\n"
-    "  calibrate [SCENARIO] fit free parameters to public figures\n"
-    "  sweep SWEEP.cfg      a parameter sweep (grid, random, LHS, Sobol,\n"
-    "                       Saltelli) into one file\n"
-    "  merge -o OUT FILE... join the shards of a sweep into one file\n"
-    "  export FILE.h5 --csv DIR\n"
-    "                       a result file as tidy CSV tables (R, pandas)\n"
-    "\n"
-    "  sim COMMAND --help   options of a command\n"
-    "  sim --version        version, git commit and library versions\n"
-    "\n"
-    "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
-    "            2 bad usage or bad input (the message names file, line, key),\n"
-    "              an output that is a directory, a device or an input file;\n"
-    "            3 sweep interrupted by SIGTERM/SIGINT (the file is valid);\n"
-    "            4 calibrate --check: a figure outside its range;\n"
-    "            130, 143 (the shell's numbers for SIGINT, SIGTERM): another\n"
-    "              command stopped by that signal; its temporary files are\n"
-    "              removed and no file appears under the output's name\n";
+static const cmd_spec *const commands[] = {
+    &cmd_run_spec,       &cmd_check_spec, &cmd_info_spec,  &cmd_compare_spec,
+    &cmd_calibrate_spec, &cmd_sweep_spec, &cmd_merge_spec, &cmd_export_spec,
+};
+#define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static void usage(FILE *f)
+{
+    fputs("usage: sim COMMAND [OPTION]... [ARG]...\n"
+          "\n"
+          "An agent-based simulator of a sanctioned bloc of states trading war\n"
+          "goods (shells, drones, chips, oil) under Western pressure.\n"
+          "\n"
+          "commands:\n", f);
+    for (int k = 0; k < N_COMMANDS; k++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", commands[k]->name,
+                 commands[k]->operands);
+        if (strlen(head) > 22) {
+            fprintf(f, "  %s\n", head);
+            cmd_fill(f, commands[k]->summary, 0, 25);
+        } else {
+            fprintf(f, "  %-22s ", head);
+            cmd_fill(f, commands[k]->summary, 25, 25);
+        }
+    }
+    fputs("\n"
+          "  sim COMMAND --help     options of a command (or sim help COMMAND)\n"
+          "  sim --version          version, git commit, library versions and\n"
+          "                         the shared data directory\n"
+          "  sim --man              the manual page sim(1), as roff\n"
+          "  sim --bash-completion  the bash completion script\n"
+          "\n"
+          "Options take --opt=value or --opt value, short ones -oFILE or -o FILE,\n"
+          "and bundle (-qo FILE); -- ends the options.\n"
+          "\n"
+          "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
+          "            2 bad usage or bad input (the message names file, line, key),\n"
+          "              an output that is a directory, a device or an input file;\n"
+          "            3 sweep interrupted by SIGTERM/SIGINT (the file is valid);\n"
+          "            4 calibrate --check: a figure outside its range;\n"
+          "            130, 143 (the shell's numbers for SIGINT, SIGTERM): another\n"
+          "              command stopped by that signal; its temporary files are\n"
+          "              removed and no file appears under the output's name\n", f);
+}
+
+static const cmd_spec *find(const char *name)
+{
+    for (int k = 0; k < N_COMMANDS; k++)
+        if (strcmp(commands[k]->name, name) == 0)
+            return commands[k];
+    return NULL;
+}
+
+static int version(void)
+{
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    printf("sim %s (commit %s)\n", sim_version, sim_commit);
+    printf("HDF5 %u.%u.%u, GSL %s, libconfig %d.%d\n", maj, min, rel,
+           GSL_VERSION, LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR);
+    char dirs[4][4096];
+    int n = cmd_data_dirs(dirs, 4);
+    printf("shared data: %s\n", n ? dirs[0] : "none found");
+    printf("licence: GPL-3.0-or-later; there is NO WARRANTY\n");
+    return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
@@ -83,34 +124,38 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
-        strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
+        (strcmp(cmd, "help") == 0 && argc == 2)) {
+        usage(stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-        unsigned maj, min, rel;
-        H5get_libversion(&maj, &min, &rel);
-        printf("sim %s (commit %s)\n", sim_version, sim_commit);
-        printf("HDF5 %u.%u.%u, GSL %s, libconfig %d.%d\n", maj, min, rel,
-               GSL_VERSION, LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR);
+    if (strcmp(cmd, "help") == 0) {
+        const cmd_spec *c = find(argv[2]);
+        if (!c || argc > 3) {
+            fprintf(stderr, "sim: help: no command '%s' (see 'sim --help')\n",
+                    c ? argv[3] : argv[2]);
+            return EXIT_INPUT;
+        }
+        cmd_usage(c, stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "check") == 0)
-        return cmd_check(argc - 1, argv + 1);
-    if (strcmp(cmd, "info") == 0)
-        return cmd_info(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0)
-        return cmd_compare(argc - 1, argv + 1);
-    if (strcmp(cmd, "calibrate") == 0)
-        return cmd_calibrate(argc - 1, argv + 1);
-    if (strcmp(cmd, "sweep") == 0)
-        return cmd_sweep(argc - 1, argv + 1);
-    if (strcmp(cmd, "merge") == 0)
-        return cmd_merge(argc - 1, argv + 1);
-    if (strcmp(cmd, "export") == 0)
-        return cmd_export(argc - 1, argv + 1);
-    fprintf(stderr, "sim: unknown command '%s' (see 'sim --help')\n", cmd);
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0)
+        return version();
+    if (strcmp(cmd, "--man") == 0) {
+        cmd_write_man(stdout, commands, N_COMMANDS, &cmd_mpi_sweep_spec,
+                      sim_version);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    }
+    if (strcmp(cmd, "--bash-completion") == 0) {
+        cmd_write_completion(stdout, commands, N_COMMANDS, &cmd_mpi_sweep_spec);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+    }
+    const cmd_spec *c = find(cmd);
+    if (c)
+        return c->main(argc - 1, argv + 1);
+    if (cmd[0] == '-')
+        fprintf(stderr, "sim: unknown option '%s' before the command (see 'sim "
+                "--help')\n", cmd);
+    else
+        fprintf(stderr, "sim: unknown command '%s' (see 'sim --help')\n", cmd);
     return EXIT_INPUT;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mpi_main.c - `sim-mpi sweep SWEEP.cfg -o OUT.h5 [...]` under mpirun.
  *
@@ -6,7 +7,9 @@
  * 0 merges the K files into OUT.h5 with the same writer as a serial
  * sweep: the data are identical for every K.  A rank that fails is
  * reported with its runs, and nothing is merged; no rank waits forever on
- * a failed one (every rank reaches the same collective calls).
+ * a failed one (every rank reaches the same collective calls).  Its
+ * options are those it shares with `sim sweep`, from the same table
+ * (cmd_mpi_sweep_spec in sim/cmd/sweep.c).
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -21,31 +24,6 @@
 #include "exp/sweep.h"
 #include "io/result/output.h"
 #include "io/sweepfile.h"
-
-static const char usage[] =
-    "usage: mpirun -n K sim-mpi sweep SWEEP.cfg -o OUT.h5 [--jobs J] [--resume] [-q]\n"
-    "\n"
-    "Split a sweep's runs over the K ranks (rank k runs shard k/K of\n"
-    "`sim sweep --shard`) and join them into OUT.h5; the data are those of\n"
-    "`sim sweep` in one process.\n";
-
-/* The sweep file among the arguments after "sweep" (options with a value
- * skipped), or "". */
-static const char *sweep_file(int argc, char **argv)
-{
-    static const char *const valued[] = {"-o", "--jobs", "--checkpoint",
-                                         "--shard"};
-    for (int k = 2; k < argc; k++) {
-        int skip = 0;
-        for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
-            skip |= strcmp(argv[k], valued[v]) == 0;
-        if (skip)
-            k++;
-        else if (argv[k][0] != '-')
-            return argv[k];
-    }
-    return "";
-}
 
 /* The runs of rank k's shard, as text, or "shard k/K". */
 static void shard_runs(const char *file, int k, int size, char *buf, size_t len)
@@ -69,62 +47,69 @@ int main(int argc, char **argv)
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    const char *out = NULL;
-    int quiet = 0;
-    for (int k = 2; k < argc; k++) {
-        if (strcmp(argv[k], "-o") == 0 && k + 1 < argc)
-            out = argv[k + 1];
-        if (strcmp(argv[k], "-q") == 0)
-            quiet = 1;
-    }
-    if (argc < 3 || strcmp(argv[1], "sweep") != 0 || !out) {
+    cmd_program = "sim-mpi";
+    cmd_args a;
+    cmd_args_init(&a);
+    int parsed = -1;
+    int help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    /* every rank parses the same line; only rank 0 speaks */
+    cmd_silent = rank != 0;
+    if (argc >= 2 && strcmp(argv[1], "sweep") == 0) {
+        parsed = cmd_parse(&cmd_mpi_sweep_spec, argc - 1, argv + 1, &a);
+        if (parsed == 0 && !a.output) {
+            cmd_error("sweep", "-o OUT.h5 is required (see 'sim-mpi sweep --help')");
+            parsed = -1;
+        }
+    } else if (help) {
         if (rank == 0)
-            fprintf(stderr, usage);
-        MPI_Finalize();
-        return EXIT_INPUT;
+            cmd_usage(&cmd_mpi_sweep_spec, stdout);
+        parsed = 1;
+    } else {
+        cmd_error(NULL, "the command is sweep: mpirun -n K sim-mpi sweep "
+                  "SWEEP.cfg -o OUT.h5 (see 'sim-mpi sweep --help')");
     }
+    cmd_silent = 0;
+    if (parsed != 0) {
+        cmd_args_free(&a);
+        MPI_Finalize();
+        return parsed > 0 ? EXIT_OK : EXIT_INPUT;
+    }
+    const char *out = a.output, *file = a.n_operands ? a.operands[0] : "";
+    int quiet = a.quiet;
     /* OUT may be none of the files the sweep reads (every rank sees the
-     * same files and refuses alike, before any collective call) */
+     * same files and refuses alike, before any collective call; rank 0
+     * speaks) */
+    static const char *const where[] = {"configs/sweeps", "configs", NULL};
+    char found[4096];
     config_error ce;
-    sweep_spec *spec = sweep_load(sweep_file(argc, argv), &ce);
-    const char *read[2] = {sweep_file(argc, argv), spec ? spec->scenario : NULL};
-    publish_inputs *inputs = cmd_inputs("sim-mpi", read, 2);
-    int refused = inputs ? cmd_check_output("sim-mpi", out, inputs) : EXIT_RUNTIME;
+    const char *sfile = cmd_find_file(file, where, found, sizeof found);
+    sweep_spec *spec = sweep_load(sfile, &ce);
+    const char *read[2] = {sfile, spec ? spec->scenario : NULL};
+    cmd_silent = rank != 0;
+    publish_inputs *inputs = cmd_inputs("sweep", read, 2);
+    int refused = inputs ? cmd_check_output("sweep", out, inputs) : EXIT_RUNTIME;
+    cmd_silent = 0;
     sweep_free(spec);
+    /* this rank's shard: OUT.rankK, --shard k/K, quietly */
+    char rank_out[4200], shard[32], suffix[32];
+    snprintf(suffix, sizeof suffix, ".rank%d", rank);
+    if (!refused && publish_sibling(out, suffix, rank_out, sizeof rank_out) < 0) {
+        if (rank == 0)
+            cmd_error("sweep", "%s: the path is too long", out);
+        refused = EXIT_INPUT;
+    }
     if (refused) {
         publish_inputs_free(inputs);
+        cmd_args_free(&a);
         MPI_Finalize();
         return refused;
     }
-    /* this rank's shard: the same arguments, -o OUT.rankK, --shard k/K */
-    char rank_out[4200], shard[32], suffix[32];
-    snprintf(suffix, sizeof suffix, ".rank%d", rank);
-    if (publish_sibling(out, suffix, rank_out, sizeof rank_out) < 0) {
-        if (rank == 0)
-            fprintf(stderr, "sim-mpi: %s: the path is too long\n", out);
-        publish_inputs_free(inputs);
-        MPI_Finalize();
-        return EXIT_INPUT;
-    }
     snprintf(shard, sizeof shard, "%d/%d", rank, size);
-    /* args[0] is the program: commands read argv[-1] for the history */
-    char **args = calloc((size_t)argc + 5, sizeof *args);
-    int n = 0;
-    args[n++] = argv[0];
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-o") == 0 && k + 1 < argc) {
-            k++;
-            continue;
-        }
-        args[n++] = argv[k];
-    }
-    args[n++] = "-o";
-    args[n++] = rank_out;
-    args[n++] = "--shard";
-    args[n++] = shard;
-    args[n++] = "-q";
-    int rc = cmd_sweep(n - 1, args + 1);
-    free(args);
+    a.output = rank_out;
+    a.shard = shard;
+    a.quiet = 1;
+    a.progress = 0;
+    int rc = cmd_sweep_run(&a, argc - 1, argv + 1);
     int *all = rank == 0 ? calloc((size_t)size, sizeof *all) : NULL;
     MPI_Gather(&rc, 1, MPI_INT, all, 1, MPI_INT, 0, MPI_COMM_WORLD);
     int final = EXIT_OK;
@@ -132,7 +117,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < size; k++)
             if (all[k] != EXIT_OK) {
                 char runs[512];
-                shard_runs(sweep_file(argc, argv), k, size, runs, sizeof runs);
+                shard_runs(file, k, size, runs, sizeof runs);
                 fprintf(stderr, "sim-mpi: rank %d of %d failed (exit %d) on its "
                         "runs %s; its finished runs are kept in "
                         "%s.rank%d.parts (go on with --resume)\n",
@@ -177,6 +162,7 @@ int main(int argc, char **argv)
     }
     MPI_Bcast(&final, 1, MPI_INT, 0, MPI_COMM_WORLD);
     publish_inputs_free(inputs);
+    cmd_args_free(&a);
     MPI_Finalize();
     return final;
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench.sh - speed figures (make bench).  Prints, never fails on a number.
 set -eu
 : "${SIM:=build/sim}" "${BUILD:=build}"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bench_step.c - speed of the step loop and of recording (make bench).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Check a result file with the readers our users have: xarray, netCDF4, h5py.
 
 usage: check_output.py FILE [--events N] [--expect AGENT GOOD RUN DATE VALUE]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * invariants.h - the whole-run invariants of tests/test_invariants.c as
  * plain functions that report instead of aborting, so that a caller can

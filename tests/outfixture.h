@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * outfixture.h - a small world and model states filled by hand, for the
  * tests of the result file (test_output.c, test_reader.c): every recorded

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run_tests.sh - run every cmocka binary given as argument, then the
 # command-line tests (tests/cli/*.sh), and print one closing line
 # "N passed, N failed".  Exit 0 only when everything passed.

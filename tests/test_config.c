@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_config.c - loading, validation, --set and the resolved text.
  */

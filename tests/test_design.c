@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_design.c - experimental designs: grids, random samples, Latin
  * hypercubes, Sobol sequences, Saltelli matrices, and bad input.

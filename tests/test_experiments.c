@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_experiments.c - measures, targets files, ensembles, calibration,
  * scenario variants and named events.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_export.c - `sim export --csv` (io/export.c) on known answers: files
  * written through the writer from hand-filled states, every value a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_extremes.c - whole runs at extreme but valid parameters, checked on
  * every step with the invariants of tests/invariants.h (no NaN or inf, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_invariants.c - whole runs: conservation of goods and money on every
  * step, bounded quantities, no NaN, determinism, and a known answer for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_output.c - the result file: known values written from hand-filled
  * states and read back with the HDF5 API; variable selection; events;

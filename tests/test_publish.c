@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_publish.c - the publisher (io/publish.h): temporary names within
  * NAME_MAX, refusals of destinations that are not regular files or are

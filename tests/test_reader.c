@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_reader.c - reading runs back from result files (output_reader_*):
  * a file written from hand-filled states is read run by run and written

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * test_scenarios.c - each scenario of the library does what its header
  * comment says, against the baseline, on paired ensembles (common random

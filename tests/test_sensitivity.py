@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """test_sensitivity.py - known-answer tests of the Sobol' estimators in
 analysis/sensitivity.py (sobol_indices, sobol_bootstrap, split_saltelli,
 check_saltelli_layout) on the Ishigami function and on a linear model.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * testutil.h - small hand-built worlds for the unit tests.
  */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # submit_sweep.sh - a sweep as a Slurm job array plus a dependent merge.
 #   configs/slurm/submit_sweep.sh SWEEP.cfg OUTDIR TASKS [SIM]
 # Prints the two job ids.  The result is OUTDIR/sweep.h5.

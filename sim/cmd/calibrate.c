@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.c - `sim calibrate`: fit the free parameters of a targets file
  * (GSL Nelder-Mead on ensemble means, common random numbers), print the
@@ -16,27 +17,52 @@
 #include "exp/calibrate.h"
 #include "io/targets.h"
 
-static const char calibrate_usage[] =
-    "usage: sim calibrate [SCENARIO.cfg] --targets FILE [-o FILE] [--check]\n"
-    "                     [--replicates N] [--jobs J] [--max-iter K]\n"
-    "                     [--seed N] [--months N] [--set path=value]...\n"
-    "                     [--markdown] [-q]\n"
-    "\n"
-    "Fit the `free` parameters of the targets file so that the means of an\n"
-    "ensemble land on the public figures (GSL nmsimplex2; every evaluation\n"
-    "runs the same seeds).  Prints, per target, the figure, the range\n"
-    "accepted, the model's median and 5-95% range, and whether the median\n"
-    "is inside; writes the fitted values (default configs/calibrated.cfg,\n"
-    "which scenarios/baseline.cfg includes).  Without SCENARIO.cfg the\n"
-    "built-in baseline is used.\n"
-    "\n"
-    "  --targets FILE      targets and free parameters (configs/targets.cfg)\n"
-    "  --check             no fit: print the table for the scenario as it is;\n"
-    "                      exit 4 if a median lies outside its range\n"
-    "  --replicates N      runs per evaluation (default 20)\n"
-    "  --jobs J            worker threads (default 1)\n"
-    "  --max-iter K        simplex iterations (default 400)\n"
-    "  --markdown          print the table as Markdown\n";
+static const cmd_opt calibrate_opts[] = {
+    {OPT_TARGETS, "targets and free parameters (required; configs/targets.cfg "
+                  "in the shared data)"},
+    {OPT_OUTPUT, "the fitted values (default configs/calibrated.cfg)"},
+    {OPT_CHECK, NULL},
+    {OPT_REPLICATES, "runs per evaluation (default 20)"},
+    {OPT_JOBS, NULL},
+    {OPT_MAX_ITER, NULL},
+    {OPT_SEED, NULL},
+    {OPT_MONTHS, NULL},
+    {OPT_SET, NULL},
+    {OPT_MARKDOWN, NULL},
+    {OPT_PROGRESS, NULL},
+    {OPT_PROGRESS_EVERY, NULL},
+    {OPT_QUIET, NULL},
+    {0, NULL}};
+
+static int cmd_calibrate_main(int argc, char **argv);
+
+const cmd_spec cmd_calibrate_spec = {
+    .name = "calibrate",
+    .operands = "[SCENARIO.cfg]",
+    .summary = "fit free parameters to public figures (--targets FILE)",
+    .about =
+        "Fit the `free` parameters of the targets file so that the means of an\n"
+        "ensemble land on the public figures (GSL nmsimplex2; every evaluation\n"
+        "runs the same seeds).  Prints, per target, the figure, the range\n"
+        "accepted, the model's median and 5-95% range, and whether the median\n"
+        "is inside; writes the fitted values (default configs/calibrated.cfg,\n"
+        "which scenarios/baseline.cfg includes).  Without SCENARIO.cfg the\n"
+        "built-in baseline is used.  The progress of the fit counts\n"
+        "iterations against --max-iter (it often converges earlier).\n",
+    .opts = calibrate_opts,
+    .complete = "*.cfg",
+    .main = cmd_calibrate_main,
+};
+
+/* The fit's progress: iterations, with the objective as a note. */
+static void fit_progress(void *ctx, int it, int max_iter, double objective,
+                         double size)
+{
+    char note[64];
+    snprintf(note, sizeof note, "objective %.4g, simplex %.3g", objective, size);
+    progress_note(ctx, note);
+    progress_callback(ctx, it, max_iter);
+}
 
 static int print_table(const measure_set *ms, const double *values, int n,
                        int markdown)
@@ -137,67 +163,41 @@ static int write_calibrated(const char *path, const publish_inputs *in,
     return publish_commit(pf, in, err, len) == PUBLISH_OK ? 0 : -1;
 }
 
-int cmd_calibrate(int argc, char **argv)
+static int cmd_calibrate_main(int argc, char **argv)
 {
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    scenario_opts o = {.sets = sets, .replicates = 20, .jobs = 1};
+    static const char *const where[] = {"scenarios", NULL};
+    static const char *const twhere[] = {"configs", NULL};
+    cmd_args o;
+    cmd_args_init(&o);
+    o.replicates = 20;
+    int rc = cmd_parse(&cmd_calibrate_spec, argc, argv, &o);
+    if (rc == 0 && o.n_operands > 1) {
+        cmd_error("calibrate", "unexpected argument '%s': one scenario at a time "
+                  "(see 'sim calibrate --help')", o.operands[1]);
+        rc = -1;
+    }
+    if (rc) {
+        cmd_args_free(&o);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
+    }
+    int check = o.check, markdown = o.markdown, max_iter = o.max_iter;
     publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
-    const char *targets = NULL;
-    int check = 0, markdown = 0, max_iter = 400, rc = EXIT_INPUT;
+    publish_inputs *inputs = NULL;
     sim_config *c = NULL;
     target_file *tf = NULL;
     double *values = NULL, *x = NULL;
     model_params *fitted = NULL;
-    char *history = NULL, err[1024];
-    publish_inputs *inputs = NULL;
-    if (!sets)
-        return EXIT_RUNTIME;
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-            fputs(calibrate_usage, stdout);
-            free(sets);
-            return EXIT_OK;
-        }
-        if (strcmp(argv[k], "--check") == 0 || strcmp(argv[k], "--markdown") == 0) {
-            *(argv[k][2] == 'c' ? &check : &markdown) = 1;
-            continue;
-        }
-        if (strcmp(argv[k], "--targets") == 0 || strcmp(argv[k], "--max-iter") == 0) {
-            if (k + 1 >= argc) {
-                cmd_error("calibrate", "option %s needs a value", argv[k]);
-                goto done;
-            }
-            if (argv[k][2] == 't') {
-                targets = argv[++k];
-                continue;
-            }
-            char *end;
-            long v = strtol(argv[++k], &end, 10);
-            if (*end || v < 1 || v > 100000) {
-                cmd_error("calibrate", "--max-iter: '%s' is not a whole number "
-                          "from 1 to 100000", argv[k]);
-                goto done;
-            }
-            max_iter = (int)v;
-            continue;
-        }
-        int used = cmd_scenario_option("calibrate", argc, argv, &k, &o);
-        if (used < 0)
-            goto done;
-        if (used)
-            continue;
-        if (argv[k][0] == '-' || o.scenario) {
-            cmd_error("calibrate", "unexpected argument '%s' (see 'sim calibrate --help')",
-                      argv[k]);
-            goto done;
-        }
-        o.scenario = argv[k];
-    }
+    char *history = NULL, err[1024], found[4096], tfound[4096];
+    const char *targets =
+        o.targets ? cmd_find_file(o.targets, twhere, tfound, sizeof tfound) : NULL;
+    const char *scenario =
+        o.n_operands ? cmd_find_file(o.operands[0], where, found, sizeof found) : NULL;
+    rc = EXIT_INPUT;
     if (!targets) {
         cmd_error("calibrate", "--targets FILE is required (see 'sim calibrate --help')");
         goto done;
     }
-    if (!(c = cmd_load_scenario(&o)))
+    if (!(c = cmd_load_scenario(scenario, &o)))
         goto done;
     const model_params *p = config_params(c);
     config_error ce;
@@ -210,7 +210,7 @@ int cmd_calibrate(int argc, char **argv)
     /* the destination, refused now rather than after the fit */
     const char *dest = o.output ? o.output : "configs/calibrated.cfg";
     if (!check) {
-        if (!(inputs = calibrate_inputs(o.scenario, targets, dest))) {
+        if (!(inputs = calibrate_inputs(scenario, targets, dest))) {
             rc = EXIT_RUNTIME;
             goto done;
         }
@@ -230,15 +230,20 @@ int cmd_calibrate(int argc, char **argv)
         goto done;
     }
     if (!check) {
-        calib_opts co = {.base = p, .tf = tf, .replicates = n, .jobs = o.jobs,
-                         .master = master, .max_iter = max_iter, .tol = 1e-3,
-                         .progress = o.quiet ? NULL : stderr};
-        calib_result r = {.x = x};
         if (tf->n_free == 0) {
             cmd_error("calibrate", "%s has no free parameters (or use --check)", targets);
             goto done;
         }
-        if (calibrate_fit(&co, &r, err, sizeof err)) {
+        progress *pr = cmd_progress(&o, "calibrate", "iterations", max_iter);
+        calib_opts co = {.base = p, .tf = tf, .replicates = n, .jobs = o.jobs,
+                         .master = master, .max_iter = max_iter, .tol = 1e-3,
+                         .progress = pr ? fit_progress : NULL, .progress_ctx = pr};
+        calib_result r = {.x = x};
+        int fit = calibrate_fit(&co, &r, err, sizeof err);
+        if (fit == 0) /* converged early: the iterations it took are all */
+            progress_callback(pr, r.iterations, r.iterations);
+        progress_end(pr, fit == 0);
+        if (fit) {
             cmd_error("calibrate", "%s", err);
             rc = EXIT_RUNTIME;
             goto done;
@@ -276,6 +281,6 @@ done:
     params_free(fitted);
     free(history);
     config_free(c);
-    free(sets);
+    cmd_args_free(&o);
     return rc;
 }

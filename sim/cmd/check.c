@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * check.c - `sim check`: validate a scenario and print it fully resolved.
  */
@@ -6,51 +7,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char check_usage[] =
-    "usage: sim check [SCENARIO.cfg] [--seed N] [--months N] [--set path=value]...\n"
-    "\n"
-    "Validate a scenario and print every parameter, given or default, as a\n"
-    "libconfig file that loads back to the same run.  Without SCENARIO.cfg\n"
-    "the built-in baseline is checked.  Exit 0 when valid, 2 otherwise.\n";
+static const cmd_opt check_opts[] = {
+    {OPT_SEED, NULL}, {OPT_MONTHS, NULL}, {OPT_SET, NULL}, {0, NULL}};
 
-int cmd_check(int argc, char **argv)
+static int cmd_check_main(int argc, char **argv);
+
+const cmd_spec cmd_check_spec = {
+    .name = "check",
+    .operands = "[SCENARIO.cfg]",
+    .summary = "validate a scenario, print it fully resolved",
+    .about =
+        "Validate a scenario and print every parameter, given or default, as a\n"
+        "libconfig file that loads back to the same run.  Without SCENARIO.cfg\n"
+        "the built-in baseline is checked.  Exit 0 when valid, 2 otherwise.\n",
+    .opts = check_opts,
+    .complete = "*.cfg",
+    .main = cmd_check_main,
+};
+
+static int cmd_check_main(int argc, char **argv)
 {
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    scenario_opts o = {.sets = sets};
-    int rc = EXIT_INPUT;
-    if (!sets)
-        return EXIT_RUNTIME;
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-            fputs(check_usage, stdout);
-            free(sets);
-            return EXIT_OK;
-        }
-        const char *a = argv[k];
-        int run_only = strcmp(a, "-o") == 0 || strncmp(a, "--output", 8) == 0 ||
-                       strncmp(a, "--replicates", 12) == 0 ||
-                       strncmp(a, "--jobs", 6) == 0 || strcmp(a, "-q") == 0 ||
-                       strcmp(a, "--quiet") == 0;
-        int used = run_only ? 0 : cmd_scenario_option("check", argc, argv, &k, &o);
-        if (used < 0)
-            goto done;
-        if (used)
-            continue;
-        if (run_only || argv[k][0] == '-' || o.scenario) {
-            cmd_error("check", "unexpected argument '%s' (see 'sim check --help')",
-                      argv[k]);
-            goto done;
-        }
-        o.scenario = argv[k];
+    static const char *const where[] = {"scenarios", NULL};
+    cmd_args a;
+    cmd_args_init(&a);
+    int rc = cmd_parse(&cmd_check_spec, argc, argv, &a);
+    if (rc == 0 && a.n_operands > 1) {
+        cmd_error("check", "unexpected argument '%s': one scenario at a time "
+                  "(see 'sim check --help')", a.operands[1]);
+        rc = -1;
     }
-    sim_config *c = cmd_load_scenario(&o);
+    if (rc) {
+        cmd_args_free(&a);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
+    }
+    char found[4096];
+    const char *file = a.n_operands
+                           ? cmd_find_file(a.operands[0], where, found, sizeof found)
+                           : NULL;
+    sim_config *c = cmd_load_scenario(file, &a);
+    rc = EXIT_INPUT;
     if (c) {
         rc = config_write_resolved(c, stdout) == 0 && fflush(stdout) == 0
                  ? EXIT_OK
                  : EXIT_RUNTIME;
         config_free(c);
     }
-done:
-    free(sets);
+    cmd_args_free(&a);
     return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * cmd.h - the commands of the `sim` program and their exit codes.
  */
@@ -6,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "cmd/opts.h"
+#include "cmd/progress.h"
 #include "io/config.h"
 #include "io/publish.h"
 
@@ -26,38 +29,50 @@ extern const char sim_embedded_baseline[];
 extern const char sim_embedded_headlines[];
 #define SIM_EMBEDDED_NAME "baseline.cfg (built in)"
 
-int cmd_run(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_info(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_calibrate(int argc, char **argv);
-int cmd_sweep(int argc, char **argv);
-int cmd_merge(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-
-/* Shared by the commands: scenario options. */
-typedef struct {
-    const char *scenario; /* NULL: the built-in baseline */
-    const char *output;   /* -o */
-    const char *seed;     /* --seed */
-    const char *months;   /* --months */
-    const char **sets;    /* --set, in order */
-    int n_sets;
-    int quiet;
-    int replicates;       /* --replicates (default 1) */
-    int jobs;             /* --jobs (default 1) */
-} scenario_opts;
-
 #define CMD_MAX_REPLICATES 1000000
 #define CMD_MAX_JOBS 1024
 
-/* Parse one scenario option at argv[*k] (advancing *k past its value).
- * 1 if consumed, 0 if not a scenario option, -1 on a usage error (printed). */
-int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
-                        scenario_opts *o);
-/* Load, apply --seed/--months/--set, validate.  Prints the error line and
- * returns NULL on failure. */
-sim_config *cmd_load_scenario(const scenario_opts *o);
+/* The commands, for `sim --help`, the manual and the completion. */
+extern const cmd_spec cmd_run_spec, cmd_check_spec, cmd_info_spec,
+    cmd_compare_spec, cmd_calibrate_spec, cmd_sweep_spec, cmd_merge_spec,
+    cmd_export_spec;
+/* `mpirun -n K sim-mpi sweep`: its options (its main is sim/mpi_main.c). */
+extern const cmd_spec cmd_mpi_sweep_spec;
+
+/* The body of `sim sweep` once its options are parsed (sim-mpi calls it
+ * for its rank's shard); argv, argv[-1] included, for the file's history. */
+int cmd_sweep_run(const cmd_args *a, int argc, char **argv);
+
+/* Load a scenario (NULL: the built-in baseline), apply --seed, --months
+ * and --set, validate.  Prints the error line and returns NULL on
+ * failure. */
+sim_config *cmd_load_scenario(const char *file, const cmd_args *a);
+/* A scenario, sweep, targets or measures file as named on the command
+ * line: `name` itself when it exists or names a directory part; else the
+ * first of DATADIR/SUBDIR/name and DATADIR/SUBDIR/name.cfg that exists,
+ * for each shared data directory (cmd_data_dirs) and each of the
+ * subdirectories given (NULL-terminated); else `name`.  Into buf. */
+const char *cmd_find_file(const char *name, const char *const *subdirs,
+                          char *buf, size_t len);
+/* The shared data directories, in the order searched: $SIM_DATADIR,
+ * <program>/../share/bloc-sim, the source tree the program was built in
+ * (<program>/..), and the one it was configured for (sim_datadir); those
+ * that hold scenarios/ or configs/.  Returns how many (at most max). */
+int cmd_data_dirs(char (*dirs)[4096], int max);
+/* The progress report a command's options ask for: on a terminal unless
+ * -q (or with --progress), elsewhere only with --progress; NULL for
+ * none. */
+progress *cmd_progress(const cmd_args *a, const char *what, const char *unit,
+                       long total);
+/* Write text to path through the publisher (a temporary name in its
+ * directory, fsync, rename; io/publish.h), refusing a path that is not a
+ * regular file or is one of the inputs.  0, or -1 after an error line. */
+int cmd_write_file(const char *cmd, const char *path, const char *text,
+                   size_t len, const publish_inputs *inputs);
+/* The worse of two exit codes: bad input over a runtime failure over
+ * success. */
+int cmd_worse(int a, int b);
+
 /* Median and the 5% and 95% quantiles of x[0], x[stride], ... (n values;
  * NaN values are left out; all NaN when none is left). */
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
@@ -97,6 +112,9 @@ int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
  * every configuration it @includes (io/config.h).  NULL after printing
  * "out of memory". */
 publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n);
+/* Add file and every configuration it @includes to in: 0, or -1 (out of
+ * memory). */
+int cmd_inputs_add(publish_inputs *in, const char *file);
 /* Refuse up front, before any work, an output that publishing would
  * refuse (io/publish.h): 0, or the exit code after printing one line
  * (EXIT_INPUT for a destination that is not a regular file or is an
@@ -107,7 +125,10 @@ int cmd_check_output(const char *cmd, const char *path,
  * line in err (the file is missing, damaged or not a result file of this
  * program). */
 int cmd_info_print(const char *path, FILE *out, char *err, size_t errlen);
-/* "sim: <cmd>: <message>" on stderr. */
+/* Set: cmd_error prints nothing (the ranks of sim-mpi other than 0 while
+ * they parse the line rank 0 reports on). */
+extern int cmd_silent;
+/* "sim: <cmd>: <message>" on stderr (cmd_program for "sim"). */
 void cmd_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The command line as one string, for the file's history (malloc'ed). */

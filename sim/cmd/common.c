@@ -1,20 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * common.c - option handling and scenario loading shared by the commands.
+ * common.c - scenario loading, shared data, files and reports shared by
+ * the commands.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cmd.h"
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "io/result/output.h"
+#include "version.h"
 
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
                    double *q05, double *q95)
@@ -106,6 +113,11 @@ static int add_input(void *ctx, const char *name)
     return publish_inputs_add(ctx, name);
 }
 
+int cmd_inputs_add(publish_inputs *in, const char *file)
+{
+    return config_input_files(file, add_input, in);
+}
+
 publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n)
 {
     publish_inputs *in = publish_inputs_alloc();
@@ -131,79 +143,18 @@ int cmd_check_output(const char *cmd, const char *path,
     cmd_error(cmd, "%s", err);
     return rc == PUBLISH_REFUSED ? EXIT_INPUT : EXIT_RUNTIME;
 }
+int cmd_silent = 0;
 
 void cmd_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "sim: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+    if (cmd_silent)
+        return;
+    fprintf(stderr, "%s: %s%s", cmd_program, cmd ? cmd : "", cmd ? ": " : "");
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-}
-
-static const char *option_value(const char *cmd, int argc, char **argv, int *k)
-{
-    const char *arg = argv[*k];
-    const char *eq = strchr(arg, '=');
-    if (arg[1] == '-' && eq)
-        return eq + 1;
-    if (*k + 1 >= argc || argv[*k + 1][0] == '\0') {
-        cmd_error(cmd, "option %s needs a value (see 'sim %s --help')", arg, cmd);
-        return NULL;
-    }
-    return argv[++*k];
-}
-
-static int is_opt(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
-int cmd_scenario_option(const char *cmd, int argc, char **argv, int *k,
-                        scenario_opts *o)
-{
-    const char *arg = argv[*k];
-    const char **slot = NULL;
-    if (strcmp(arg, "-o") == 0 || is_opt(arg, "--output"))
-        slot = &o->output;
-    else if (is_opt(arg, "--seed"))
-        slot = &o->seed;
-    else if (is_opt(arg, "--months"))
-        slot = &o->months;
-    else if (is_opt(arg, "--set")) {
-        const char *v = option_value(cmd, argc, argv, k);
-        if (!v)
-            return -1;
-        o->sets[o->n_sets++] = v;
-        return 1;
-    } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
-        o->quiet = 1;
-        return 1;
-    } else if (is_opt(arg, "--replicates") || is_opt(arg, "--jobs")) {
-        int reps = is_opt(arg, "--replicates");
-        const char *v = option_value(cmd, argc, argv, k);
-        if (!v)
-            return -1;
-        char *end;
-        long n = strtol(v, &end, 10);
-        long max = reps ? CMD_MAX_REPLICATES : CMD_MAX_JOBS;
-        if (*v == '\0' || *end != '\0' || n < 1 || n > max) {
-            cmd_error(cmd, "%s: '%s' is not a whole number from 1 to %ld",
-                      reps ? "--replicates" : "--jobs", v, max);
-            return -1;
-        }
-        *(reps ? &o->replicates : &o->jobs) = (int)n;
-        return 1;
-    } else {
-        return 0;
-    }
-    const char *v = option_value(cmd, argc, argv, k);
-    if (!v)
-        return -1;
-    *slot = v;
-    return 1;
 }
 
 static void report(const config_error *e)
@@ -232,24 +183,146 @@ static int apply(sim_config *c, const char *origin, const char *path,
     return -1;
 }
 
-sim_config *cmd_load_scenario(const scenario_opts *o)
+sim_config *cmd_load_scenario(const char *file, const cmd_args *a)
 {
     config_error e;
     memset(&e, 0, sizeof e);
-    sim_config *c = o->scenario ? config_load_file(o->scenario, &e)
-                                : config_load_string(sim_embedded_baseline,
-                                                     SIM_EMBEDDED_NAME, &e);
+    sim_config *c = file ? config_load_file(file, &e)
+                         : config_load_string(sim_embedded_baseline,
+                                              SIM_EMBEDDED_NAME, &e);
     if (!c) {
         report(&e);
         return NULL;
     }
-    if ((o->seed && apply(c, "--seed", "scenario.seed", o->seed)) ||
-        (o->months && apply(c, "--months", "scenario.months", o->months)))
+    if ((a->seed && apply(c, "--seed", "scenario.seed", a->seed)) ||
+        (a->months && apply(c, "--months", "scenario.months", a->months)))
         return NULL;
-    for (int k = 0; k < o->n_sets; k++)
-        if (apply(c, NULL, NULL, o->sets[k]))
+    for (int k = 0; k < a->n_sets; k++)
+        if (apply(c, NULL, NULL, a->sets[k]))
             return NULL;
     return c;
+}
+
+/* ---- shared data --------------------------------------------------------------- */
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* dir holds shared data: scenarios/ or configs/ */
+static int is_data_dir(const char *dir)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/scenarios", dir);
+    if (is_dir(p))
+        return 1;
+    snprintf(p, sizeof p, "%s/configs", dir);
+    return is_dir(p);
+}
+
+static int add_dir(char (*dirs)[4096], int n, int max, const char *dir)
+{
+    if (n >= max || !dir || !*dir || !is_data_dir(dir))
+        return n;
+    char real[4096];
+    const char *key = realpath(dir, real) ? real : dir;
+    for (int k = 0; k < n; k++)
+        if (strcmp(dirs[k], key) == 0)
+            return n;
+    snprintf(dirs[n], 4096, "%s", key);
+    return n + 1;
+}
+
+int cmd_data_dirs(char (*dirs)[4096], int max)
+{
+    int n = add_dir(dirs, 0, max, getenv("SIM_DATADIR"));
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0'; /* the program's directory */
+            char d[4200];
+            snprintf(d, sizeof d, "%s/../share/bloc-sim", exe);
+            n = add_dir(dirs, n, max, d);
+            /* the source tree: build/sim (or build/sanitize/sim) */
+            snprintf(d, sizeof d, "%s/..", exe);
+            n = add_dir(dirs, n, max, d);
+            snprintf(d, sizeof d, "%s/../..", exe);
+            char b[4300];
+            snprintf(b, sizeof b, "%s/sim/main.c", d);
+            if (is_file(b))
+                n = add_dir(dirs, n, max, d);
+        }
+    }
+    return add_dir(dirs, n, max, sim_datadir);
+}
+
+const char *cmd_find_file(const char *name, const char *const *subdirs,
+                          char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", name);
+    if (!*name || strchr(name, '/') || access(name, F_OK) == 0)
+        return buf;
+    char dirs[4][4096];
+    int n = cmd_data_dirs(dirs, 4);
+    for (int d = 0; d < n; d++)
+        for (const char *const *sub = subdirs; *sub; sub++) {
+            char p[4300];
+            snprintf(p, sizeof p, "%s/%s/%s", dirs[d], *sub, name);
+            if (is_file(p) || (snprintf(p, sizeof p, "%s/%s/%s.cfg", dirs[d], *sub,
+                                        name),
+                               is_file(p))) {
+                snprintf(buf, len, "%s", p);
+                return buf;
+            }
+        }
+    return buf;
+}
+
+progress *cmd_progress(const cmd_args *a, const char *what, const char *unit,
+                       long total)
+{
+    int tty = isatty(STDERR_FILENO);
+    if (tty ? a->quiet && !a->progress : !a->progress)
+        return NULL;
+    return progress_alloc(stderr, tty, a->progress_every, what, unit, total);
+}
+
+int cmd_worse(int a, int b)
+{
+    if (a == EXIT_INPUT || b == EXIT_INPUT)
+        return EXIT_INPUT;
+    return a != EXIT_OK ? a : b;
+}
+
+int cmd_write_file(const char *cmd, const char *path, const char *text,
+                   size_t len, const publish_inputs *inputs)
+{
+    char err[1200];
+    publish_file *pf = publish_begin(path, inputs, NULL, err, sizeof err);
+    FILE *f = pf ? publish_stream(pf) : NULL;
+    if (!f) {
+        if (pf)
+            publish_abort(pf);
+        cmd_error(cmd, "%s", pf ? "out of memory" : err);
+        return -1;
+    }
+    fwrite(text, 1, len, f); /* a short write: publish_commit reports it */
+    if (publish_commit(pf, inputs, err, sizeof err) != PUBLISH_OK) {
+        cmd_error(cmd, "%s", err);
+        return -1;
+    }
+    return 0;
 }
 
 char *cmd_history(int argc, char **argv)

@@ -1,12 +1,15 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * compare.c - `sim compare A.cfg B.cfg`: two scenarios run with the same
- * seeds (common random numbers), the paired differences of the headline
- * figures with 95% intervals, and both ensembles in one file with a
- * `scenario` axis.
+ * compare.c - `sim compare BASE.cfg S1.cfg [S2.cfg ...]`: scenarios run
+ * with the same seeds (common random numbers), the paired differences of
+ * each scenario's headline figures from the base with 95% intervals, as
+ * one table (text, Markdown or CSV), and every ensemble in one file with
+ * a `scenario` axis.
  */
 #include "cmd.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,25 +19,49 @@
 #include "io/result/output.h"
 #include "io/targets.h"
 
-static const char compare_usage[] =
-    "usage: sim compare A.cfg B.cfg [--replicates N] [--jobs J] [--seed N]\n"
-    "                   [--months N] [--set path=value]... [--measures FILE]\n"
-    "                   [-o FILE] [--markdown] [-q]\n"
-    "\n"
-    "Run scenarios A and B with the same seeds (common random numbers) and\n"
-    "print, for each headline figure, the mean of A, the mean of B and the\n"
-    "mean paired difference B - A with its 95% interval.  Both ensembles go\n"
-    "to one file (default A_vs_B.h5) on a `scenario` axis.  The overrides\n"
-    "apply to both scenarios; the master seed is --seed or A's.\n"
-    "\n"
-    "  --replicates N      runs per scenario (default 30)\n"
-    "  --jobs J            worker threads (default 1)\n"
-    "  --measures FILE     headline figures (default: configs/headlines.cfg,\n"
-    "                      compiled in)\n"
-    "  --markdown          print the table as Markdown\n";
+static const cmd_opt compare_opts[] = {
+    {OPT_REPLICATES, "runs per scenario (default 30)"},
+    {OPT_JOBS, "worker threads (default 1), shared by the runs of every "
+               "scenario"},
+    {OPT_SEED, "master seed (default: the base scenario's)"},
+    {OPT_MONTHS, NULL},
+    {OPT_SET, "override a parameter in every scenario (repeatable)"},
+    {OPT_MEASURES, NULL},
+    {OPT_OUTPUT, "the result file (default BASE_vs_S1.h5; with more "
+                 "scenarios BASE_vs_S1_S2....h5)"},
+    {OPT_FORMAT, NULL},
+    {OPT_MARKDOWN, NULL},
+    {OPT_TABLE, NULL},
+    {OPT_PROGRESS, NULL},
+    {OPT_PROGRESS_EVERY, NULL},
+    {OPT_QUIET, "print no table on stdout (--table still writes one)"},
+    {0, NULL}};
 
+static int cmd_compare_main(int argc, char **argv);
 
-/* Can B's runs share A's file?  Same agents, goods, routes and records. */
+const cmd_spec cmd_compare_spec = {
+    .name = "compare",
+    .operands = "BASE.cfg SCENARIO.cfg...",
+    .summary = "paired ensembles of scenarios against a base (same seeds)",
+    .about =
+        "Run the base scenario and every other scenario with the same seeds\n"
+        "(common random numbers) and print one table: for each headline\n"
+        "figure, the mean of the base and of each scenario, and each\n"
+        "scenario's mean paired difference from the base with its 95% t\n"
+        "interval.  Every ensemble goes to one file on a `scenario` axis.\n"
+        "The overrides apply to every scenario; the master seed is --seed or\n"
+        "the base's.  The scenarios must share their agents, goods, routes\n"
+        "and months (use --months).\n"
+        "\n"
+        "--format csv gives one row per figure and scenario:\n"
+        "  figure,unit,base,scenario,base_mean,scenario_mean,difference,low,high,runs\n",
+    .after = NULL,
+    .opts = compare_opts,
+    .complete = "*.cfg",
+    .main = cmd_compare_main,
+};
+
+/* Can b's runs share a's file?  Same agents, goods, routes and records. */
 static int same_shape(const model_params *a, const model_params *b, char *why,
                       size_t len)
 {
@@ -69,112 +96,302 @@ static int same_shape(const model_params *a, const model_params *b, char *why,
     return 1;
 }
 
-static void print_table(const measure_set *ms, const double *va,
-                        const double *vb, int n, const char *na,
-                        const char *nb, int markdown)
+/* Means and the paired difference of figure k between scenario s and the
+ * base. */
+typedef struct {
+    double base, mean, diff, lo, hi;
+    int runs;
+} paired;
+
+static paired pair_stats(const double *va, const double *vb, int n, int nm,
+                         int k)
 {
-    double tq = n > 1 ? gsl_cdf_tdist_Pinv(0.975, n - 1) : NAN;
-    if (markdown) {
-        printf("| figure | %s | %s | difference (95%% interval) |\n", na, nb);
-        printf("| --- | ---: | ---: | ---: |\n");
-    } else {
-        printf("%-48s %12s %12s %26s\n", "figure (mean of runs)", "A", "B",
-               "B - A [95% interval]");
+    double sa = 0, sb = 0, sd = 0, sdd = 0;
+    int m = 0;
+    for (int r = 0; r < n; r++) {
+        double a = va[(size_t)r * nm + k], b = vb[(size_t)r * nm + k];
+        if (!isfinite(a) || !isfinite(b))
+            continue;
+        sa += a;
+        sb += b;
+        sd += b - a;
+        sdd += (b - a) * (b - a);
+        m++;
     }
-    for (int k = 0; k < ms->n; k++) {
-        double sa = 0, sb = 0, sd = 0, sdd = 0;
-        int m = 0;
-        for (int r = 0; r < n; r++) {
-            double a = va[(size_t)r * ms->n + k], b = vb[(size_t)r * ms->n + k];
-            if (!isfinite(a) || !isfinite(b))
-                continue;
-            sa += a;
-            sb += b;
-            sd += b - a;
-            sdd += (b - a) * (b - a);
-            m++;
+    double tq = m > 1 ? gsl_cdf_tdist_Pinv(0.975, m - 1) : NAN;
+    paired p = {.runs = m};
+    p.base = sa / m;
+    p.mean = sb / m;
+    double md = sd / m;
+    double var = m > 1 ? (sdd - m * md * md) / (m - 1) : NAN;
+    double half = tq * sqrt(fmax(var, 0.0) / m);
+    /* differences at rounding level are zero */
+    double eps = 1e-9 * (fabs(p.base) + fabs(p.mean));
+    if (fabs(md) <= eps && half <= eps)
+        md = half = 0.0;
+    p.diff = md;
+    p.lo = md - half;
+    p.hi = md + half;
+    return p;
+}
+
+/* A growing text buffer. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} text;
+
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = t->failed ? -1
+                          : vsnprintf(t->s ? t->s + t->len : NULL,
+                                      t->s ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = 1;
+            return;
         }
-        double ma = sa / m, mb = sb / m, md = sd / m;
-        double var = m > 1 ? (sdd - m * md * md) / (m - 1) : NAN;
-        double half = tq * sqrt(fmax(var, 0.0) / m);
-        /* differences at rounding level are zero */
-        double eps = 1e-9 * (fabs(ma) + fabs(mb));
-        if (fabs(md) <= eps && half <= eps)
-            md = half = 0.0;
-        const measure *x = &ms->m[k];
-        if (markdown)
-            printf("| %s (%s) | %.4g | %.4g | %+.4g [%+.4g, %+.4g] |\n", x->label,
-                   x->unit, ma, mb, md, md - half, md + half);
-        else
-            printf("%-48.48s %12.4g %12.4g %+12.4g [%+.4g, %+.4g] %s\n", x->label,
-                   ma, mb, md, md - half, md + half, x->unit);
+        if (t->s && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = (t->cap ? 2 * t->cap : 4096) + (size_t)n;
+        char *grown = realloc(t->s, cap);
+        if (!grown) {
+            t->failed = 1;
+            return;
+        }
+        t->s = grown;
+        t->cap = cap;
     }
 }
 
-int cmd_compare(int argc, char **argv)
+/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+static void put_csv(text *t, const char *s)
 {
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    scenario_opts o = {.sets = sets, .replicates = 30, .jobs = 1};
+    if (!strpbrk(s, ",\"\n\r")) {
+        put(t, "%s", s);
+        return;
+    }
+    put(t, "\"");
+    for (; *s; s++) {
+        if (*s == '"')
+            put(t, "\"\"");
+        else
+            put(t, "%c", *s);
+    }
+    put(t, "\"");
+}
+
+enum { FMT_TEXT, FMT_MD, FMT_CSV };
+
+/* The table of the figures of scenarios 1..ns-1 against scenario 0. */
+static void table(text *t, int fmt, const measure_set *ms, double *const *v,
+                  int ns, int n, const char *const *names,
+                  unsigned long long master)
+{
+    int nm = ms->n;
+    if (fmt == FMT_CSV) {
+        put(t, "figure,unit,base,scenario,base_mean,scenario_mean,difference,"
+               "low,high,runs\n");
+        for (int k = 0; k < nm; k++)
+            for (int s = 1; s < ns; s++) {
+                paired p = pair_stats(v[0], v[s], n, nm, k);
+                put_csv(t, ms->m[k].label);
+                put(t, ",");
+                put_csv(t, ms->m[k].unit);
+                put(t, ",");
+                put_csv(t, names[0]);
+                put(t, ",");
+                put_csv(t, names[s]);
+                put(t, ",%.10g,%.10g,%.10g,%.10g,%.10g,%d\n", p.base, p.mean,
+                    p.diff, p.lo, p.hi, p.runs);
+            }
+        return;
+    }
+    if (fmt == FMT_MD) {
+        put(t, "| figure | %s |", names[0]);
+        for (int s = 1; s < ns; s++)
+            put(t, ns == 2 ? " %s | difference (95%% interval) |"
+                           : " %s | %s - %s (95%% interval) |",
+                names[s], names[s], names[0]);
+        put(t, "\n| --- | ---: |");
+        for (int s = 1; s < ns; s++)
+            put(t, " ---: | ---: |");
+        put(t, "\n");
+        for (int k = 0; k < nm; k++) {
+            const measure *x = &ms->m[k];
+            paired p0 = pair_stats(v[0], v[1], n, nm, k);
+            put(t, "| %s (%s) | %.4g |", x->label, x->unit, p0.base);
+            for (int s = 1; s < ns; s++) {
+                paired p = pair_stats(v[0], v[s], n, nm, k);
+                put(t, " %.4g | %+.4g [%+.4g, %+.4g] |", p.mean, p.diff, p.lo,
+                    p.hi);
+            }
+            put(t, "\n");
+        }
+        return;
+    }
+    if (ns == 2) {
+        put(t, "A = %s, B = %s: %d paired runs each, master seed %llu\n",
+            names[0], names[1], n, master);
+        put(t, "%-48s %12s %12s %26s\n", "figure (mean of runs)", "A", "B",
+            "B - A [95% interval]");
+        for (int k = 0; k < nm; k++) {
+            paired p = pair_stats(v[0], v[1], n, nm, k);
+            put(t, "%-48.48s %12.4g %12.4g %+12.4g [%+.4g, %+.4g] %s\n",
+                ms->m[k].label, p.base, p.mean, p.diff, p.lo, p.hi,
+                ms->m[k].unit);
+        }
+        return;
+    }
+    put(t, "base = %s; %d scenarios against it, %d paired runs each, master "
+           "seed %llu\n", names[0], ns - 1, n, master);
+    put(t, "columns: the mean of the base, then each scenario's mean paired "
+           "difference from it [95%% interval]\n");
+    int w = 21; /* the label column: the longest "label (unit)" */
+    for (int k = 0; k < nm; k++) {
+        int len = (int)(strlen(ms->m[k].label) + strlen(ms->m[k].unit) + 3);
+        w = len > w ? len : w;
+    }
+    w = w > 72 ? 72 : w;
+    put(t, "%-*s %11s", w, "figure (mean of runs)", names[0]);
+    for (int s = 1; s < ns; s++)
+        put(t, s + 1 < ns ? "  %-34s" : "  %s", names[s]);
+    put(t, "\n");
+    for (int k = 0; k < nm; k++) {
+        paired p0 = pair_stats(v[0], v[1], n, nm, k);
+        char label[160];
+        snprintf(label, sizeof label, "%s (%s)", ms->m[k].label, ms->m[k].unit);
+        put(t, "%-*.*s %11.4g", w, w, label, p0.base);
+        for (int s = 1; s < ns; s++) {
+            paired p = pair_stats(v[0], v[s], n, nm, k);
+            char cell[96];
+            snprintf(cell, sizeof cell, "%+.4g [%+.4g, %+.4g]", p.diff, p.lo, p.hi);
+            put(t, s + 1 < ns ? "  %-34s" : "  %s", cell);
+        }
+        put(t, "\n");
+    }
+}
+
+/* The format of --table FILE: --format, --markdown, or FILE's extension. */
+static int table_format(const cmd_args *a, const char *file)
+{
+    if (a->format)
+        return strcmp(a->format, "md") == 0 ? FMT_MD
+               : strcmp(a->format, "csv") == 0 ? FMT_CSV
+                                                : FMT_TEXT;
+    if (a->markdown)
+        return FMT_MD;
+    const char *dot = file ? strrchr(file, '.') : NULL;
+    if (dot && strcmp(dot, ".md") == 0)
+        return FMT_MD;
+    if (dot && strcmp(dot, ".csv") == 0)
+        return FMT_CSV;
+    return FMT_TEXT;
+}
+
+static int clash(const char *const *names, int ns)
+{
+    for (int s = 0; s < ns; s++)
+        for (int t = 0; t < s; t++)
+            if (strcmp(names[s], names[t]) == 0)
+                return 1;
+    return 0;
+}
+
+/* Unique scenario names: each scenario's name; when two are the same, the
+ * file names' stems; when those are too, A and B (two scenarios) or S<k>. */
+static void unique_names(const char **names, char **own, int ns,
+                         const char *const *files)
+{
+    if (!clash(names, ns))
+        return;
+    for (int s = 0; s < ns; s++) {
+        const char *base = strrchr(files[s], '/') ? strrchr(files[s], '/') + 1
+                                                   : files[s];
+        size_t len = strcspn(base, ".");
+        if (!(own[s] = malloc(len + 16)))
+            return;
+        snprintf(own[s], len + 16, "%.*s", (int)len, base);
+        names[s] = own[s];
+    }
+    if (!clash(names, ns))
+        return;
+    for (int s = 0; s < ns; s++) {
+        if (ns == 2)
+            snprintf(own[s], 16, "%s", s ? "B" : "A");
+        else
+            snprintf(own[s], 16, "S%d", s);
+    }
+}
+
+static int cmd_compare_main(int argc, char **argv)
+{
+    static const char *const where[] = {"scenarios", NULL};
+    static const char *const mwhere[] = {"configs", NULL};
+    cmd_args a;
+    cmd_args_init(&a);
+    a.replicates = 30;
+    int rc = cmd_parse(&cmd_compare_spec, argc, argv, &a);
+    if (rc) {
+        cmd_args_free(&a);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
+    }
     publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
-    const char *files[2] = {NULL, NULL}, *measures = NULL;
-    int markdown = 0, rc = EXIT_INPUT;
-    sim_config *c[2] = {NULL, NULL};
+    rc = EXIT_INPUT;
+    int ns = a.n_operands;
+    sim_config **c = calloc((size_t)ns + 1, sizeof(sim_config *));
+    double **values = calloc((size_t)ns + 1, sizeof *values);
+    char **texts = calloc((size_t)ns + 1, sizeof *texts);
+    char **own = calloc((size_t)ns + 1, sizeof *own);
+    char (*files)[4096] = calloc((size_t)ns + 1, sizeof *files);
+    const char **names = calloc((size_t)ns + 1, sizeof *names);
+    const char **file_ptrs = calloc((size_t)ns + 1, sizeof *file_ptrs);
+    ensemble *ens = calloc((size_t)ns + 1, sizeof *ens);
+    const ensemble **members = calloc((size_t)ns + 1, sizeof(const ensemble *));
     target_file *tf = NULL;
     output *out = NULL;
-    double *values[2] = {NULL, NULL};
-    char *text[2] = {NULL, NULL}, *history = NULL, *path = NULL;
     publish_inputs *inputs = NULL;
+    char *history = NULL, *path = NULL;
+    text tab = {0};
+    progress *pr = NULL;
     char err[1024];
-    if (!sets)
-        return EXIT_RUNTIME;
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-            fputs(compare_usage, stdout);
-            free(sets);
-            return EXIT_OK;
-        }
-        if (strcmp(argv[k], "--markdown") == 0) {
-            markdown = 1;
-            continue;
-        }
-        if (strcmp(argv[k], "--measures") == 0) {
-            if (k + 1 >= argc) {
-                cmd_error("compare", "option --measures needs a value");
-                goto done;
-            }
-            measures = argv[++k];
-            continue;
-        }
-        int used = cmd_scenario_option("compare", argc, argv, &k, &o);
-        if (used < 0)
-            goto done;
-        if (used)
-            continue;
-        if (argv[k][0] == '-' || files[1]) {
-            cmd_error("compare", "unexpected argument '%s' (see 'sim compare --help')",
-                      argv[k]);
-            goto done;
-        }
-        files[files[0] ? 1 : 0] = argv[k];
-    }
-    if (!files[1]) {
-        cmd_error("compare", "two scenario files are needed (see 'sim compare --help')");
+    if (!c || !values || !texts || !own || !files || !names || !file_ptrs ||
+        !ens || !members) {
+        cmd_error("compare", "out of memory");
+        rc = EXIT_RUNTIME;
         goto done;
     }
-    for (int s = 0; s < 2; s++) {
-        o.scenario = files[s];
-        if (!(c[s] = cmd_load_scenario(&o)))
-            goto done;
-    }
-    const model_params *pa = config_params(c[0]), *pb = config_params(c[1]);
-    if (!same_shape(pa, pb, err, sizeof err)) {
-        cmd_error("compare", "cannot pair %s and %s: %s", files[0], files[1], err);
+    if (ns < 2) {
+        cmd_error("compare", "two scenario files are needed, the base and one to "
+                  "compare with it (see 'sim compare --help')");
         goto done;
     }
+    for (int s = 0; s < ns; s++) {
+        file_ptrs[s] = cmd_find_file(a.operands[s], where, files[s], sizeof files[s]);
+        if (!(c[s] = cmd_load_scenario(file_ptrs[s], &a)))
+            goto done;
+    }
+    const model_params *pa = config_params(c[0]);
+    for (int s = 1; s < ns; s++)
+        if (!same_shape(pa, config_params(c[s]), err, sizeof err)) {
+            cmd_error("compare", "cannot pair %s and %s: %s", a.operands[0],
+                      a.operands[s], err);
+            goto done;
+        }
     config_error ce;
-    tf = measures ? targets_load(measures, pa, &ce)
-                  : targets_load_string(sim_embedded_headlines,
-                                        "headlines.cfg (built in)", pa, &ce);
+    char mfound[4096];
+    tf = a.measures ? targets_load(cmd_find_file(a.measures, mwhere, mfound,
+                                                 sizeof mfound),
+                                   pa, &ce)
+                    : targets_load_string(sim_embedded_headlines,
+                                          "headlines.cfg (built in)", pa, &ce);
     if (!tf) {
         char line[1200];
         config_error_format(&ce, line, sizeof line);
@@ -182,21 +399,27 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     unsigned long long master = (unsigned long long)pa->g.seed;
-    int n = o.replicates, nm = tf->ms->n;
-    const char *names[2] = {pa->g.name, pb->g.name};
-    if (strcmp(names[0], names[1]) == 0) {
-        names[0] = "A";
-        names[1] = "B";
+    int n = a.replicates, nm = tf->ms->n;
+    for (int s = 0; s < ns; s++)
+        names[s] = config_params(c[s])->g.name;
+    unique_names(names, own, ns, (const char *const *)a.operands);
+    if (a.output) {
+        path = strdup(a.output);
+    } else {
+        size_t len = 16;
+        for (int s = 0; s < ns; s++)
+            len += strlen(names[s]) + 1;
+        if ((path = malloc(len))) {
+            size_t at = (size_t)snprintf(path, len, "%s_vs", names[0]);
+            for (int s = 1; s < ns; s++)
+                at += (size_t)snprintf(path + at, len - at, "_%s", names[s]);
+            snprintf(path + at, len - at, ".h5");
+        }
     }
-    if (o.output) {
-        path = strdup(o.output);
-    } else if ((path = malloc(strlen(names[0]) + strlen(names[1]) + 8))) {
-        sprintf(path, "%s_vs_%s.h5", names[0], names[1]);
-    }
-    const char *read[3] = {files[0], files[1], measures};
+    file_ptrs[ns] = a.measures ? mfound : NULL; /* read too */
     if (!path)
         cmd_error("compare", "out of memory");
-    if (!path || !(inputs = cmd_inputs("compare", read, 3))) {
+    if (!path || !(inputs = cmd_inputs("compare", file_ptrs, ns + 1))) {
         rc = EXIT_RUNTIME;
         goto done;
     }
@@ -204,24 +427,36 @@ int cmd_compare(int argc, char **argv)
         goto done;
     rc = EXIT_INPUT;
     history = cmd_history(argc + 1, argv - 1);
-    for (int s = 0; s < 2; s++) {
-        text[s] = config_resolved_text(c[s]);
+    int ok = path && history;
+    for (int s = 0; ok && s < ns; s++) {
+        texts[s] = config_resolved_text(c[s]);
         values[s] = calloc((size_t)n * nm + 1, sizeof *values[s]);
+        ok = texts[s] && values[s];
     }
-    if (!path || !history || !text[0] || !text[1] || !values[0] || !values[1]) {
+    if (!ok) {
         cmd_error("compare", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
+    if (a.table) {
+        if (publish_same_target(a.table, path)) {
+            cmd_error("compare", "--table %s is the result file %s: give another "
+                      "name", a.table, path);
+            goto done;
+        }
+        if ((rc = cmd_check_output("compare", a.table, inputs)) != 0)
+            goto done;
+        rc = EXIT_INPUT;
+    }
     int n_vars;
     const char *const *vars = config_output_vars(c[0], &n_vars);
-    if (cmd_preflight("compare", pa, vars, n_vars, 2, n, o.jobs, path))
+    if (cmd_preflight("compare", pa, vars, n_vars, ns, n, a.jobs, path))
         goto done;
-    const char *const configs[2] = {text[0], text[1]};
-    output_opts opts = {.path = path, .config_text = text[0], .history = history,
+    output_opts opts = {.path = path, .config_text = texts[0], .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
-                        .master_seed = master, .n_scenarios = 2,
-                        .scenario_names = names, .scenario_configs = configs,
+                        .master_seed = master, .n_scenarios = ns,
+                        .scenario_names = names,
+                        .scenario_configs = (const char *const *)texts,
                         .inputs = inputs};
     out = output_open(pa, &opts, err, sizeof err);
     if (!out) {
@@ -229,42 +464,84 @@ int cmd_compare(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
-    for (int s = 0; s < 2; s++) {
-        ensemble e = {.p = s ? pb : pa, .master = master, .n_runs = n,
-                      .jobs = o.jobs, .out = out, .scenario = s, .ms = tf->ms,
-                      .values = values[s]};
-        if (ensemble_run(&e, err, sizeof err)) {
-            cmd_error("compare", "%s", err);
-            rc = EXIT_RUNTIME;
-            goto done;
-        }
+    for (int s = 0; s < ns; s++) {
+        ens[s] = (ensemble){.p = config_params(c[s]), .master = master,
+                            .n_runs = n, .out = out, .scenario = s,
+                            .ms = tf->ms, .values = values[s]};
+        members[s] = &ens[s];
+    }
+    pr = cmd_progress(&a, "compare", "runs", (long)ns * n);
+    ensemble_batch eb = {.jobs = a.jobs, .stop_on_failure = 1,
+                         .progress = progress_callback, .progress_ctx = pr};
+    int failed = ensemble_run_many(members, ns, &eb, err, sizeof err);
+    progress_end(pr, failed == 0);
+    if (failed) {
+        cmd_error("compare", "%s", err);
+        rc = EXIT_RUNTIME;
+        goto done;
     }
     if (output_close(out, err, sizeof err)) {
+        out = NULL;
         cmd_error("compare", "%s", err);
         rc = EXIT_RUNTIME;
         goto done;
     }
     out = NULL;
-    if (!o.quiet) {
-        if (!markdown)
-            printf("A = %s, B = %s: %d paired runs each, master seed %llu\n",
-                   names[0], names[1], n, master);
-        print_table(tf->ms, values[0], values[1], n, names[0], names[1], markdown);
-        if (!markdown)
-            printf("wrote %s\n", path);
+    if (a.table) {
+        table(&tab, table_format(&a, a.table), tf->ms, values, ns, n, names, master);
+        if (tab.failed) {
+            cmd_error("compare", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+        /* the result file is an input of the table now */
+        if (publish_inputs_add(inputs, path) != 0 ||
+            cmd_write_file("compare", a.table, tab.s, tab.len, inputs)) {
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+        tab.len = 0;
+    }
+    if (!a.quiet) {
+        int fmt = a.format ? table_format(&a, NULL) : a.markdown ? FMT_MD : FMT_TEXT;
+        table(&tab, fmt, tf->ms, values, ns, n, names, master);
+        if (fmt == FMT_TEXT)
+            put(&tab, "wrote %s%s%s\n", path, a.table ? " and " : "",
+                a.table ? a.table : "");
+        if (tab.failed) {
+            cmd_error("compare", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+        fwrite(tab.s, 1, tab.len, stdout);
     }
     rc = EXIT_OK;
 done:
     output_abort(out);
     publish_inputs_free(inputs);
     targets_free(tf);
-    for (int s = 0; s < 2; s++) {
-        config_free(c[s]);
-        free(values[s]);
-        free(text[s]);
+    for (int s = 0; s < ns; s++) {
+        if (c)
+            config_free(c[s]);
+        if (values)
+            free(values[s]);
+        if (texts)
+            free(texts[s]);
+        if (own)
+            free(own[s]);
     }
+    free(c);
+    free(values);
+    free(texts);
+    free(own);
+    free(files);
+    free(names);
+    free(file_ptrs);
+    free(ens);
+    free(members);
+    free(tab.s);
     free(history);
     free(path);
-    free(sets);
+    cmd_args_free(&a);
     return rc;
 }

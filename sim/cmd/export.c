@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * export.c - `sim export`: a result file as tidy CSV tables for
  * spreadsheets, R and pandas (the format: io/export.h).
@@ -28,30 +29,36 @@
 #define EXPORT_MAX_MEMORY (1024.0 * 1024 * 1024)
 #define EXPORT_MAX_VARS 64
 
-static const char export_usage[] =
-    "usage: sim export FILE.h5 --csv DIR [--vars LIST] [--runs A-B] [-q]\n"
-    "\n"
-    "Write a result file as tidy (long) CSV tables for spreadsheets, R and\n"
-    "pandas, into DIR (made when missing; files there of the same names are\n"
-    "replaced):\n"
-    "  values.csv  scenario,run,time,agent,partner,route,good,variable,value,unit\n"
-    "              one row per recorded value; time is the record's date\n"
-    "              (YYYY-MM-DD); a column that does not apply to a variable\n"
-    "              is empty; NA marks a missing value (a run not done)\n"
-    "  events.csv  scenario,run,time,step,kind,actor,target,value,label\n"
-    "  runs.csv    run,seed[,point][,one column per swept parameter]\n"
-    "\n"
-    "  --csv DIR       the directory to write to\n"
-    "  --vars LIST     only these variables, comma-separated (default: all\n"
-    "                  that the file records), e.g. --vars stock,cohesion\n"
-    "  --runs A-B      only runs A to B (or --runs N: run N only)\n"
-    "  -q, --quiet     print nothing on success\n"
-    "\n"
-    "The three files are replaced together or not at all.  Exit 2 when the\n"
-    "file is missing, damaged or not a result file of this program, or a\n"
-    "variable or run is not in it, or DIR (or a table's name in it) is not\n"
-    "a directory (a regular file) or is FILE.h5 itself; exit 1 when DIR\n"
-    "cannot be written (nothing is left under the final names then).\n";
+static const cmd_opt export_options[] = {
+    {OPT_CSV, NULL}, {OPT_VARS, NULL}, {OPT_RUNS, NULL}, {OPT_QUIET, NULL},
+    {0, NULL}};
+
+static int cmd_export_main(int argc, char **argv);
+
+const cmd_spec cmd_export_spec = {
+    .name = "export",
+    .operands = "FILE.h5",
+    .summary = "a result file as tidy CSV tables (--csv DIR) for R and pandas",
+    .about =
+        "Write a result file as tidy (long) CSV tables for spreadsheets, R and\n"
+        "pandas, into DIR (made when missing; files there of the same names are\n"
+        "replaced):\n"
+        "  values.csv  scenario,run,time,agent,partner,route,good,variable,value,unit\n"
+        "              one row per recorded value; time is the record's date\n"
+        "              (YYYY-MM-DD); a column that does not apply to a variable\n"
+        "              is empty; NA marks a missing value (a run not done)\n"
+        "  events.csv  scenario,run,time,step,kind,actor,target,value,label\n"
+        "  runs.csv    run,seed[,point][,one column per swept parameter]\n",
+    .after =
+        "The three files are replaced together or not at all.  Exit 2 when the\n"
+        "file is missing, damaged or not a result file of this program, or a\n"
+        "variable or run is not in it, or DIR (or a table's name in it) is not\n"
+        "a directory (a regular file) or is FILE.h5 itself; exit 1 when DIR\n"
+        "cannot be written (nothing is left under the final names then).\n",
+    .opts = export_options,
+    .complete = "*.h5",
+    .main = cmd_export_main,
+};
 
 typedef struct {
     const char *path;
@@ -130,68 +137,39 @@ static int parse_vars(const char *s, char **buf, const char **vars, int *n)
     return 0;
 }
 
-/* The option at argv[*k]: 0, 1 (help printed), -1 (error printed). */
-static int option(int argc, char **argv, int *k, export_job *job, char **vbuf,
-                  const char **vars)
-{
-    const char *a = argv[*k];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-        fputs(export_usage, stdout);
-        return 1;
-    }
-    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-        job->quiet = 1;
-        return 0;
-    }
-    int csv = strcmp(a, "--csv") == 0, v = strcmp(a, "--vars") == 0,
-        runs = strcmp(a, "--runs") == 0;
-    if (!csv && !v && !runs) {
-        cmd_error("export", "unexpected argument '%s' (see 'sim export --help')", a);
-        return -1;
-    }
-    if (*k + 1 >= argc || !argv[*k + 1][0]) {
-        cmd_error("export", "%s needs a value (see 'sim export --help')", a);
-        return -1;
-    }
-    const char *val = argv[++*k];
-    if (csv) {
-        job->o.dir = val;
-    } else if (v) {
-        free(*vbuf);
-        if (parse_vars(val, vbuf, vars, &job->o.n_vars)) {
-            cmd_error("export", "--vars %s: expected names separated by commas "
-                      "(at most %d)", val, EXPORT_MAX_VARS);
-            return -1;
-        }
-        job->o.vars = vars;
-    } else if (parse_runs(val, &job->o.first_run, &job->o.last_run)) {
-        cmd_error("export", "--runs %s: expected a run N or a range A-B (A <= B)",
-                  val);
-        return -1;
-    }
-    return 0;
-}
-
-int cmd_export(int argc, char **argv)
+static int cmd_export_main(int argc, char **argv)
 {
     export_job job = {.o = {.last_run = -1}};
     const char *vars[EXPORT_MAX_VARS];
     char *vbuf = NULL;
-    int rc = EXIT_INPUT;
-    for (int k = 1; k < argc; k++) {
-        if (argv[k][0] == '-' && argv[k][1]) {
-            int r = option(argc, argv, &k, &job, &vbuf, vars);
-            if (r) {
-                rc = r > 0 ? EXIT_OK : EXIT_INPUT;
-                goto done;
-            }
-        } else if (job.path) {
-            cmd_error("export", "unexpected argument '%s': one file at a time "
-                      "(see 'sim export --help')", argv[k]);
+    cmd_args a;
+    cmd_args_init(&a);
+    int rc = cmd_parse(&cmd_export_spec, argc, argv, &a);
+    if (rc) {
+        cmd_args_free(&a);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
+    }
+    rc = EXIT_INPUT;
+    job.quiet = a.quiet;
+    job.o.dir = a.csv;
+    if (a.n_operands > 1) {
+        cmd_error("export", "unexpected argument '%s': one file at a time "
+                  "(see 'sim export --help')", a.operands[1]);
+        goto done;
+    }
+    job.path = a.n_operands ? a.operands[0] : NULL;
+    if (a.vars) {
+        if (parse_vars(a.vars, &vbuf, vars, &job.o.n_vars)) {
+            cmd_error("export", "--vars %s: expected names separated by commas "
+                      "(at most %d)", a.vars, EXPORT_MAX_VARS);
             goto done;
-        } else {
-            job.path = argv[k];
         }
+        job.o.vars = vars;
+    }
+    if (a.runs && parse_runs(a.runs, &job.o.first_run, &job.o.last_run)) {
+        cmd_error("export", "--runs %s: expected a run N or a range A-B (A <= B)",
+                  a.runs);
+        goto done;
     }
     if (!job.path || !job.o.dir) {
         cmd_error("export", "%s (see 'sim export --help')",
@@ -221,5 +199,6 @@ int cmd_export(int argc, char **argv)
     }
 done:
     free(vbuf);
+    cmd_args_free(&a);
     return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * guard.c - read a result file in a child process (`sim info`,
  * `sim export`).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * info.c - `sim info`: a readable summary of a result file.
  *
@@ -36,12 +37,22 @@
 /* A summary reads at most this many values of one variable at once. */
 #define INFO_MAX_VALUES ((size_t)64 << 20)
 
-static const char info_usage[] =
-    "usage: sim info FILE.h5\n"
-    "\n"
-    "Summarise a result file: scenario, seed, runs, months, variables and\n"
-    "the headline figures.  Exit 2 when the file is missing, damaged or not\n"
-    "a result file of this program.\n";
+static const cmd_opt info_opts[] = {{0, NULL}};
+
+static int cmd_info_main(int argc, char **argv);
+
+const cmd_spec cmd_info_spec = {
+    .name = "info",
+    .operands = "FILE.h5",
+    .summary = "summarise a result file",
+    .about =
+        "Summarise a result file: scenario, seed, runs, months, variables and\n"
+        "the headline figures.  Exit 2 when the file is missing, damaged or not\n"
+        "a result file of this program.\n",
+    .opts = info_opts,
+    .complete = "*.h5",
+    .main = cmd_info_main,
+};
 
 /* ---- reading ------------------------------------------------------------------ */
 
@@ -440,25 +451,24 @@ static int child(void *arg, int fd)
     return fclose(out) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
-int cmd_info(int argc, char **argv)
+static int cmd_info_main(int argc, char **argv)
 {
-    const char *path = NULL;
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-            fputs(info_usage, stdout);
-            return EXIT_OK;
-        }
-        if (argv[k][0] == '-' || path) {
-            cmd_error("info", "unexpected argument '%s' (see 'sim info --help')",
-                      argv[k]);
-            return EXIT_INPUT;
-        }
-        path = argv[k];
-    }
-    if (!path) {
+    cmd_args a;
+    cmd_args_init(&a);
+    int rc = cmd_parse(&cmd_info_spec, argc, argv, &a);
+    if (rc == 0 && a.n_operands > 1) {
+        cmd_error("info", "unexpected argument '%s' (see 'sim info --help')",
+                  a.operands[1]);
+        rc = -1;
+    } else if (rc == 0 && a.n_operands == 0) {
         cmd_error("info", "no file given (see 'sim info --help')");
-        return EXIT_INPUT;
+        rc = -1;
     }
+    if (rc) {
+        cmd_args_free(&a);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
+    }
+    const char *path = a.operands[0];
     struct stat st;
     cmd_guard g = {.child = child, .arg = (void *)path, .keep = 1,
                    .max_memory = INFO_MAX_MEMORY,
@@ -468,9 +478,10 @@ int cmd_info(int argc, char **argv)
                                    : 0)};
     char *buf = NULL;
     size_t len = 0;
-    int rc = cmd_guarded("info", path, &g, &buf, &len);
+    rc = cmd_guarded("info", path, &g, &buf, &len);
     if (rc == EXIT_OK && buf)
         fwrite(buf, 1, len, stdout);
     free(buf);
+    cmd_args_free(&a);
     return rc;
 }

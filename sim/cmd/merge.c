@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * merge.c - `sim merge`: join the shard files of a sweep into one file.
  */
@@ -10,21 +11,32 @@
 #include "exp/merge.h"
 #include "io/result/reader.h"
 
-static const char merge_usage[] =
-    "usage: sim merge -o OUT.h5 FILE.h5...\n"
-    "\n"
-    "Join the shards of a sweep (sim sweep --shard I/N) into one file whose\n"
-    "data are those of the sweep run in one piece.  The shards must come\n"
-    "from the same sweep (the same sweep file and scenario: their\n"
-    "sweep_hash attributes agree) and hold every run exactly once; a\n"
-    "missing, duplicated or foreign shard is named and nothing is written.\n"
-    "Each file is first read whole in a child process: a file so damaged\n"
-    "that the HDF5 library crashes on it is named, with exit 2.  OUT may\n"
-    "not be one of the files (however spelt), nor a directory or a device.\n"
-    "The history attribute keeps the lines of the files' histories, then\n"
-    "this command's.  Shards hold their own runs, labelled with their index\n"
-    "in the sweep, so `ncrcat` joins them as well (README, Working with\n"
-    "results).\n";
+static const cmd_opt merge_options[] = {
+    {OPT_OUTPUT, "the merged file (required)"}, {OPT_QUIET, NULL}, {0, NULL}};
+
+static int cmd_merge_main(int argc, char **argv);
+
+const cmd_spec cmd_merge_spec = {
+    .name = "merge",
+    .operands = "FILE.h5...",
+    .summary = "join the shards of a sweep into one file (-o OUT.h5)",
+    .about =
+        "Join the shards of a sweep (sim sweep --shard I/N) into one file whose\n"
+        "data are those of the sweep run in one piece.  The shards must come\n"
+        "from the same sweep (the same sweep file and scenario: their\n"
+        "sweep_hash attributes agree) and hold every run exactly once; a\n"
+        "missing, duplicated or foreign shard is named and nothing is written.\n"
+        "Each file is first read whole in a child process: a file so damaged\n"
+        "that the HDF5 library crashes on it is named, with exit 2.  OUT may\n"
+        "not be one of the files (however spelt), nor a directory or a device.\n"
+        "The history attribute keeps the lines of the files' histories, then\n"
+        "this command's.  Shards hold their own runs, labelled with their index\n"
+        "in the sweep, so `ncrcat` joins them as well (README, Working with\n"
+        "results).\n",
+    .opts = merge_options,
+    .complete = "*.h5",
+    .main = cmd_merge_main,
+};
 
 /* Seconds a scanning child may go without a sign of progress. */
 #define MERGE_SCAN_SECONDS 30.0
@@ -57,38 +69,26 @@ static int scan_child(void *arg, int fd)
     return EXIT_OK;
 }
 
-int cmd_merge(int argc, char **argv)
+static int cmd_merge_main(int argc, char **argv)
 {
-    const char *out = NULL;
-    const char **in = calloc((size_t)argc + 1, sizeof *in);
+    cmd_args a;
+    cmd_args_init(&a);
+    int rc = cmd_parse(&cmd_merge_spec, argc, argv, &a);
+    if (rc) {
+        cmd_args_free(&a);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
+    }
     publish_inputs *inputs = publish_inputs_alloc();
-    int n = 0, rc = EXIT_INPUT;
-    if (!in || !inputs) {
-        free(in);
-        publish_inputs_free(inputs);
+    if (!inputs) {
+        cmd_error("merge", "out of memory");
+        cmd_args_free(&a);
         return EXIT_RUNTIME;
     }
     publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-            fputs(merge_usage, stdout);
-            rc = EXIT_OK;
-            goto done;
-        }
-        if (strcmp(argv[k], "-o") == 0 || strcmp(argv[k], "--output") == 0) {
-            if (k + 1 >= argc) {
-                cmd_error("merge", "option -o needs a value");
-                goto done;
-            }
-            out = argv[++k];
-        } else if (argv[k][0] == '-') {
-            cmd_error("merge", "unexpected argument '%s' (see 'sim merge --help')",
-                      argv[k]);
-            goto done;
-        } else {
-            in[n++] = argv[k];
-        }
-    }
+    const char *out = a.output;
+    const char *const *in = (const char *const *)a.operands;
+    int n = a.n_operands;
+    rc = EXIT_INPUT;
     if (!out || n == 0) {
         cmd_error("merge", "need -o OUT.h5 and at least one file (see 'sim merge --help')");
         goto done;
@@ -128,10 +128,11 @@ int cmd_merge(int argc, char **argv)
         goto done;
     }
     free(history);
-    printf("merged %d files, %d runs, into %s\n", n, written, out);
+    if (!a.quiet)
+        printf("merged %d files, %d runs, into %s\n", n, written, out);
     rc = EXIT_OK;
 done:
-    free(in);
     publish_inputs_free(inputs);
+    cmd_args_free(&a);
     return rc;
 }

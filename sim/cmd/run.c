@@ -1,6 +1,12 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * run.c - `sim run`: a run, or an ensemble of replicates, of a scenario
- * into one result file.
+ * run.c - `sim run`: a run, or an ensemble of replicates, of one or more
+ * scenarios, each into its own result file.
+ *
+ * The runs of every scenario are one list shared by the --jobs workers.
+ * A scenario that fails (a bad file, an output that cannot be written)
+ * does not stop the others: each finished file is published as soon as
+ * its last run is in, and the last line names the ones that failed.
  */
 #include "cmd.h"
 
@@ -12,26 +18,47 @@
 #include "exp/ensemble.h"
 #include "io/result/output.h"
 
-static const char run_usage[] =
-    "usage: sim run [SCENARIO.cfg] [-o FILE] [--seed N] [--months N]\n"
-    "               [--set path=value]... [--replicates N] [--jobs J] [-q]\n"
-    "\n"
-    "Run a scenario and write its trajectories to an HDF5 (netCDF-4) file.\n"
-    "Without SCENARIO.cfg the built-in baseline runs (scenarios/baseline.cfg\n"
-    "as compiled into this binary).\n"
-    "\n"
-    "  -o, --output FILE   result file (default: <scenario name>.h5)\n"
-    "  --seed N            master seed (overrides scenario.seed)\n"
-    "  --months N          number of monthly steps (overrides scenario.months)\n"
-    "  --set path=value    override any parameter, e.g.\n"
-    "                      --set agents.RUS.sanctions=0.8\n"
-    "                      --set routes.caspian.open=false\n"
-    "                      --set events.nk_shells.date=2023-06 (repeatable)\n"
-    "  --replicates N      an ensemble: N runs on the file's run axis, run r\n"
-    "                      seeded from hash(master seed, r)\n"
-    "  --jobs J            worker threads (default 1); the data do not\n"
-    "                      depend on J\n"
-    "  -q, --quiet         print nothing on success\n";
+static const cmd_opt run_opts[] = {
+    {OPT_OUTPUT, "result file (default: <scenario name>.h5); with one "
+                 "scenario only"},
+    {OPT_OUTDIR, "write each result as DIR/<scenario name>.h5 (DIR must "
+                 "exist)"},
+    {OPT_SEED, NULL},
+    {OPT_MONTHS, NULL},
+    {OPT_SET, NULL},
+    {OPT_REPLICATES, "runs of each scenario (default 1): an ensemble on the "
+                     "file's run axis, run r seeded from hash(master seed, r)"},
+    {OPT_JOBS, "worker threads (default 1), shared by the runs of every "
+               "scenario; the data do not depend on J"},
+    {OPT_PROGRESS, NULL},
+    {OPT_PROGRESS_EVERY, NULL},
+    {OPT_QUIET, NULL},
+    {0, NULL}};
+
+static int cmd_run_main(int argc, char **argv);
+
+const cmd_spec cmd_run_spec = {
+    .name = "run",
+    .operands = "[SCENARIO.cfg]...",
+    .summary = "run scenarios (default: the built-in baseline), each into an "
+               "HDF5 file",
+    .about =
+        "Run a scenario and write its trajectories to an HDF5 (netCDF-4)\n"
+        "file.  Without SCENARIO.cfg the built-in baseline runs\n"
+        "(scenarios/baseline.cfg as compiled into this binary).  A scenario\n"
+        "named without a directory that is not in the current directory is\n"
+        "taken from the shared scenarios (sim run sanctions_relief).\n"
+        "\n"
+        "With several scenarios, each goes to its own <scenario name>.h5 (in\n"
+        "--outdir DIR if given), their runs spread over the --jobs workers.\n"
+        "A scenario that fails does not stop the others: every finished file\n"
+        "is kept, and the last line names the scenarios that failed; the exit\n"
+        "code is then 2 if one had bad input, else 1.\n",
+    .after = NULL,
+    .opts = run_opts,
+    .complete = "*.cfg",
+    .main = cmd_run_main,
+};
 
 static double now_seconds(void)
 {
@@ -115,117 +142,248 @@ static void print_ensemble(const model_params *p, run_summary **s, int n)
     print_spread("members", s, n, F_MEMBERS, -1, "");
 }
 
-int cmd_run(int argc, char **argv)
+/* One scenario of the batch. */
+typedef struct {
+    const char *file;     /* as given, or NULL: the built-in baseline */
+    sim_config *c;
+    char *path, *text;
+    output *out;
+    run_summary **sums;
+    int rc;               /* EXIT_OK, or how it failed */
+    char err[1024];       /* why, unless already printed */
+    double seconds;       /* when its file was published */
+    ensemble e;
+} scenario;
+
+typedef struct {
+    scenario *s;
+    int *member;          /* the scenario of each batch member */
+    double t0;
+} batch;
+
+/* Under the batch's lock: publish a scenario's file, or drop it. */
+static void finished(void *ctx, int m, int failed, const char *err)
 {
-    double t0 = now_seconds();
-    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    scenario_opts o = {.sets = sets, .replicates = 1, .jobs = 1};
-    int rc = EXIT_INPUT, n = 0;
-    sim_config *c = NULL;
-    output *out = NULL;
-    run_summary **sums = NULL;
-    char *text = NULL, *history = NULL, *path = NULL;
-    publish_inputs *inputs = NULL;
-    if (!sets) {
-        cmd_error("run", "out of memory");
+    batch *b = ctx;
+    scenario *s = &b->s[b->member[m]];
+    char e[1024];
+    if (!failed && output_close(s->out, e, sizeof e) == 0) {
+        s->out = NULL;
+        s->seconds = now_seconds() - b->t0;
+        return;
+    }
+    if (!failed)
+        err = e;
+    output_abort(s->out);
+    s->out = NULL;
+    s->rc = EXIT_RUNTIME;
+    snprintf(s->err, sizeof s->err, "%s", err);
+}
+
+/* Load scenario s and name its file: 0, or its exit code (the error
+ * printed or left in s->err). */
+static int prepare(scenario *s, const cmd_args *a, publish_inputs *inputs)
+{
+    static const char *const where[] = {"scenarios", NULL};
+    char found[4096];
+    const char *file = s->file ? cmd_find_file(s->file, where, found, sizeof found)
+                               : NULL;
+    if (!(s->c = cmd_load_scenario(file, a)))
+        return EXIT_INPUT;
+    /* it and what it includes are inputs of every file of the batch */
+    if (file && cmd_inputs_add(inputs, file) < 0) {
+        snprintf(s->err, sizeof s->err, "out of memory");
         return EXIT_RUNTIME;
     }
-    for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0) {
-            fputs(run_usage, stdout);
-            free(sets);
-            return EXIT_OK;
-        }
-        int used = cmd_scenario_option("run", argc, argv, &k, &o);
-        if (used < 0)
-            goto done;
-        if (used)
-            continue;
-        if (argv[k][0] == '-' || o.scenario) {
-            cmd_error("run", "unexpected argument '%s' (see 'sim run --help')",
-                      argv[k]);
-            goto done;
-        }
-        o.scenario = argv[k];
-    }
-    if (!(c = cmd_load_scenario(&o)))
-        goto done;
-    const model_params *p = config_params(c);
-    n = o.replicates;
-    if (o.output) {
-        path = strdup(o.output);
+    const model_params *p = config_params(s->c);
+    int n = a->replicates;
+    if (a->output) {
+        s->path = strdup(a->output);
     } else {
-        path = malloc(strlen(p->g.name) + 4);
-        if (path)
-            sprintf(path, "%s.h5", p->g.name);
+        const char *dir = a->outdir ? a->outdir : "";
+        size_t len = strlen(dir) + strlen(p->g.name) + 8;
+        if ((s->path = malloc(len)))
+            snprintf(s->path, len, "%s%s%s.h5", dir, *dir ? "/" : "", p->g.name);
     }
-    if (!path)
-        cmd_error("run", "out of memory");
-    if (!path || !(inputs = cmd_inputs("run", &o.scenario, 1))) {
-        rc = EXIT_RUNTIME;
-        goto done;
-    }
-    if ((rc = cmd_check_output("run", path, inputs)) != 0)
-        goto done;
-    rc = EXIT_INPUT;
-    text = config_resolved_text(c);
-    history = cmd_history(argc + 1, argv - 1);
-    sums = calloc((size_t)n, sizeof(run_summary *));
-    int ok = path && text && history && sums;
+    s->text = config_resolved_text(s->c);
+    s->sums = calloc((size_t)n, sizeof(run_summary *));
+    int ok = s->path && s->text && s->sums;
     for (int r = 0; ok && r < n; r++)
-        ok = (sums[r] = run_summary_alloc(p->n_goods)) != NULL;
+        ok = (s->sums[r] = run_summary_alloc(p->n_goods)) != NULL;
     if (!ok) {
-        cmd_error("run", "out of memory");
-        rc = EXIT_RUNTIME;
-        goto done;
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return EXIT_RUNTIME;
     }
     int n_vars;
-    const char *const *vars = config_output_vars(c, &n_vars);
-    if (cmd_preflight("run", p, vars, n_vars, 0, n, o.jobs, path))
-        goto done;
-    output_opts opts = {.path = path, .config_text = text, .history = history,
-                        .vars = vars, .n_vars = n_vars, .n_runs = n,
-                        .master_seed = (unsigned long long)p->g.seed,
+    const char *const *vars = config_output_vars(s->c, &n_vars);
+    if (cmd_preflight("run", p, vars, n_vars, 0, n, a->jobs, s->path))
+        return EXIT_INPUT;
+    return EXIT_OK;
+}
+
+/* Open scenario s's file (temporary until published): 0, or its exit
+ * code with the reason in s->err. */
+static int open_output(scenario *s, const cmd_args *a, const char *history,
+                       const publish_inputs *inputs)
+{
+    const model_params *p = config_params(s->c);
+    int n = a->replicates, n_vars;
+    const char *const *vars = config_output_vars(s->c, &n_vars);
+    output_opts opts = {.path = s->path, .config_text = s->text,
+                        .history = history, .vars = vars, .n_vars = n_vars,
+                        .n_runs = n, .master_seed = (unsigned long long)p->g.seed,
                         .inputs = inputs};
-    char err[1024];
-    out = output_open(p, &opts, err, sizeof err);
-    if (!out) {
-        cmd_error("run", "%s", err);
-        rc = EXIT_RUNTIME;
-        goto done;
+    if (!(s->out = output_open(p, &opts, s->err, sizeof s->err)))
+        return EXIT_RUNTIME;
+    s->e = (ensemble){.p = p, .master = (unsigned long long)p->g.seed,
+                      .n_runs = n, .jobs = a->jobs, .out = s->out,
+                      .sums = s->sums};
+    return EXIT_OK;
+}
+
+static void report(const scenario *s, const cmd_args *a)
+{
+    const model_params *p = config_params(s->c);
+    char first[16], last[16];
+    span(p, s->sums[0]->months, first, last);
+    printf("scenario %s: %d months simulated (%s to %s), seed %llu%s\n",
+           p->g.name, s->sums[0]->months, first, last,
+           (unsigned long long)p->g.seed, a->replicates > 1 ? ", ensemble" : "");
+    if (a->replicates == 1)
+        print_single(p, s->sums[0]);
+    else
+        print_ensemble(p, s->sums, a->replicates);
+    printf("wrote %s in %.3f s\n", s->path, s->seconds);
+}
+
+static void scenario_free(scenario *s, int n_runs)
+{
+    output_abort(s->out);
+    for (int r = 0; s->sums && r < n_runs; r++)
+        run_summary_free(s->sums[r]);
+    free(s->sums);
+    free(s->text);
+    free(s->path);
+    config_free(s->c);
+}
+
+static int cmd_run_main(int argc, char **argv)
+{
+    cmd_args a;
+    cmd_args_init(&a);
+    int rc = cmd_parse(&cmd_run_spec, argc, argv, &a);
+    if (rc) {
+        cmd_args_free(&a);
+        return rc > 0 ? EXIT_OK : EXIT_INPUT;
     }
-    ensemble e = {.p = p, .master = (unsigned long long)p->g.seed,
-                  .n_runs = n, .jobs = o.jobs, .out = out, .sums = sums};
-    if (ensemble_run(&e, err, sizeof err) || output_close(out, err, sizeof err)) {
-        cmd_error("run", "%s", err);
-        rc = EXIT_RUNTIME;
-        goto done;
+    int n = a.n_operands > 0 ? a.n_operands : 1;
+    if (a.output && n > 1) {
+        cmd_error("run", "-o names one file, and %d scenarios are given: use "
+                  "--outdir DIR (each goes to DIR/<scenario name>.h5)", n);
+        cmd_args_free(&a);
+        return EXIT_INPUT;
     }
-    out = NULL;
-    if (!o.quiet) {
-        char first[16], last[16];
-        span(p, sums[0]->months, first, last);
-        printf("scenario %s: %d months simulated (%s to %s), seed %llu%s\n",
-               p->g.name, sums[0]->months, first, last,
-               (unsigned long long)p->g.seed, n > 1 ? ", ensemble" : "");
-        if (n == 1)
-            print_single(p, sums[0]);
-        else
-            print_ensemble(p, sums, n);
-        printf("wrote %s in %.3f s\n", path, now_seconds() - t0);
+    if (a.output && a.outdir) {
+        cmd_error("run", "give either -o FILE or --outdir DIR, not both");
+        cmd_args_free(&a);
+        return EXIT_INPUT;
+    }
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
+    batch b = {.t0 = now_seconds()};
+    scenario *s = calloc((size_t)n, sizeof *s);
+    const ensemble **members = calloc((size_t)n, sizeof(const ensemble *));
+    b.member = calloc((size_t)n, sizeof *b.member);
+    char *history = cmd_history(argc + 1, argv - 1);
+    publish_inputs *inputs = cmd_inputs("run", NULL, 0);
+    progress *pr = NULL;
+    if (!s || !members || !b.member || !history || !inputs) {
+        cmd_error("run", "out of memory");
+        free(s);
+        free(members);
+        free(b.member);
+        free(history);
+        publish_inputs_free(inputs);
+        cmd_args_free(&a);
+        return EXIT_RUNTIME;
+    }
+    b.s = s;
+    int n_members = 0;
+    for (int k = 0; k < n; k++) {
+        s[k].file = a.n_operands ? a.operands[k] : NULL;
+        s[k].rc = prepare(&s[k], &a, inputs);
+        /* two scenarios of one name would write one file */
+        for (int j = 0; s[k].rc == EXIT_OK && j < k; j++)
+            if (s[j].path && strcmp(s[j].path, s[k].path) == 0) {
+                snprintf(s[k].err, sizeof s[k].err, "%s would write %s, as %s "
+                         "does (give the scenarios different names)",
+                         s[k].file ? s[k].file : "the baseline", s[k].path,
+                         s[j].file ? s[j].file : "the baseline");
+                s[k].rc = EXIT_INPUT;
+            }
+        if (s[k].rc != EXIT_OK && s[k].err[0]) {
+            cmd_error("run", "%s", s[k].err);
+            s[k].err[0] = '\0';
+        }
+    }
+    /* every scenario's files known: no output may be one of them */
+    for (int k = 0; k < n; k++) {
+        if (s[k].rc == EXIT_OK)
+            s[k].rc = cmd_check_output("run", s[k].path, inputs);
+        if (s[k].rc == EXIT_OK)
+            s[k].rc = open_output(&s[k], &a, history, inputs);
+        if (s[k].rc == EXIT_OK) {
+            b.member[n_members] = k;
+            members[n_members++] = &s[k].e;
+        } else if (s[k].err[0]) {
+            cmd_error("run", "%s", s[k].err);
+        }
+    }
+    if (n_members > 0) {
+        long total = (long)n_members * a.replicates;
+        pr = cmd_progress(&a, "run", "runs", total);
+        ensemble_batch eb = {.jobs = a.jobs, .progress = progress_callback,
+                             .progress_ctx = pr, .finished = finished,
+                             .finished_ctx = &b};
+        char err[1024];
+        int failed = ensemble_run_many(members, n_members, &eb, err, sizeof err);
+        progress_end(pr, failed == 0);
+        if (failed < 0) {
+            cmd_error("run", "%s", err);
+            for (int j = 0; j < n_members; j++) {
+                s[b.member[j]].rc = EXIT_RUNTIME;
+                s[b.member[j]].err[0] = '\0';
+            }
+        }
+        for (int j = 0; j < n_members; j++) {
+            scenario *x = &s[b.member[j]];
+            if (x->rc != EXIT_OK && x->err[0])
+                cmd_error("run", "%s", x->err);
+        }
     }
     rc = EXIT_OK;
-done:
-    output_abort(out);
+    int failed = 0;
+    for (int k = 0; k < n; k++) {
+        if (s[k].rc == EXIT_OK && !a.quiet)
+            report(&s[k], &a);
+        failed += s[k].rc != EXIT_OK;
+        rc = cmd_worse(rc, s[k].rc);
+    }
+    if (failed && n > 1) {
+        char names[2048] = "";
+        for (int k = 0, at = 0; k < n; k++)
+            if (s[k].rc != EXIT_OK && at < (int)sizeof names)
+                at += snprintf(names + at, sizeof names - (size_t)at, "%s%s",
+                               at ? ", " : "", s[k].file ? s[k].file : "baseline");
+        cmd_error("run", "%d of %d scenarios failed: %s", failed, n, names);
+    }
+    fflush(stdout);
+    for (int k = 0; k < n; k++)
+        scenario_free(&s[k], a.replicates);
     publish_inputs_free(inputs);
-    for (int r = 0; sums && r < n; r++)
-        run_summary_free(sums[r]);
-    free(sums);
-    free(text);
+    free(s);
+    free(members);
+    free(b.member);
     free(history);
-    free(path);
-    config_free(c);
-    free(sets);
+    cmd_args_free(&a);
     return rc;
 }

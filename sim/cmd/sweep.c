@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweep.c - `sim sweep`: a parameter sweep into one result file.
  */
@@ -20,30 +21,22 @@
 #include "exp/sweep.h"
 #include "io/sweepfile.h"
 
-static const char sweep_usage[] =
-    "usage: sim sweep SWEEP.cfg [-o FILE] [--jobs J] [--shard I/N] [--resume]\n"
-    "                 [--checkpoint SECONDS] [--dry-run] [--progress] [-q]\n"
-    "\n"
-    "Run every point of a sweep file's design, with its replicates, into one\n"
-    "file: run r is replicate r %% R of point r / R, param_value(run, param)\n"
-    "holds its parameter values and point(run) its design point.  The\n"
-    "replicates use the same seeds at every point (common random numbers);\n"
-    "the data do not depend on --jobs.\n"
-    "\n"
-    "  -o FILE        result file (default: <sweep file name>.h5)\n"
-    "  --jobs J       worker threads (default 1)\n"
-    "  --shard I/N    only this shard's runs (Slurm job arrays): runs are dealt\n"
-    "                 to shards in blocks of B consecutive runs (--dry-run\n"
-    "                 prints B), block k to shard k %% N; the shards are\n"
-    "                 joined by `sim merge`\n"
-    "  --resume       go on with an interrupted sweep: its finished runs are\n"
-    "                 kept, the others run\n"
-    "  --checkpoint S close a part file, making its runs safe, every S\n"
-    "                 seconds (default %.0f): a kill loses the runs finished\n"
-    "                 since the last one\n"
-    "  --dry-run      print the runs, months, estimated bytes and core-seconds\n"
-    "  --progress     a progress line on stderr even when it is not a terminal\n"
-    "\n"
+static const cmd_opt sweep_opts_list[] = {
+    {OPT_OUTPUT, "result file (default: <sweep file name>.h5, or "
+                 "<name>_shard<I>.h5 for a shard)"},
+    {OPT_JOBS, NULL},
+    {OPT_SHARD, NULL},
+    {OPT_RESUME, NULL},
+    {OPT_CHECKPOINT, NULL},
+    {OPT_DRY_RUN, NULL},
+    {OPT_PROGRESS, NULL},
+    {OPT_PROGRESS_EVERY, NULL},
+    {OPT_QUIET, NULL},
+    {0, NULL}};
+
+static int cmd_sweep_main(int argc, char **argv);
+
+static const char sweep_after[] =
     "FILE may not be the sweep file, its scenario or a file they include.\n"
     "A shard's file holds its own runs, each labelled with its index in the\n"
     "sweep (run(run)), so that the shards' files join into the sweep's by\n"
@@ -56,6 +49,51 @@ static const char sweep_usage[] =
     "final data are those of an uninterrupted sweep.  SIGTERM or SIGINT\n"
     "finishes the runs under way, writes a valid FILE holding the runs done\n"
     "(labelled with their index in the sweep), keeps FILE.parts/ and exits 3.\n";
+
+const cmd_spec cmd_sweep_spec = {
+    .name = "sweep",
+    .operands = "SWEEP.cfg",
+    .summary = "a parameter sweep (grid, random, LHS, Sobol, Saltelli) into "
+               "one file",
+    .about =
+        "Run every point of a sweep file's design, with its replicates, into one\n"
+        "file: run r is replicate r % R of point r / R, param_value(run, param)\n"
+        "holds its parameter values and point(run) its design point.  The\n"
+        "replicates use the same seeds at every point (common random numbers);\n"
+        "the data do not depend on --jobs.  A sweep file named without a\n"
+        "directory that is not in the current directory is taken from the\n"
+        "shared configs/sweeps (sim sweep example).\n",
+    .after = sweep_after,
+    .opts = sweep_opts_list,
+    .complete = "*.cfg",
+    .main = cmd_sweep_main,
+};
+
+static const cmd_opt mpi_opts[] = {
+    {OPT_OUTPUT, "the result file (required); rank k writes OUT.h5.rank<k> "
+                 "first"},
+    {OPT_JOBS, "worker threads of each rank (default 1)"},
+    {OPT_RESUME, NULL},
+    {OPT_CHECKPOINT, NULL},
+    {OPT_QUIET, NULL},
+    {0, NULL}};
+
+const cmd_spec cmd_mpi_sweep_spec = {
+    .name = "sweep",
+    .operands = "SWEEP.cfg",
+    .summary = "a sweep split over MPI ranks",
+    .about =
+        "Split a sweep's runs over the K ranks (rank k runs shard k/K of\n"
+        "`sim sweep --shard`) and join them into OUT.h5; the data are those of\n"
+        "`sim sweep` in one process.  A rank that fails is reported with its\n"
+        "runs, and nothing is merged.  As root, Open MPI needs\n"
+        "OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; more\n"
+        "ranks than cores need mpirun --oversubscribe.\n",
+    .after = sweep_after,
+    .opts = mpi_opts,
+    .complete = "*.cfg",
+    .main = NULL,
+};
 
 #define PART_SECONDS 10.0 /* default --checkpoint */
 
@@ -222,12 +260,28 @@ static int scan_parts(const char *dir, const char *hash, unsigned char *done,
     return n;
 }
 
-int cmd_sweep(int argc, char **argv)
+static int cmd_sweep_main(int argc, char **argv)
 {
-    const char *file = NULL, *outpath = NULL;
-    int jobs = 1, dry = 0, resume = 0, quiet = 0, shard_i = 0, shard_n = 1;
-    int show_progress = isatty(STDERR_FILENO);
-    double checkpoint = PART_SECONDS;
+    cmd_args a;
+    cmd_args_init(&a);
+    a.checkpoint = PART_SECONDS;
+    int rc = cmd_parse(&cmd_sweep_spec, argc, argv, &a);
+    if (rc == 0)
+        rc = cmd_sweep_run(&a, argc, argv);
+    else
+        rc = rc > 0 ? EXIT_OK : EXIT_INPUT;
+    cmd_args_free(&a);
+    return rc;
+}
+
+int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
+{
+    static const char *const where[] = {"configs/sweeps", "configs", NULL};
+    char found[4096];
+    const char *file = NULL, *outpath = args->output;
+    int jobs = args->jobs, dry = args->dry_run, resume = args->resume, quiet = args->quiet;
+    int shard_i = 0, shard_n = 1;
+    double checkpoint = args->checkpoint;
     int rc = EXIT_INPUT;
     sweep_spec *s = NULL;
     sweep_plan *pl = NULL;
@@ -237,69 +291,25 @@ int cmd_sweep(int argc, char **argv)
     char **partfiles = NULL;
     int n_partfiles = 0;
     unsigned char *done_runs = NULL;
+    progress *pr = NULL;
     char err[1024];
-    for (int k = 1; k < argc; k++) {
-        const char *a = argv[k];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            printf(sweep_usage, PART_SECONDS);
-            return EXIT_OK;
-        } else if (strcmp(a, "--dry-run") == 0) {
-            dry = 1;
-        } else if (strcmp(a, "--resume") == 0) {
-            resume = 1;
-        } else if (strcmp(a, "--progress") == 0) {
-            show_progress = 1;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (strcmp(a, "--checkpoint") == 0) {
-            char *end;
-            if (k + 1 >= argc) {
-                cmd_error("sweep", "option %s needs a value", a);
-                return EXIT_INPUT;
-            }
-            const char *v = argv[++k];
-            checkpoint = strtod(v, &end);
-            if (end == v || *end || !(checkpoint >= 0 && checkpoint <= 86400)) {
-                cmd_error("sweep", "--checkpoint: '%s' is not a number of seconds "
-                          "from 0 to 86400", v);
-                return EXIT_INPUT;
-            }
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--jobs") == 0 ||
-                   strcmp(a, "--shard") == 0) {
-            if (k + 1 >= argc) {
-                cmd_error("sweep", "option %s needs a value", a);
-                return EXIT_INPUT;
-            }
-            const char *v = argv[++k];
-            char *end;
-            if (a[1] == 'o') {
-                outpath = v;
-            } else if (a[2] == 'j') {
-                long j = strtol(v, &end, 10);
-                if (*end || j < 1 || j > CMD_MAX_JOBS) {
-                    cmd_error("sweep", "--jobs: '%s' is not a whole number from 1 "
-                              "to %d", v, CMD_MAX_JOBS);
-                    return EXIT_INPUT;
-                }
-                jobs = (int)j;
-            } else {
-                char extra;
-                if (sscanf(v, "%d/%d%c", &shard_i, &shard_n, &extra) != 2 ||
-                    shard_n < 1 || shard_i < 0 || shard_i >= shard_n) {
-                    cmd_error("sweep", "--shard: '%s' is not I/N with 0 <= I < N", v);
-                    return EXIT_INPUT;
-                }
-            }
-        } else if (a[0] == '-' || file) {
-            cmd_error("sweep", "unexpected argument '%s' (see 'sim sweep --help')", a);
-            return EXIT_INPUT;
-        } else {
-            file = a;
-        }
+    if (args->n_operands > 1) {
+        cmd_error("sweep", "unexpected argument '%s': one sweep file at a time "
+                  "(see 'sim sweep --help')", args->operands[1]);
+        return EXIT_INPUT;
     }
-    if (!file) {
+    if (args->n_operands == 0) {
         cmd_error("sweep", "no sweep file given (see 'sim sweep --help')");
         return EXIT_INPUT;
+    }
+    file = cmd_find_file(args->operands[0], where, found, sizeof found);
+    if (args->shard) {
+        char extra;
+        if (sscanf(args->shard, "%d/%d%c", &shard_i, &shard_n, &extra) != 2 ||
+            shard_n < 1 || shard_i < 0 || shard_i >= shard_n) {
+            cmd_error("sweep", "--shard: '%s' is not I/N with 0 <= I < N", args->shard);
+            return EXIT_INPUT;
+        }
     }
     config_error ce;
     if (!(s = sweep_load(file, &ce))) {
@@ -464,9 +474,12 @@ int cmd_sweep(int argc, char **argv)
     so.part_seconds = checkpoint;
     so.skip = done_runs;
     so.stop = &stop_flag;
-    so.progress = show_progress ? stderr : NULL;
+    pr = cmd_progress(args, "sweep", "runs", mine - before);
+    so.progress = progress_callback;
+    so.progress_ctx = pr;
     int ran = 0;
     int r = sweep_run(pl, &so, &ran, err, sizeof err);
+    progress_end(pr, r == 0);
     if (r < 0) {
         cmd_error("sweep", "%s (finished runs are kept in %s: go on with --resume)",
                   err, pt.dir);

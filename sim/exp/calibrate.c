@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.c - Nelder-Mead fit of free parameters to measure targets.
  *
@@ -9,6 +10,7 @@
 #include "calibrate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,8 +121,7 @@ int calibrate_fit(const calib_opts *o, calib_result *r, char *err,
         double size = gsl_multimin_fminimizer_size(m);
         status = gsl_multimin_test_size(size, o->tol);
         if (o->progress)
-            fprintf(o->progress, "calibrate: iteration %d, objective %.6g, simplex %.3g\n",
-                    it, m->fval, size);
+            o->progress(o->progress_ctx, it, o->max_iter, m->fval, size);
     }
     if (c.failed) {
         snprintf(err, errlen, "%s", c.err);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calibrate.h - fit free parameters so that ensemble means of measures
  * land on their public figures (GSL's Nelder-Mead simplex,
@@ -6,8 +7,6 @@
  */
 #ifndef SIM_EXP_CALIBRATE_H
 #define SIM_EXP_CALIBRATE_H
-
-#include <stdio.h>
 
 #include "io/targets.h"
 #include "model/params.h"
@@ -19,7 +18,11 @@ typedef struct {
     unsigned long long master; /* seeds: model_run_seed(master, 0..) */
     int max_iter;              /* simplex iterations */
     double tol;                /* stop when the simplex size falls below */
-    FILE *progress;            /* one line per iteration, or NULL */
+    /* after each iteration (or NULL): the iteration, of at most
+     * max_iter, the objective and the simplex size */
+    void (*progress)(void *ctx, int iteration, int max_iter,
+                     double objective, double size);
+    void *progress_ctx;
 } calib_opts;
 
 typedef struct {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * design.c - grids on the fly; random, Latin hypercube, Sobol and Saltelli
  * designs stored as a row-major n_points x n_axes matrix of unit-cube

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * design.h - experimental designs for parameter sweeps: full grids, plain
  * random samples, Latin hypercubes, Sobol sequences and Saltelli's

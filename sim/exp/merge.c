@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * merge.c - combine result files of one job (see merge.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * merge.h - combine result files holding disjoint runs of one job (the
  * parts of an interrupted sweep, the shards of a Slurm array, the files of

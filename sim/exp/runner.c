@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * runner.c - one run: seed, step, record, measure, summarise.
  */

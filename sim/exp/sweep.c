@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweep.c - a sweep's runs over worker threads (see sweep.h).
  */
 #include "sweep.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -143,7 +145,6 @@ typedef struct {
     output_block **spare; /* written blocks, for reuse */
     int n_spare, cap_spare;
     char err[1024];
-    double t0;
 } pool;
 
 static double now(void)
@@ -159,17 +160,11 @@ typedef struct {
     const double *values;
 } sink_ctx;
 
-static void progress(pool *p)
+/* Under the lock. */
+static void progress(const pool *p)
 {
-    if (!p->o->progress)
-        return;
-    double t = now() - p->t0, rate = t > 0 ? p->computed / t : 0;
-    double eta = rate > 0 ? (p->todo - p->computed) / rate : 0;
-    fprintf(p->o->progress, "\rsweep: %d of %d runs, %.1f runs/s, ETA %.0f s   ",
-            p->computed, p->todo, rate, eta);
-    if (p->computed == p->todo)
-        fputc('\n', p->o->progress);
-    fflush(p->o->progress);
+    if (p->o->progress)
+        p->o->progress(p->o->progress_ctx, p->computed, p->todo);
 }
 
 /* Under the lock: the part to write into, opened when needed. */
@@ -436,7 +431,7 @@ static int flush_open(pool *p)
 int sweep_run(const sweep_plan *pl, const sweep_opts *o, int *done, char *err,
               size_t errlen)
 {
-    pool p = {.pl = pl, .o = o, .t0 = now()};
+    pool p = {.pl = pl, .o = o};
     if (o->block < 1) {
         snprintf(err, errlen, "a block of %d runs", o->block);
         return -1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweep.h - parameter sweeps: a design of points over the axes of a sweep
  * file, replicates at each point, run over worker threads into one file.
@@ -12,7 +13,6 @@
 #define SIM_EXP_SWEEP_H
 
 #include <signal.h>
-#include <stdio.h>
 
 #include "exp/design.h"
 #include "io/result/output.h"
@@ -53,7 +53,10 @@ typedef struct {
                                   * k % shard_n == shard_i */
     volatile sig_atomic_t *stop; /* set by a signal: finish the runs under
                                   * way, start no more */
-    FILE *progress;              /* progress line, or NULL */
+    /* `done` of the `total` runs this sweep does are finished (or NULL);
+     * called under the sweep's lock */
+    void (*progress)(void *ctx, long done, long total);
+    void *progress_ctx;
 } sweep_opts;
 
 /* The unit of axis a's values, into buf: the parameter table's (with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * config.c - libconfig scenario files -> validated model_params, driven by
  * param_table[].  See config.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * export.c - a result file as tidy CSV tables (see export.h).
  *

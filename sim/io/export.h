@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * export.h - a result file as tidy CSV tables (`sim export --csv`).
  *

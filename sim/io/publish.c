@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * publish.c - temporary name, sync, rename, sync the directory; refusals
  * of destinations that are not the program's to replace (see publish.h).
@@ -346,6 +347,21 @@ int publish_check(const char *path, const publish_inputs *in, char *err,
         return PUBLISH_REFUSED;
     }
     return PUBLISH_OK;
+}
+
+int publish_same_target(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return 1;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    /* one at least is not there yet: the same name in the same directory */
+    char da[PATH_MAX], db[PATH_MAX];
+    dir_of(a, da, sizeof da);
+    dir_of(b, db, sizeof db);
+    return strcmp(base_of(a), base_of(b)) == 0 && stat(da, &sa) == 0 &&
+           stat(db, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 int publish_check_dir(const char *dir, char *err, size_t errlen)

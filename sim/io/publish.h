@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * publish.h - the one way the program writes a file: under a temporary name
  * in the destination's directory, synced, then renamed over the final name,
@@ -68,6 +69,9 @@ const char *publish_inputs_match(const publish_inputs *in, const char *path);
  * Makes nothing, changes nothing. */
 int publish_check(const char *path, const publish_inputs *in, char *err,
                   size_t errlen);
+/* Would outputs a and b be the same file?  The same name, the same file
+ * now (device and inode), or the same name in the same directory. */
+int publish_same_target(const char *a, const char *b);
 /* The same for a directory that files will be published into (sim export
  * --csv DIR): PUBLISH_OK when it does not exist or is a directory. */
 int publish_check_dir(const char *dir, char *err, size_t errlen);

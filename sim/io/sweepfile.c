@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweepfile.c - sweep files -> a checked sweep_spec (see sweepfile.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sweepfile.h - sweep files (libconfig): a base scenario, the axes to vary
  * and the design that places points on them.

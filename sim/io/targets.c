@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * targets.c - measure files -> measure sets and free parameters.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * targets.h - measure files (libconfig): calibration targets with their
  * public figures, and the free parameters calibration may move.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calendar.c - proleptic Gregorian day numbers (H. Hinnant,
  * "chrono-Compatible Low-Level Date Algorithms").

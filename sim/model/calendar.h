@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * calendar.h - proleptic Gregorian day numbers (H. Hinnant's algorithms),
  * for the monthly time axis and for reading it back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * measure.c - scalar figures of a run (see measure.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * measure.h - scalar figures of a run: a sum over a selection of agents,
  * partners, goods or routes of one or more state variables, reduced over a

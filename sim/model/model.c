@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * model.c - allocation of a run and the twelve phases of one monthly step.
  *

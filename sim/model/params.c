@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * params.c - the parameter table and the plain-data helpers around it.
  */

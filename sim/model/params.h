@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * params.h - the model's parameters and the one declarative table that
  * names, types, bounds and documents every one of them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * vars.c - the named state variables (see vars.h): the one table.
  *

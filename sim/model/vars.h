@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * vars.h - the state variables a run exposes, by name: the one table of
  * them.  Each row gives a variable's shape, where its values live in

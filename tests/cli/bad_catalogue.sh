@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bad_catalogue.sh - run every case of the bad-input catalogue,
 # tests/bad_inputs/NN_name/, and check that each fails cleanly: the expected
 # exit code, exactly one line on stderr starting with "sim: " and holding

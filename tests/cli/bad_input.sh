@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bad_input.sh - every class of bad input: exit 2, a one-line message
 # "sim: FILE:LINE: KEY: REASON" (or "sim: --set: KEY: REASON"), and no
 # output file, temporary file or other file left behind; an existing file
@@ -294,8 +295,8 @@ expect_bad "--seed 9007199254740993 (above 2^53)" "sim: --seed: scenario.seed: "
     -- --seed 9007199254740993
 
 # ---- flags ------------------------------------------------------------------------------
-expect_bad "a bad flag" "sim: run: unexpected argument '--bogus'" -- --bogus
-expect_bad "a bad flag after a scenario" "sim: run: unexpected argument '--bogus'" -- scen.cfg --bogus
+expect_bad "a bad flag" "sim: run: unknown option '--bogus'" -- --bogus
+expect_bad "a bad flag after a scenario" "sim: run: unknown option '--bogus'" -- scen.cfg --bogus
 
 # ---- an existing file at the -o path is left alone ---------------------------------------
 # keep NAME CONTENT-FILE ARGS... : put CONTENT-FILE at $O/out.h5, run the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """check_cf.py - what every reader of a result file must get right (OUTPUT.md,
 "[v2] What every reader must get right"), checked with netCDF4, h5py,
 xarray and Debian's udunits2, and the answers of NCO checked against h5py.

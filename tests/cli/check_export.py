@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """check_export.py - check the CSV tables of `sim export` against the
 result file they came from, read independently with xarray and h5py.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """check_result.py - read a result file of `sim run` the way a user would.
 
 Usage:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # experiments.sh - ensembles, paired comparisons, calibration and named
 # events from the command line, as an analyst would use them.
 . "$(dirname "$0")/common.inc"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # export.sh - `sim export FILE.h5 --csv DIR`: the tables of a run, an
 # ensemble, a comparison and a sweep read back with pandas and checked
 # value by value against the file read with xarray and h5py
@@ -152,7 +153,7 @@ expect_dir "success: the tables and the other file" "$W/keep" \
 # ---- bad usage and bad input: exit 2, one line, nothing written -------------------
 fails "no arguments" 2 "no file given" -- export
 fails "no --csv" 2 "no output given: --csv DIR" -- export single.h5
-fails "unknown flag" 2 "unexpected argument '--bogus'" -- export single.h5 --csv x --bogus
+fails "unknown flag" 2 "unknown option '--bogus'" -- export single.h5 --csv x --bogus
 fails "two files" 2 "one file at a time" -- export single.h5 ensemble.h5 --csv x
 fails "--csv without a value" 2 "--csv needs a value" -- export single.h5 --csv
 fails "--vars empty item" 2 "--vars stock,: expected names" -- export single.h5 --csv x --vars stock,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # mpi.sh - `mpirun -n K build/sim-mpi sweep ...` gives the same data as the
 # serial sweep for K = 1, 2, 3, and a failing rank is reported with its
 # runs, not hung on.  Skipped where Open MPI or build/sim-mpi is missing.
@@ -35,6 +36,29 @@ for k in 1 2 3; do
     [ -z "$(ls "$W" | grep "mpi$k.h5.rank")" ] && ok "no rank files left ($k ranks)" ||
         not_ok "rank files left behind ($k ranks)"
 done
+# sim-mpi shares sweep's options and their forms (the one table)
+(cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n 2 "$MPI" sweep --output=mpiopt.h5 -qj1 \
+    -- configs/m.cfg) >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "mpirun sim-mpi sweep --output=FILE -qj1 -- SWEEP.cfg" 0
+compare "sim-mpi with those forms = serial" same serial.h5 mpiopt.h5
+(cd "$W" && timeout -k 5 60 mpirun --oversubscribe -n 2 "$MPI" sweep configs/m.cfg -o x.h5 --shard 0/2) \
+    >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "sim-mpi sweep --shard (an option it does not take)" 2
+if [ "$(grep -c "unknown option '--shard'" "$ERR")" -eq 1 ] && [ ! -e "$W/x.h5" ]; then
+    ok "one line from rank 0 only, naming the option; nothing written"
+else
+    not_ok "sim-mpi's refusal of --shard"
+    show "$ERR"
+fi
+"$MPI" sweep --help >"$OUT" 2>"$ERR" </dev/null
+RC=$?
+expect_rc "sim-mpi sweep --help" 0
+has "sim-mpi sweep --help: from the table, with the root and oversubscribe notes" "$OUT" \
+    "usage: sim-mpi sweep" "-o, --output FILE" "-j, --jobs J" "--resume" "--checkpoint S" \
+    "OMPI_ALLOW_RUN_AS_ROOT=1" "--oversubscribe"
+
 # a rank that fails: rank 1's work directory is taken by a stray file
 touch "$W/bad.h5.rank1.parts"
 (cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n 3 "$MPI" sweep configs/m.cfg \

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # nco.sh - the result files as netCDF users read them (OUTPUT.md, "[v2] What
 # every reader must get right"), on a run file, an ensemble, two shards of a
 # sweep and their merge, and a comparison:
@@ -11,7 +12,8 @@
 #     numeric sweep attributes, history appended by merge
 #   - the readers: ncdump (whole files), h5dump, h5py, netCDF4 and xarray,
 #     the group events included
-# These are the commands of README "Working with results".
+# These are the commands of README "Working with results" (the R example is
+# run by r_hdf5r.sh).
 #   SIM     the program under test; PYTHON /usr/bin/python3
 # shellcheck source-path=SCRIPTDIR source=common.inc
 . "$(dirname "$0")/common.inc"
@@ -20,26 +22,7 @@ CF=$ROOT/tests/cli/check_cf.py
 for tool in ncra ncrcat ncks ncwa ncdump h5dump udunits2; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         not_ok "$tool is not installed (Debian: nco, netcdf-bin, hdf5-tools, udunits-bin)"
-        # ---- R: the README's hdf5r snippet, when hdf5r is installed ------------------------
-if command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(hdf5r)' >/dev/null 2>&1; then
-    sim run -q -o baseline.h5
-    sed -n '/<!-- r-snippet -->/,/<!-- \/r-snippet -->/p' "$ROOT/README.md" |
-        grep -v '^<!--' | grep -v '^```' >"$T/snippet.R"
-    (cd "$W" && Rscript "$T/snippet.R") >"$T/log/r" 2>&1
-    want=$("$PYTHON" -c "
-import h5py, sys
-f = h5py.File(sys.argv[1])
-a = list(f['agent'].asstr()[:]); g = list(f['good'].asstr()[:])
-print('2023-01-01 %d %d' % (round(f['stock'][0, 0, a.index('RUS'), g.index('shells')]),
-                           f['events/event_kind'].shape[0]))" "$W/baseline.h5")
-    got=$(awk 'END { printf "%s %d %d", $1, $2 + 0.5, $3 }' "$T/log/r")
-    [ "$got" = "$want" ] && ok "R (hdf5r): the README snippet reads the date, RUS's shells and the events ($got)" ||
-        { not_ok "R (hdf5r): the README snippet printed '$got', h5py reads '$want'"; show "$T/log/r"; }
-else
-    ok "R (hdf5r) # skipped: Rscript or the hdf5r package (r-cran-hdf5r) is not installed"
-fi
-
-finish
+        finish
     fi
 done
 
@@ -164,24 +147,5 @@ PY
         show "$T/log/py"
     fi
 done
-
-# ---- R: the README's hdf5r snippet, when hdf5r is installed ------------------------
-if command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(hdf5r)' >/dev/null 2>&1; then
-    sim run -q -o baseline.h5
-    sed -n '/<!-- r-snippet -->/,/<!-- \/r-snippet -->/p' "$ROOT/README.md" |
-        grep -v '^<!--' | grep -v '^```' >"$T/snippet.R"
-    (cd "$W" && Rscript "$T/snippet.R") >"$T/log/r" 2>&1
-    want=$("$PYTHON" -c "
-import h5py, sys
-f = h5py.File(sys.argv[1])
-a = list(f['agent'].asstr()[:]); g = list(f['good'].asstr()[:])
-print('2023-01-01 %d %d' % (round(f['stock'][0, 0, a.index('RUS'), g.index('shells')]),
-                           f['events/event_kind'].shape[0]))" "$W/baseline.h5")
-    got=$(awk 'END { printf "%s %d %d", $1, $2 + 0.5, $3 }' "$T/log/r")
-    [ "$got" = "$want" ] && ok "R (hdf5r): the README snippet reads the date, RUS's shells and the events ($got)" ||
-        { not_ok "R (hdf5r): the README snippet printed '$got', h5py reads '$want'"; show "$T/log/r"; }
-else
-    ok "R (hdf5r) # skipped: Rscript or the hdf5r package (r-cran-hdf5r) is not installed"
-fi
 
 finish

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # output_errors.sh - failures while writing the result file: exit 1 (never a
 # crash), one clear message line, nothing under the final name, no
 # temporary file left, and an existing file at that name untouched.

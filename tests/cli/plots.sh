@@ -1,9 +1,17 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # plots.sh - the analysis scripts (plot_run.py, plot_trade.py, plot_sweep.py,
-# compare.py) draw every kind of result file the program writes: a run, an
-# ensemble, a sweep (one with runs not done too) and a comparison.  Each
-# writes a PNG of the expected size and a parseable SVG; each refuses bad
-# input with one line `NAME: ...`, exit 2 and no image; --help works.
+# plot_shells.py, compare.py; sensitivity.py has sensitivity.sh) draw every
+# kind of result file the program writes: a run, an ensemble, a sweep (one
+# with runs not done too, one merged from shards) and a comparison.  Each
+# writes a PNG of the expected size and a parseable SVG, named after its
+# input by default (a.h5 -> a.run.png) and never replacing the figure of
+# another input; each refuses bad input with one line `NAME: ...`, exit 2
+# and no image; --help works.  compare.py's figures are the program's:
+# evaluated from configs/headlines.cfg, they equal `sim compare`'s table.
+# The sweep panels draw binned means with intervals (no smoother) and say
+# when nothing differs and when an axis is narrow; the heatmap explains its
+# empty cells.
 . "$(dirname "$0")/common.inc"
 
 if [ "${SIM_SANITIZE:-}" = 1 ]; then
@@ -109,8 +117,9 @@ refuse() {
 }
 
 # ---- --help ---------------------------------------------------------------------
-for s in plot_run plot_trade plot_sweep compare; do
-    if "$PYTHON" "$A/$s.py" --help >"$OUT" 2>"$ERR" && grep -q "^usage: $s" "$OUT" && grep -q -- "-o OUT.png" "$OUT"; then
+for s in plot_run plot_trade plot_sweep plot_shells compare sensitivity; do
+    if "$PYTHON" "$A/$s.py" --help >"$OUT" 2>"$ERR" && grep -q "^usage: $s" "$OUT" && grep -q -- "-o OUT.png" "$OUT" &&
+        grep -q "INPUT" "$OUT"; then
         ok "$s.py --help"
     else
         not_ok "$s.py --help"
@@ -140,6 +149,56 @@ lane_a() {
     refuse "plot_trade.py, not a result file" "not a result file" plot_trade.py notes.h5
     refuse "plot_trade.py, month not recorded" "month '2031-01' is not recorded" plot_trade.py run.h5 --month 2031-01
     refuse "compare.py, not a comparison" "not a \`sim compare\` file" compare.py ens.h5
+    refuse "compare.py, measures file missing" "no such file" compare.py cmp.h5 --measures nothere.cfg
+
+    # plot_shells.py on every kind of file that records its variables
+    plot "plot_shells.py on a run" plot_shells.py run.h5 -o shells.png
+    image "plot_shells.py on a run" shells 1440 660 20000
+    plot "plot_shells.py on an ensemble" plot_shells.py ens.h5 --agent RUS --good drones -o ens_shells.png
+    image "plot_shells.py on an ensemble" ens_shells 1440 660 20000
+    plot "plot_shells.py on a comparison (--scenario)" plot_shells.py cmp.h5 --scenario sanctions_escalation \
+        -o cmp_shells.png
+    image "plot_shells.py on a comparison" cmp_shells 1440 660 20000
+    refuse "plot_shells.py, unknown agent" "no agent 'XYZ'" plot_shells.py run.h5 --agent XYZ
+    refuse "plot_shells.py, a sweep without world_imports" "'world_imports' is not recorded" plot_shells.py sweep.h5
+    refuse "plot_shells.py, not a result file" "not a result file" plot_shells.py notes.h5
+
+    # named after the input; never another input's figure
+    mkdir -p "$W/other"
+    cp "$W/run.h5" "$W/other/run.h5"
+    rm -f "$W"/run.run.png "$W"/run.run.svg
+    plot "plot_run.py run.h5 (no -o)" plot_run.py run.h5
+    if grep -q "^wrote run.run.png$" "$OUT" && [ -s "$W/run.run.png" ] && [ -s "$W/run.run.svg" ]; then
+        ok "plot_run.py a.h5 writes a.run.png and a.run.svg"
+    else
+        not_ok "plot_run.py without -o: no run.run.png"
+        show "$OUT"
+    fi
+    plot "plot_run.py run.h5 again (its own figure is redrawn)" plot_run.py run.h5
+    sum=$(md5sum <"$W/run.run.png")
+    (cd "$W" && exec timeout -k 5 120 "$PYTHON" "$A/plot_run.py" other/run.h5) >"$OUT" 2>"$ERR"
+    RC=$?
+    expect_rc "plot_run.py other/run.h5, where run.run.png is run.h5's figure" 2
+    if [ "$(lines "$ERR")" = 1 ] && grep -qF "plot_run: run.run.png exists, drawn from $W/run.h5: not replaced" "$ERR" &&
+        [ "$(md5sum <"$W/run.run.png")" = "$sum" ]; then
+        ok "the other input's figure is named and left as it was"
+    else
+        not_ok "the other input's figure was replaced, or the refusal is unclear"
+        show "$ERR"
+    fi
+    for s in plot_trade:trade plot_shells:shells; do
+        plot "${s%%:*}.py ens.h5 (no -o)" "${s%%:*}.py" ens.h5
+        [ -s "$W/ens.${s#*:}.png" ] && [ -s "$W/ens.${s#*:}.svg" ] && ok "${s%%:*}.py names its figure ens.${s#*:}.png" ||
+            not_ok "${s%%:*}.py: no ens.${s#*:}.png"
+    done
+    plot "compare.py cmp.h5 (no -o)" compare.py cmp.h5
+    [ -s "$W/cmp.compare.png" ] && ok "compare.py names its figure cmp.compare.png" || not_ok "no cmp.compare.png"
+    if "$PYTHON" - "$W/cmp.compare.png" "$W/run.h5" <<'PY'
+import sys
+from PIL import Image
+assert Image.open(sys.argv[1]).text["Source"].endswith("/cmp.h5")
+PY
+    then ok "the PNG records the file it was drawn from"; else not_ok "no Source in the PNG"; fi
 }
 lane_b() {
     plot "compare.py on a comparison" compare.py cmp.h5 -o cmp.png
@@ -175,8 +234,59 @@ lane_b() {
     refuse "plot_sweep.py, variable not recorded" "'stock' is not recorded" plot_sweep.py sweep.h5 --var stock --good oil
     refuse "plot_sweep.py, unknown good" "no good 'gold'" plot_sweep.py sweep.h5 --var shortfall --good gold
     refuse "plot_sweep.py, not a sweep" "not a sweep" plot_sweep.py run.h5 --var cohesion
+    refuse "plot_sweep.py, --bins out of range" "--bins must be between 2 and 50" plot_sweep.py sweep.h5 \
+        --var cohesion --bins 1
+
+    # binned means, no smoother; the notes of a flat response and a narrow axis
+    plot "plot_sweep.py on a merged sweep, binned" plot_sweep.py merged.h5 --var cohesion --param secondary \
+        --bins 3 -o sw_bins.png
+    if grep -q "mean of the runs in each bin, 95% interval" "$W/sw_bins.svg" &&
+        ! grep -qi "lowess" "$W/sw_bins.svg"; then
+        ok "plot_sweep.py draws bin means with 95% intervals, no LOWESS"
+    else
+        not_ok "plot_sweep.py: no binned means in the SVG"
+    fi
+    plot "plot_sweep.py, a parameter with no effect" plot_sweep.py sweep.h5 --var shortfall --good chips \
+        --param interdiction -o sw_flat.png
+    if grep -q "narrow y axis\|no clear effect" "$W/sw_flat.svg"; then
+        ok "plot_sweep.py says when nothing differs or the axis is narrow"
+    else
+        not_ok "plot_sweep.py: no note on a flat response"
+    fi
+    plot "plot_sweep.py, heatmap of two binned parameters" plot_sweep.py sweep.h5 --var cohesion \
+        --param 0 --param 1 --bins 4 -o sw_heat2.png
+    image "plot_sweep.py, heatmap of two binned parameters" sw_heat2 1000 750 30000
+    if grep -Eq "no run in this cell \([0-9]+ of [0-9]+\)" "$W/sw_heat2.svg" &&
+        grep -q "narrow colour scale" "$W/sw_heat2.svg"; then
+        ok "the heatmap explains its empty (grey) cells and its narrow colour scale"
+    else
+        not_ok "the heatmap does not explain its empty cells or its colour scale"
+    fi
     refuse "compare.py, unknown scenario" "no scenario 'nope'" compare.py cmp.h5 --pair baseline nope
 }
+# compare.py's figures are the program's: its measures, from the same
+# configs/headlines.cfg, equal the means `sim compare` prints
+sim compare "$ROOT/scenarios/baseline.cfg" "$ROOT/scenarios/sanctions_escalation.cfg" --replicates 4 \
+    -o cmp2.h5 --format csv
+cp "$OUT" "$T/cmp.csv"
+if "$PYTHON" - "$A" "$W/cmp2.h5" "$T/cmp.csv" <<'PY' >"$T/log/cross" 2>&1
+import csv, sys
+sys.path.insert(0, sys.argv[1])
+import compare, resultlib as rl
+res = rl.open_result(sys.argv[2], keep_scenario=True)
+ms = compare.load_measures(compare.HEADLINES)
+rows = list(csv.DictReader(open(sys.argv[3])))
+assert len(rows) == len(ms), (len(rows), len(ms))
+for m, r in zip(ms, rows):
+    assert r["figure"] == m["label"], (r["figure"], m["label"])
+    v = compare.measure_values(res, m)
+    for got, want in ((v[0].mean(), float(r["base_mean"])), (v[1].mean(), float(r["scenario_mean"]))):
+        assert abs(got - want) <= 1e-8 * max(1.0, abs(want)), (m["name"], got, want)
+print(len(ms), "measures")
+PY
+then ok "compare.py's headline figures equal sim compare's ($(cat "$T/log/cross"))"
+else not_ok "compare.py's figures differ from sim compare's"; show "$T/log/cross"; fi
+
 (OUT=$T/log/a.out ERR=$T/log/a.err IMG=a && lane_a) >"$T/log/lane_a" 2>&1 &
 pid_a=$!
 (OUT=$T/log/b.out ERR=$T/log/b.err IMG=b && lane_b) >"$T/log/lane_b" 2>&1 &

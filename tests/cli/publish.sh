@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # publish.sh - publishing never destroys (io/publish.h), the cases the
 # bad-input catalogue cannot show in one run:
 #   - /dev/null stays a character device after `sim run -o /dev/null`

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run_and_read.sh - `sim run` from another directory, then read the result
 # with ncdump, h5dump, xarray/h5py (check_result.py) and `sim info`;
 # determinism and the effect of --seed, --months and --set.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # sensitivity.sh - analysis/sensitivity.py: the Sobol' estimators recover
 # the Ishigami function's analytic indices (tests/test_sensitivity.py), and
 # on a small saltelli sweep of the real program the script prints the
@@ -112,7 +113,7 @@ for s in ("<svg", "Sobol", "goods.drones.sensitivity", "swept parameter"):
     assert s in svg, s
 PY
 then ok "a PNG and an SVG bar chart, with title and labelled axes"; else not_ok "the chart files"; fi
-has "it says what it wrote" "$T/log/table" "wrote out/salt.png, out/salt.svg, out/salt.csv"
+has "it says what it wrote" "$T/log/table" "wrote out/salt.png" "wrote out/salt.svg" "wrote out/salt.csv"
 
 # the same seed, the same numbers; one month and a window
 sens salt.h5 --var shortfall --good drones --var cohesion --bootstrap 500 --seed 4 \
@@ -163,14 +164,14 @@ refuse "an ensemble" "not a sweep" ens.h5 --var cohesion
 refuse "a comparison" "comparison file" cmp.h5 --var cohesion
 refuse "a shard (runs not done)" "runs not done" shard.h5 --var cohesion
 refuse "another design" "a lhs sweep (its sweep_design attribute)" lhs.h5 --var cohesion
-refuse "a text file" "cannot read" text.h5 --var cohesion
+refuse "a text file" "not a result file" text.h5 --var cohesion
 refuse "a missing file" "no such file" nothere.h5 --var cohesion
-refuse "an unknown variable" "unknown variable 'bogus'" salt.h5 --var bogus
-refuse "a variable not recorded" "unknown variable 'flow'" salt.h5 --var flow
+refuse "an unknown variable" "no variable 'bogus'" salt.h5 --var bogus
+refuse "a variable not recorded" "'flow' is not recorded" salt.h5 --var flow
 refuse "an unknown agent" "no agent 'USA'" salt.h5 --var shortfall --agent USA --good shells
 refuse "a good dimension without --good" "give --good" salt.h5 --var shortfall
 refuse "a month not recorded" "not recorded" salt.h5 --var cohesion --month 40
-refuse "--month with --from" "exclude" salt.h5 --var cohesion --month 2 --from 1
+refuse "--month with --from" "not both" salt.h5 --var cohesion --month 2 --from 1
 refuse "an output constant over the design" "undefined" salt.h5 --var production --good shells
 refuse "a selector no variable has" "none of the variables" salt.h5 --var cohesion --partner CHN
 refuse "no --var" "required" salt.h5

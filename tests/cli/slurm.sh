@@ -1,7 +1,9 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # slurm.sh - a sweep as a Slurm job array with a dependent merge, end to
 # end on a real single-node Slurm started here (slurmctld and slurmd as
-# root, munge): the merged file is identical in data to the sweep run in
+# root, munge) by the README's recipe (its <!-- slurm-local --> block, run
+# as written): the merged file is identical in data to the sweep run in
 # one process.  Skipped (with a line saying so) where Slurm is not
 # installed or we are not root.  Leaves the machine as it found it.
 . "$(dirname "$0")/common.inc"
@@ -30,48 +32,14 @@ cleanup() {
     rm -rf "$T"
 }
 
-# ---- munge ------------------------------------------------------------------------
-mkdir -p /run/munge /var/log/munge /var/lib/munge /etc/munge
-chown munge:munge /run/munge /var/log/munge /var/lib/munge /etc/munge
-if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
-    [ -f /etc/munge/munge.key ] || { mungekey -c 2>/dev/null || create-munge-key -f 2>/dev/null; }
-    chown munge:munge /etc/munge/munge.key 2>/dev/null
-    su -s /bin/sh munge -c "munged --force" && started_munge=1
-    sleep 1
-fi
+# ---- the README's recipe: munge, slurm.conf, slurmctld and slurmd -------------------
+sed -n '/^<!-- slurm-local -->/,/^<!-- \/slurm-local -->/p' "$ROOT/README.md" |
+    sed '/^<!--/d; /^```/d' >"$T/recipe.sh"
+grep -q slurmctld "$T/recipe.sh" && ok "the README has the single-node recipe" ||
+    not_ok "no <!-- slurm-local --> recipe in the README"
+# shellcheck disable=SC1091 # the recipe sets started_munge and SLURM_CONF
+. "$T/recipe.sh" >"$S/log/recipe.out" 2>&1
 munge -n | unmunge >/dev/null 2>&1 && ok "munge authenticates" || not_ok "munge does not work"
-
-# ---- slurm ---------------------------------------------------------------------------
-host=$(hostname -s)
-cpus=$(nproc)
-cat > "$S/slurm.conf" <<CONF
-ClusterName=simtest
-SlurmctldHost=$host
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-StateSaveLocation=$S/state
-SlurmdSpoolDir=$S/spool
-SlurmctldPidFile=$S/slurmctld.pid
-SlurmdPidFile=$S/slurmd.pid
-SlurmctldLogFile=$S/log/slurmctld.log
-SlurmdLogFile=$S/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-ReturnToService=2
-MpiDefault=none
-JobAcctGatherType=jobacct_gather/none
-SchedulerType=sched/backfill
-NodeName=$host CPUs=$cpus RealMemory=4000 State=UNKNOWN
-PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
-CONF
-SLURM_CONF=$S/slurm.conf
-export SLURM_CONF
-slurmctld >"$S/log/ctld.out" 2>&1
-sleep 1
-slurmd >"$S/log/d.out" 2>&1
 up=""
 for _ in $(seq 1 30); do
     if sinfo -h -o %T 2>/dev/null | grep -q idle; then up=1; break; fi

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # sweep.sh - parameter sweeps from the command line: the design's runs in
 # one file with param_value and point, data independent of --jobs, axes
 # checked before anything runs, SIGTERM leaving a valid file (exit 3).

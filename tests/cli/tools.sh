@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tools.sh - every kind of result file opens in other people's tools:
 # ncdump (-h and the full data), h5dump (-H and the full data) and
 # xarray.open_dataset, with the expected dimension names, labelled string

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # usage.sh - command-line usage of `sim`: help, version, usage errors, and
 # `sim check` printing a resolved configuration that loads back to the same
 # run.
@@ -85,7 +86,7 @@ expect_rc "sim check --help" 0
 has "sim check --help: usage" "$OUT" "usage: sim check" "--set"
 sim info --help
 expect_rc "sim info --help" 0
-has "sim info --help: usage" "$OUT" "usage: sim info FILE.h5"
+has "sim info --help: usage" "$OUT" "usage: sim info [OPTION]... FILE.h5"
 expect_nothing_written "help"
 
 # ---- version ------------------------------------------------------------------
@@ -122,11 +123,19 @@ fi
 
 usage_error "unknown command" "unknown command 'frobnicate'" frobnicate
 usage_error "unknown flag" "'--frobnicate'" --frobnicate
-for cmd in run check info; do
-    usage_error "unknown flag" "unexpected argument '--frobnicate'" $cmd --frobnicate
+for cmd in run check info compare calibrate sweep merge export; do
+    usage_error "unknown flag" "unknown option '--frobnicate' (see 'sim $cmd --help')" $cmd --frobnicate
 done
-usage_error "unknown short flag" "'-x'" run -x
-usage_error "two scenarios" "'b.cfg'" run a.cfg b.cfg
+usage_error "unknown short flag" "unknown option '-x'" run -x
+usage_error "unknown short flag in a bundle" "unknown option '-x'" run -qx
+usage_error "-o with two scenarios" "-o names one file, and 2 scenarios are given" run a.cfg b.cfg -o x.h5
+usage_error "an ambiguous abbreviation" "option '--se' is ambiguous: --seed, --set" run --se 1
+usage_error "a flag given a value" "option --quiet takes no value" run --quiet=yes
+usage_error "an option of another command" "unknown option '--shard'" run --shard 0/2
+usage_error "--jobs out of range" "--jobs: '0' is not a whole number from 1 to" sweep x.cfg --jobs=0
+usage_error "--format not a format" "--format: 'html' is not one of: text md csv" compare a.cfg b.cfg --format html
+usage_error "check with two scenarios" "unexpected argument 'b.cfg'" check a.cfg b.cfg
+usage_error "help for no command" "no command 'nothing'" help nothing
 
 for opt in -o --output --seed --months --set; do
     usage_error "missing value" "option $opt needs a value" run $opt
@@ -135,6 +144,8 @@ usage_error "missing value" "option --set needs a value" check --set
 usage_error "empty value" "scenario.seed" run --seed=
 
 usage_error "no file" "no file given" info
+usage_error "-- ends the options: -q is a file" "-q: cannot open" check -- -q
+usage_error "-- ends the options: --help is a file" "--help: cannot open" run -- --help
 sim info a.h5 b.h5
 expect_rc "sim info a.h5 b.h5 (two files)" 2
 expect_nothing_written "usage errors"
@@ -187,6 +198,63 @@ run_to "run --seed 5 --months 6 --set ... (same overrides)" "$T/set2.h5" \
     --set routes.caspian.open=false
 compare "resolved configuration with overrides reproduces the run" \
     same "$T/r2.h5" "$T/set2.h5"
+
+# ---- one option parser: every form, every command ---------------------------
+# --opt=value, --opt value, -oFILE, -o FILE, bundled -qo FILE, abbreviations
+# and options after the operands give the same run as the plain form.
+run_to "run --seed 7 --months 3 (the plain form)" "$T/p0.h5" --seed 7 --months 3
+for form in "--seed=7 --months=3 -o$T/pA.h5" "--months 3 --seed 7 --output=$T/pA.h5" \
+    "--output $T/pA.h5 --see=7 --mon 3" "-qo $T/pA.h5 --seed 7 --months 3"; do
+    rm -f "$T/pA.h5"
+    # shellcheck disable=SC2086 # the forms are words
+    sim run $form
+    if [ "$RC" -eq 0 ] && [ -s "$T/pA.h5" ]; then
+        compare "run $form: the same run as the plain form" same "$T/p0.h5" "$T/pA.h5"
+    else
+        not_ok "run $form: exit 0 and the file written (exit $RC)"
+        show "$ERR"
+    fi
+done
+rm -f "$T/pA.h5"
+sim run -q --outdir "$T" --seed 7 -- "$ROOT/scenarios/baseline.cfg" --months=3
+expect_rc "run -- SCENARIO --months=3 (after --, --months=3 is an operand)" 2
+has "run -- ... --months=3: the operand is taken as a scenario file" "$ERR" "--months=3: cannot open" \
+    "1 of 2 scenarios failed: --months=3"
+[ -s "$T/baseline.h5" ] && ok "run -- ...: the scenario that did not fail is kept" ||
+    not_ok "run -- ...: the good scenario's file is missing"
+sim run -q "$ROOT/scenarios/baseline.cfg" --seed 7 --months 3 -o "$T/pB.h5"
+expect_rc "run SCENARIO then options" 0
+compare "options after the scenario: the same run" same "$T/p0.h5" "$T/pB.h5"
+# the sweep takes every form too (it refused --jobs=2 and --output once)
+printf 'sweep = { scenario = "%s/scenarios/baseline.cfg"; design = "grid";\n  replicates = 1; variables = ["cohesion"]; };\naxes = ( { path = "agents.CHN.secondary"; values = [0.1, 0.5]; } );\n' \
+    "$ROOT" >"$W/tiny.cfg"
+sim sweep tiny.cfg --jobs=2 --output sw1.h5 -q
+expect_rc "sweep --jobs=2 --output FILE" 0
+sim sweep -qj2 -osw2.h5 -- tiny.cfg
+expect_rc "sweep -qj2 -oFILE -- SWEEP.cfg" 0
+compare "sweep: both forms give the same data" same sw1.h5 sw2.h5
+rm -f "$W/sw1.h5" "$W/sw2.h5" "$W/tiny.cfg"
+# every command's --help lists only options the command accepts
+for cmd in run check info compare calibrate sweep merge export; do
+    sim $cmd --help
+    opts=$(grep -oE -- '^  (-[a-z], |    )--[a-z-]+' "$OUT" | grep -oE -- '--[a-z-]+')
+    bad=""
+    for o in $opts; do
+        [ "$o" = --help ] && continue
+        sim $cmd "$o=" x
+        if grep -q "unknown option" "$ERR"; then bad="$bad $o"; fi
+    done
+    if [ -z "$bad" ]; then
+        ok "sim $cmd --help: every option it lists is accepted ($(echo $opts | wc -w) options)"
+    else
+        not_ok "sim $cmd --help: options listed but refused:$bad"
+    fi
+done
+expect_nothing_written "option forms"
+sim help sweep
+cp "$OUT" "$T/help1"
+sim sweep --help
+expect_same_as "sim help sweep is sim sweep --help" "$T/help1"
 
 # The largest seed (2^53 - 1) survives the text round trip exactly.
 big=9007199254740991

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """craft_results.py - small HDF5 files shaped like result files but wrong in
 one way each, for fuzz_result (seeds, and the regression cases in
 tests/fuzz/regressions/fuzz_result/ were made with it).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/fuzz/fuzz.mk - libFuzzer harnesses (included by the Makefile).
 #   make fuzz          build the harnesses and, for each, replay its
 #                      regression cases and fuzz it for FUZZ_SECONDS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_config.c - libFuzzer harness for the scenario loader.
  *

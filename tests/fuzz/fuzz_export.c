@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_export.c - libFuzzer harness for `sim export --csv` (export_csv).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_merge.c - libFuzzer harness for `sim merge` (merge_files, which
  * reads its inputs with output_reader_* and writes with output_*).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_result.c - libFuzzer harness for `sim info` (cmd_info_print).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_set.c - libFuzzer harness for --set overrides (config_apply_set).
  *

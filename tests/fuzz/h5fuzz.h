@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * h5fuzz.h - what the harnesses that read a result file share
  * (fuzz_result, fuzz_export, fuzz_merge): the input file, counting HDF5

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make_corpus.sh - build the seed corpora and dictionaries of the fuzz
 # harnesses (not committed; `make fuzz` calls it through fuzz.mk).
 #   sh tests/fuzz/make_corpus.sh SIM OUT

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run_fuzz.sh - run the libFuzzer harnesses built by tests/fuzz/fuzz.mk.
 #   sh tests/fuzz/run_fuzz.sh regress DIR HARNESS...  replay the regression cases
 #   sh tests/fuzz/run_fuzz.sh fuzz    DIR HARNESS...  replay them, then fuzz each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * chunk.c - blocks of runs: every record variable is chunked by the same
  * B whole runs (one scenario per chunk), so a block of B runs is one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * copy.c - copying a block of runs from one result file to another as its
  * compressed chunks are (sim merge joining shards and the parts of a

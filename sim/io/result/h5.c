@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * h5.c - the layout's names and small HDF5 helpers shared by the writer
  * and the reader (see internal.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * internal.h - what the files of the result module share: the layout
  * (dimensions, the event table's columns), small checked HDF5 helpers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * output.h - writing the result file: netCDF-4/CF-compatible HDF5 (the
  * layout: README "Result files" and ../shared OUTPUT.md).

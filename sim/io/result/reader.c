@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * reader.c - the one reader of result files (see reader.h): `sim info`,
  * `sim export`, `sim merge`, `sim sweep --resume`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * reader.h - the one reader of result files: `sim info`, `sim export`,
  * `sim merge` and `sim sweep --resume` all read through it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * runbuf.c - one run's records in memory (output_run): filled step by step
  * from the model's state, pure memory, one per worker thread.

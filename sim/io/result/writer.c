@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * writer.c - the result file: one HDF5 file that is also netCDF-4/CF.
  *
