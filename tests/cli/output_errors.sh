@@ -177,7 +177,7 @@ fi
 # At every limit the program either works or fails with exit 1 and one
 # line; it never crashes and never leaves a file under the final name.
 crashes=0 oom=0 stray=0
-kbs="30000 40000 50000 60000 80000 100000 140000"
+kbs="20000 30000 40000 50000 60000 80000 100000 140000"
 if [ "${SIM_SANITIZE:-}" = 1 ]; then
     # ASan maps terabytes of shadow memory at start: any ulimit -v aborts
     # it before main.  The plain `make test` runs these checks.

@@ -91,7 +91,9 @@ int writer_fail_sys(output *o, int errnum, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    snprintf(o->err, sizeof o->err, "%s: %s", what, strerror(errnum));
+    /* the program's own words for memory, as everywhere else */
+    snprintf(o->err, sizeof o->err, "%s: %s", what,
+             errnum == ENOMEM ? "out of memory" : strerror(errnum));
     return -1;
 }
 
