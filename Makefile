@@ -6,8 +6,8 @@
 #   make run        run the baseline scenario
 #   make lint       cppcheck and clang-tidy on sim/ (warnings are errors)
 #   make valgrind   a baseline run, an ensemble, a batch of scenarios (one bad),
-#                   a comparison of three, a sweep, two shards and their merge
-#                   under memcheck
+#                   a comparison of three, a sweep, two shards and their merge,
+#                   a small calibration and runs drawing from it under memcheck
 #   make plots      run the baseline, an ensemble, a sweep and a comparison and
 #                   draw every figure of analysis/ into $(BUILD)/plots
 #   make readme     rewrite the README's blocks of program output (the quick
@@ -165,6 +165,9 @@ valgrind: $(BUILD)/sim
 	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --shard 0/2 -o $$dir/s0.h5 && \
 	$(VALGRIND) $(BUILD)/sim sweep $$dir/s.cfg -q --shard 1/2 -o $$dir/s1.h5 && \
 	$(VALGRIND) $(BUILD)/sim merge -o $$dir/m.h5 $$dir/s0.h5 $$dir/s1.h5 >/dev/null && \
+	$(VALGRIND) $(BUILD)/sim calibrate --targets configs/targets.cfg --particles 40 \
+	  --tolerance 1e9 --draws 5 --predictive 4 --jobs 2 -q -o $$dir/p.h5 && \
+	$(VALGRIND) $(BUILD)/sim run -q --replicates 3 --jobs 2 --posterior $$dir/p.h5 -o $$dir/pr.h5 && \
 	echo "valgrind: no errors, no leaks"
 
 # ---- the manual page and the bash completion, generated from the option table

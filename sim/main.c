@@ -63,8 +63,11 @@ static void usage(FILE *f)
           "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
           "            2 bad usage or bad input (the message names file, line, key),\n"
           "              an output that is a directory, a device or an input file;\n"
-          "            3 sweep interrupted by SIGTERM/SIGINT (the file is valid);\n"
-          "            4 calibrate --check: a figure outside its range;\n"
+          "            3 sweep or calibration interrupted by SIGTERM/SIGINT\n"
+          "              (what is done is kept; go on with --resume);\n"
+          "            4 calibrate --check: a figure outside its range, or\n"
+          "              calibrate --recover: a parameter not recovered;\n"
+          "            5 calibrate: the fit did not converge (its file says why);\n"
           "            130, 143 (the shell's numbers for SIGINT, SIGTERM): another\n"
           "              command stopped by that signal; its temporary files are\n"
           "              removed and no file appears under the output's name\n", f);
@@ -102,8 +105,10 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 #endif
-    /* HDF5 1.10 crashes when an allocation fails while it starts: make
-     * sure it has room first */
+    /* HDF5 1.10 crashes when an allocation fails while it starts, and
+     * libconfig, which does not check its allocations, when one fails
+     * while it parses a scenario: start only with room for both (kept on
+     * the heap by the thresholds above) */
     void *room = malloc(HDF5_ROOM);
     if (!room) {
         fprintf(stderr, "sim: %s%sout of memory (HDF5 needs 16 MiB free to "

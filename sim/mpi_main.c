@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * mpi_main.c - `sim-mpi sweep SWEEP.cfg -o OUT.h5 [...]` under mpirun.
+ * mpi_main.c - `sim-mpi sweep SWEEP.cfg -o OUT.h5 [...]` and
+ * `sim-mpi calibrate [...]` under mpirun.
  *
+ * calibrate: every rank runs `sim calibrate` with the same arguments;
+ * rank k computes the particles i with i % K == k of each generation and
+ * the ranks exchange them (MPI_Allreduce, MPI_BOR on bytes: each slot is
+ * written by one rank), so every rank holds every particle and the
+ * posterior is the same for every K.  Rank 0 alone prints and writes the
+ * files (the posterior and its checkpoints).
+ *
+ * sweep:
  * Rank k of K runs the shard k/K of the sweep into OUT.h5.rank<k> (with
  * its own parts directory, so each rank resumes with --resume), then rank
  * 0 merges the K files into OUT.h5 with the same writer as a serial
@@ -24,6 +33,36 @@
 #include "exp/sweep.h"
 #include "io/result/output.h"
 #include "io/sweepfile.h"
+
+/* OR the bytes of buf over the ranks, in place (each slot is filled by one
+ * rank and zero on the others). */
+static int share_bytes(void *ctx, unsigned char *buf, size_t bytes)
+{
+    (void)ctx;
+    const size_t most = (size_t)1 << 30;
+    for (size_t at = 0; at < bytes; at += most) {
+        int n = (int)(bytes - at < most ? bytes - at : most);
+        if (MPI_Allreduce(MPI_IN_PLACE, buf + at, n, MPI_BYTE, MPI_BOR,
+                          MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+    }
+    return 0;
+}
+
+/* `sim-mpi calibrate`: `sim calibrate` on every rank, the particles
+ * shared; rank 0 speaks for all and its outcome is the program's. */
+static int calibrate_main(int argc, char **argv, int rank, int size)
+{
+    static cmd_cluster cl; /* read by sim calibrate */
+    cl = (cmd_cluster){.rank = rank, .size = size, .share = share_bytes};
+    cmd_calibrate_cluster = &cl;
+    if (rank != 0 && (!freopen("/dev/null", "w", stdout) ||
+                      !freopen("/dev/null", "w", stderr)))
+        return EXIT_RUNTIME;
+    int rc = cmd_calibrate_spec.main(argc - 1, argv + 1);
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return rc;
+}
 
 /* The runs of rank k's shard, as text, or "shard k/K". */
 static void shard_runs(const char *file, int k, int size, char *buf, size_t len)
@@ -48,6 +87,11 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     cmd_program = "sim-mpi";
+    if (argc >= 2 && strcmp(argv[1], "calibrate") == 0) {
+        int rc = calibrate_main(argc, argv, rank, size);
+        MPI_Finalize();
+        return rc;
+    }
     cmd_args a;
     cmd_args_init(&a);
     int parsed = -1;
@@ -65,8 +109,10 @@ int main(int argc, char **argv)
             cmd_usage(&cmd_mpi_sweep_spec, stdout);
         parsed = 1;
     } else {
-        cmd_error(NULL, "the command is sweep: mpirun -n K sim-mpi sweep "
-                  "SWEEP.cfg -o OUT.h5 (see 'sim-mpi sweep --help')");
+        cmd_error(NULL, "the commands are sweep and calibrate: mpirun -n K sim-mpi "
+                  "sweep SWEEP.cfg -o OUT.h5, or sim-mpi calibrate [SCENARIO.cfg] "
+                  "--targets FILE (see 'sim-mpi sweep --help', 'sim calibrate "
+                  "--help')");
     }
     cmd_silent = 0;
     if (parsed != 0) {
@@ -87,6 +133,10 @@ int main(int argc, char **argv)
     const char *read[2] = {sfile, spec ? spec->scenario : NULL};
     cmd_silent = rank != 0;
     publish_inputs *inputs = cmd_inputs("sweep", read, 2);
+    if (inputs && a.posterior && publish_inputs_add(inputs, a.posterior) < 0) {
+        publish_inputs_free(inputs);
+        inputs = NULL;
+    }
     int refused = inputs ? cmd_check_output("sweep", out, inputs) : EXIT_RUNTIME;
     cmd_silent = 0;
     sweep_free(spec);

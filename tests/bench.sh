@@ -26,6 +26,16 @@ whole 40 "  sim --version" "$SIM" --version
 whole 20 "  sim run --months 120 (target <= 20 ms)" "$SIM" run --months 120 -q -o "$dir/b.h5"
 printf '  the file: %d bytes\n' "$(wc -c < "$dir/b.h5")"
 
+# ---- calibration: ABC-SMC of the default model, 1,000 particles, 2 threads -------------
+/usr/bin/time -f '%e %U %S' "$SIM" calibrate --targets configs/targets.cfg --particles 1000 \
+    --jobs 2 -o "$dir/post.h5" > "$dir/cal.txt" 2> "$dir/cal.err" || true
+wall=$(tail -n 1 "$dir/cal.err" | awk '{ print $1 }')
+cpu=$(tail -n 1 "$dir/cal.err" | awk '{ printf "%.1f", $2 + $3 }')
+printf 'calibration (ABC-SMC, %s; 1,000 particles, 2 threads): %s s wall, %s s CPU (limit 10 minutes)\n' \
+    "$(sed -n 1p "$dir/cal.txt" | sed 's/^ABC-SMC fit: //')" "$wall" "$cpu"
+awk '/^generation/ { on = 1; next } on && NF == 6 { n++; sims += $4 } on && NF != 6 { exit }
+     END { printf "  %d generations, %d simulations of the model\n", n, sims }' "$dir/cal.txt"
+
 # ---- sweeps: memory flat in the number of runs, cost of recording ------------------
 # Throughput per core is runs per CPU-second (user + system, whole process,
 # the least of three runs), so that it depends little on the load of the

@@ -6,9 +6,9 @@
  * off and with full output, and agent-months per second; then the time of
  * one step for generated blocs of 4, 16 and 64 agents (clones of the
  * baseline's agents, with their pairs and routes), so the growth of the
- * cost with N is visible; a 100-replicate ensemble of the baseline on 1
- * and 2 threads; and the wall time of calibrating the shipped baseline.
- * Figures, never pass/fail.
+ * cost with N is visible; and a 100-replicate ensemble of the baseline on
+ * 1 and 2 threads (bench.sh times a calibration).  Figures, never
+ * pass/fail.
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +22,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "cmd/cmd.h"
-#include "exp/calibrate.h"
 #include "exp/ensemble.h"
 #include "exp/runner.h"
 #include "exp/sweep.h"
@@ -245,23 +244,6 @@ int main(int argc, char **argv)
         printf("ensemble of 100 baseline runs (24 months), %d thread%s: %.3f s, "
                "%.0f runs/s, %.0f runs/s per core\n", jobs, jobs > 1 ? "s" : "",
                t, 100 / t, 100 / t / jobs);
-    }
-    /* calibration of the shipped baseline, as documented */
-    target_file *tf = targets_load("configs/targets.cfg", p, &e);
-    if (tf) {
-        double *x = calloc((size_t)tf->n_free + 1, sizeof *x);
-        calib_opts co = {.base = p, .tf = tf, .replicates = 20, .jobs = 2,
-                         .master = (unsigned long long)p->g.seed, .max_iter = 400,
-                         .tol = 1e-3};
-        calib_result r = {.x = x};
-        char err[512];
-        double t0 = now();
-        if (calibrate_fit(&co, &r, err, sizeof err) == 0)
-            printf("calibration (%d free parameters, 20 replicates, 2 threads): "
-                   "%.2f s wall, %d iterations, %d evaluations\n", tf->n_free,
-                   now() - t0, r.iterations, r.evaluations);
-        free(x);
-        targets_free(tf);
     }
     unlink(path);
     config_free(c);

@@ -18,8 +18,9 @@ const cmd_spec cmd_check_spec = {
     .summary = "validate a scenario, print it fully resolved",
     .about =
         "Validate a scenario and print every parameter, given or default, as a\n"
-        "libconfig file that loads back to the same run.  Without SCENARIO.cfg\n"
-        "the built-in baseline is checked.  Exit 0 when valid, 2 otherwise.\n",
+        "libconfig file that loads back to the same run, each prior\n"
+        "(<key>_prior) next to its parameter.  Without SCENARIO.cfg the\n"
+        "built-in baseline is checked.  Exit 0 when valid, 2 otherwise.\n",
     .opts = check_opts,
     .complete = "*.cfg",
     .main = cmd_check_main,

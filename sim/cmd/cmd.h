@@ -10,6 +10,7 @@
 #include "cmd/opts.h"
 #include "cmd/progress.h"
 #include "io/config.h"
+#include "io/posterior.h"
 #include "io/publish.h"
 
 /* Exit codes (documented in the README and in `sim --help`). */
@@ -17,11 +18,23 @@ enum {
     EXIT_OK = 0,      /* success                                     */
     EXIT_RUNTIME = 1, /* runtime failure: I/O, disk full, no memory  */
     EXIT_INPUT = 2,   /* bad usage or bad input                      */
-    EXIT_INTERRUPTED = 3, /* a sweep stopped by SIGTERM/SIGINT (other
-                           * commands end by the signal itself, their
-                           * temporary files removed: 130, 143)       */
-    EXIT_OUTSIDE = 4  /* calibrate --check: a figure outside its range */
+    EXIT_INTERRUPTED = 3, /* a sweep or a fit stopped by SIGTERM/SIGINT
+                           * (other commands end by the signal itself,
+                           * their temporary files removed: 130, 143) */
+    EXIT_OUTSIDE = 4, /* calibrate --check: a figure outside its range;
+                       * calibrate --recover: a parameter not recovered */
+    EXIT_NOT_CONVERGED = 5 /* calibrate: the fit did not converge (the
+                            * posterior file says why) */
 };
+
+/* The ranks a calibration runs on (set by sim-mpi; NULL: one process).
+ * share() ORs a byte buffer over the ranks in place (MPI_BOR). */
+typedef struct {
+    int rank, size;
+    int (*share)(void *ctx, unsigned char *buf, size_t bytes);
+    void *ctx;
+} cmd_cluster;
+extern const cmd_cluster *cmd_calibrate_cluster;
 
 
 /* The baseline scenario compiled into the binary (build/gen/embedded.c). */
@@ -73,6 +86,17 @@ int cmd_write_file(const char *cmd, const char *path, const char *text,
  * success. */
 int cmd_worse(int a, int b);
 
+/* A posterior file for runs of p (--posterior): read (first in a guarded
+ * child), its parameters bound to p (*refs, malloc'ed).  A fit that did
+ * not converge is used with a warning.  NULL after one error line
+ * (exit 2). */
+posterior_file *cmd_load_posterior(const char *cmd, const char *path,
+                                   const model_params *p, param_ref **refs);
+/* The units of the posterior's parameters in p, from the parameter table
+ * (output_param_unit): f->d strings in one allocation (one free()), for
+ * param_unit of the runs' files.  NULL when memory is short. */
+char **cmd_posterior_units(const posterior_file *f, const model_params *p,
+                           const param_ref *refs);
 /* Median and the 5% and 95% quantiles of x[0], x[stride], ... (n values;
  * NaN values are left out; all NaN when none is left). */
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,

@@ -346,3 +346,60 @@ char *cmd_history(int argc, char **argv)
     h[at] = '\0';
     return h;
 }
+
+/* ---- posteriors ------------------------------------------------------------------ */
+
+/* Read a posterior in a child: libhdf5 may crash on a damaged file. */
+static int read_posterior_child(void *arg, int fd)
+{
+    char err[1024];
+    (void)fd;
+    posterior_file_free(posterior_read(arg, err, sizeof err));
+    return EXIT_OK;
+}
+
+posterior_file *cmd_load_posterior(const char *cmd, const char *path,
+                                   const model_params *p, param_ref **refs)
+{
+    char err[1024], why[1024];
+    cmd_guard g = {.child = read_posterior_child, .arg = (void *)path, .seconds = 120,
+                   .max_memory = 8e9};
+    if (cmd_guarded(cmd, path, &g, NULL, NULL) != EXIT_OK)
+        return NULL;
+    posterior_file *f = posterior_read(path, err, sizeof err);
+    if (!f) {
+        cmd_error(cmd, "--posterior: %s", err);
+        return NULL;
+    }
+    *refs = calloc((size_t)f->d + 1, sizeof **refs);
+    if (!*refs || posterior_bind(f, p, *refs, why, sizeof why)) {
+        cmd_error(cmd, "--posterior %s: %s", path,
+                  *refs ? why : "out of memory");
+        free(*refs);
+        *refs = NULL;
+        posterior_file_free(f);
+        return NULL;
+    }
+    if (!f->converged)
+        fprintf(stderr, "%s: %s: warning: %s is not a finished fit (status %s: %s); "
+                "its last generation is used\n", cmd_program, cmd, path, f->status,
+                f->reason);
+    return f;
+}
+
+#define UNIT_MAX 128 /* bytes of a parameter's unit */
+
+char **cmd_posterior_units(const posterior_file *f, const model_params *p,
+                           const param_ref *refs)
+{
+    size_t d = (size_t)f->d;
+    char **u = malloc(d * (sizeof *u + UNIT_MAX) + 1);
+    if (!u)
+        return NULL;
+    char *at = (char *)(u + d);
+    for (size_t k = 0; k < d; k++, at += UNIT_MAX) {
+        output_param_unit(p, refs[k], at, UNIT_MAX);
+        u[k] = at;
+    }
+    return u;
+}

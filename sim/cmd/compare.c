@@ -32,6 +32,10 @@ static const cmd_opt compare_opts[] = {
     {OPT_FORMAT, NULL},
     {OPT_MARKDOWN, NULL},
     {OPT_TABLE, NULL},
+    {OPT_POSTERIOR, "run r of every scenario draws the same parameter set from "
+                    "this posterior of `sim calibrate` (picked by weight with "
+                    "hash(seed, r)); the table adds the 5-95% range of the runs' "
+                    "paired differences"},
     {OPT_PROGRESS, NULL},
     {OPT_PROGRESS_EVERY, NULL},
     {OPT_QUIET, "print no table on stdout (--table still writes one)"},
@@ -54,8 +58,14 @@ const cmd_spec cmd_compare_spec = {
         "and months (use --months).\n"
         "\n"
         "--format csv gives one row per figure and scenario:\n"
-        "  figure,unit,base,scenario,base_mean,scenario_mean,difference,low,high,runs\n",
-    .after = NULL,
+        "  figure,unit,base,scenario,base_mean,scenario_mean,difference,low,high,runs\n"
+        "(with --posterior, two more columns: run_low,run_high).\n",
+    .after =
+        "The 95% interval is that of the mean difference (a t interval over\n"
+        "the pairs).  Without --posterior it reflects chance only, the\n"
+        "parameters taken as they are; with --posterior, chance and what we\n"
+        "do not know about the parameters.  The 5-95% range of the run\n"
+        "differences says how far one pair of runs may differ.\n",
     .opts = compare_opts,
     .complete = "*.cfg",
     .main = cmd_compare_main,
@@ -100,12 +110,14 @@ static int same_shape(const model_params *a, const model_params *b, char *why,
  * base. */
 typedef struct {
     double base, mean, diff, lo, hi;
+    double run_lo, run_hi; /* 5% and 95% of the runs' differences */
     int runs;
 } paired;
 
 static paired pair_stats(const double *va, const double *vb, int n, int nm,
                          int k)
 {
+    double *d = malloc(((size_t)n + 1) * sizeof *d), med;
     double sa = 0, sb = 0, sd = 0, sdd = 0;
     int m = 0;
     for (int r = 0; r < n; r++) {
@@ -132,6 +144,15 @@ static paired pair_stats(const double *va, const double *vb, int n, int nm,
     p.diff = md;
     p.lo = md - half;
     p.hi = md + half;
+    p.run_lo = p.run_hi = NAN;
+    if (d) {
+        for (int r = 0; r < n; r++)
+            d[r] = vb[(size_t)r * nm + k] - va[(size_t)r * nm + k];
+        cmd_quantiles(d, 1, n, &med, &p.run_lo, &p.run_hi);
+        if (fabs(p.run_lo) <= eps && fabs(p.run_hi) <= eps)
+            p.run_lo = p.run_hi = 0.0;
+        free(d);
+    }
     return p;
 }
 
@@ -193,12 +214,12 @@ enum { FMT_TEXT, FMT_MD, FMT_CSV };
 /* The table of the figures of scenarios 1..ns-1 against scenario 0. */
 static void table(text *t, int fmt, const measure_set *ms, double *const *v,
                   int ns, int n, const char *const *names,
-                  unsigned long long master)
+                  unsigned long long master, const char *posterior)
 {
-    int nm = ms->n;
+    int nm = ms->n, spread = posterior != NULL;
     if (fmt == FMT_CSV) {
         put(t, "figure,unit,base,scenario,base_mean,scenario_mean,difference,"
-               "low,high,runs\n");
+               "low,high,runs%s\n", spread ? ",run_low,run_high" : "");
         for (int k = 0; k < nm; k++)
             for (int s = 1; s < ns; s++) {
                 paired p = pair_stats(v[0], v[s], n, nm, k);
@@ -209,20 +230,26 @@ static void table(text *t, int fmt, const measure_set *ms, double *const *v,
                 put_csv(t, names[0]);
                 put(t, ",");
                 put_csv(t, names[s]);
-                put(t, ",%.10g,%.10g,%.10g,%.10g,%.10g,%d\n", p.base, p.mean,
+                put(t, ",%.10g,%.10g,%.10g,%.10g,%.10g,%d", p.base, p.mean,
                     p.diff, p.lo, p.hi, p.runs);
+                if (spread)
+                    put(t, ",%.10g,%.10g", p.run_lo, p.run_hi);
+                put(t, "\n");
             }
         return;
     }
     if (fmt == FMT_MD) {
         put(t, "| figure | %s |", names[0]);
-        for (int s = 1; s < ns; s++)
+        for (int s = 1; s < ns; s++) {
             put(t, ns == 2 ? " %s | difference (95%% interval) |"
                            : " %s | %s - %s (95%% interval) |",
                 names[s], names[s], names[0]);
+            if (spread)
+                put(t, " 5-95%% of run differences |");
+        }
         put(t, "\n| --- | ---: |");
         for (int s = 1; s < ns; s++)
-            put(t, " ---: | ---: |");
+            put(t, spread ? " ---: | ---: | ---: |" : " ---: | ---: |");
         put(t, "\n");
         for (int k = 0; k < nm; k++) {
             const measure *x = &ms->m[k];
@@ -232,6 +259,8 @@ static void table(text *t, int fmt, const measure_set *ms, double *const *v,
                 paired p = pair_stats(v[0], v[s], n, nm, k);
                 put(t, " %.4g | %+.4g [%+.4g, %+.4g] |", p.mean, p.diff, p.lo,
                     p.hi);
+                if (spread)
+                    put(t, " %+.4g to %+.4g |", p.run_lo, p.run_hi);
             }
             put(t, "\n");
         }
@@ -240,20 +269,35 @@ static void table(text *t, int fmt, const measure_set *ms, double *const *v,
     if (ns == 2) {
         put(t, "A = %s, B = %s: %d paired runs each, master seed %llu\n",
             names[0], names[1], n, master);
-        put(t, "%-48s %12s %12s %26s\n", "figure (mean of runs)", "A", "B",
-            "B - A [95% interval]");
+        if (spread)
+            put(t, "each pair draws its parameters from the posterior %s: the 95%% "
+                   "interval of the mean difference covers parameter uncertainty "
+                   "and chance; 5-95%% of run differences is the spread of one "
+                   "pair\n", posterior);
+        else
+            put(t, "the 95%% interval of the mean difference reflects chance only "
+                   "(the parameters as they are; --posterior adds their "
+                   "uncertainty)\n");
+        put(t, "%-48s %12s %12s %26s%s\n", "figure (mean of runs)", "A", "B",
+            "B - A [95% interval]", spread ? "   5-95% of run differences" : "");
         for (int k = 0; k < nm; k++) {
             paired p = pair_stats(v[0], v[1], n, nm, k);
-            put(t, "%-48.48s %12.4g %12.4g %+12.4g [%+.4g, %+.4g] %s\n",
-                ms->m[k].label, p.base, p.mean, p.diff, p.lo, p.hi,
-                ms->m[k].unit);
+            put(t, "%-48.48s %12.4g %12.4g %+12.4g [%+.4g, %+.4g] %s", ms->m[k].label,
+                p.base, p.mean, p.diff, p.lo, p.hi, ms->m[k].unit);
+            if (spread)
+                put(t, "   %+.4g to %+.4g", p.run_lo, p.run_hi);
+            put(t, "\n");
         }
         return;
     }
     put(t, "base = %s; %d scenarios against it, %d paired runs each, master "
            "seed %llu\n", names[0], ns - 1, n, master);
     put(t, "columns: the mean of the base, then each scenario's mean paired "
-           "difference from it [95%% interval]\n");
+           "difference from it [95%% interval]%s\n",
+        spread ? " (5-95% of the run differences)" : "");
+    if (spread)
+        put(t, "each run draws its parameters from the posterior %s: the intervals "
+               "cover parameter uncertainty and chance\n", posterior);
     int w = 21; /* the label column: the longest "label (unit)" */
     for (int k = 0; k < nm; k++) {
         int len = (int)(strlen(ms->m[k].label) + strlen(ms->m[k].unit) + 3);
@@ -271,8 +315,12 @@ static void table(text *t, int fmt, const measure_set *ms, double *const *v,
         put(t, "%-*.*s %11.4g", w, w, label, p0.base);
         for (int s = 1; s < ns; s++) {
             paired p = pair_stats(v[0], v[s], n, nm, k);
-            char cell[96];
-            snprintf(cell, sizeof cell, "%+.4g [%+.4g, %+.4g]", p.diff, p.lo, p.hi);
+            char cell[160];
+            int at = snprintf(cell, sizeof cell, "%+.4g [%+.4g, %+.4g]", p.diff, p.lo,
+                              p.hi);
+            if (spread)
+                snprintf(cell + at, sizeof cell - (size_t)at, " (%+.4g to %+.4g)",
+                         p.run_lo, p.run_hi);
             put(t, s + 1 < ns ? "  %-34s" : "  %s", cell);
         }
         put(t, "\n");
@@ -362,8 +410,11 @@ static int cmd_compare_main(int argc, char **argv)
     text tab = {0};
     progress *pr = NULL;
     char err[1024];
+    posterior_file *post = NULL;
+    char **punits = NULL;
+    param_ref **refs = calloc((size_t)ns + 1, sizeof(param_ref *));
     if (!c || !values || !texts || !own || !files || !names || !file_ptrs ||
-        !ens || !members) {
+        !ens || !members || !refs) {
         cmd_error("compare", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
@@ -385,6 +436,26 @@ static int cmd_compare_main(int argc, char **argv)
                       a.operands[s], err);
             goto done;
         }
+    if (a.posterior) {
+        /* every scenario has the posterior's parameters; run r of each
+         * draws the same particle */
+        if (!(post = cmd_load_posterior("compare", a.posterior, pa, &refs[0])))
+            goto done;
+        for (int s = 1; s < ns; s++) {
+            refs[s] = calloc((size_t)post->d + 1, sizeof **refs);
+            if (!refs[s] || posterior_bind(post, config_params(c[s]), refs[s], err,
+                                           sizeof err)) {
+                cmd_error("compare", "--posterior %s: %s: %s", a.posterior,
+                          a.operands[s], refs[s] ? err : "out of memory");
+                goto done;
+            }
+        }
+        if (!(punits = cmd_posterior_units(post, pa, refs[0]))) {
+            cmd_error("compare", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+    }
     config_error ce;
     char mfound[4096];
     tf = a.measures ? targets_load(cmd_find_file(a.measures, mwhere, mfound,
@@ -419,7 +490,10 @@ static int cmd_compare_main(int argc, char **argv)
     file_ptrs[ns] = a.measures ? mfound : NULL; /* read too */
     if (!path)
         cmd_error("compare", "out of memory");
-    if (!path || !(inputs = cmd_inputs("compare", file_ptrs, ns + 1))) {
+    if (!path || !(inputs = cmd_inputs("compare", file_ptrs, ns + 1)) ||
+        (a.posterior && publish_inputs_add(inputs, a.posterior) < 0)) {
+        if (path && inputs)
+            cmd_error("compare", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
@@ -452,11 +526,19 @@ static int cmd_compare_main(int argc, char **argv)
     const char *const *vars = config_output_vars(c[0], &n_vars);
     if (cmd_preflight("compare", pa, vars, n_vars, ns, n, a.jobs, path))
         goto done;
+    const output_attr attrs[] = {
+        {"posterior", a.posterior ? a.posterior : "", 0},
+        {"posterior_fit_hash", post ? post->fit_hash : "", 0},
+        {"posterior_status", post ? post->status : "", 0}};
     output_opts opts = {.path = path, .config_text = texts[0], .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
                         .master_seed = master, .n_scenarios = ns,
                         .scenario_names = names,
                         .scenario_configs = (const char *const *)texts,
+                        .n_params = post ? post->d : 0,
+                        .param_names = post ? (const char *const *)post->param_names : NULL,
+                        .param_units = (const char *const *)punits,
+                        .attrs = attrs, .n_attrs = post ? 3 : 0,
                         .inputs = inputs};
     out = output_open(pa, &opts, err, sizeof err);
     if (!out) {
@@ -467,7 +549,8 @@ static int cmd_compare_main(int argc, char **argv)
     for (int s = 0; s < ns; s++) {
         ens[s] = (ensemble){.p = config_params(c[s]), .master = master,
                             .n_runs = n, .out = out, .scenario = s,
-                            .ms = tf->ms, .values = values[s]};
+                            .ms = tf->ms, .values = values[s], .post = post,
+                            .post_refs = refs[s], .write_params = post && s == 0};
         members[s] = &ens[s];
     }
     pr = cmd_progress(&a, "compare", "runs", (long)ns * n);
@@ -488,7 +571,8 @@ static int cmd_compare_main(int argc, char **argv)
     }
     out = NULL;
     if (a.table) {
-        table(&tab, table_format(&a, a.table), tf->ms, values, ns, n, names, master);
+        table(&tab, table_format(&a, a.table), tf->ms, values, ns, n, names, master,
+              post ? a.posterior : NULL);
         if (tab.failed) {
             cmd_error("compare", "out of memory");
             rc = EXIT_RUNTIME;
@@ -504,7 +588,8 @@ static int cmd_compare_main(int argc, char **argv)
     }
     if (!a.quiet) {
         int fmt = a.format ? table_format(&a, NULL) : a.markdown ? FMT_MD : FMT_TEXT;
-        table(&tab, fmt, tf->ms, values, ns, n, names, master);
+        table(&tab, fmt, tf->ms, values, ns, n, names, master,
+              post ? a.posterior : NULL);
         if (fmt == FMT_TEXT)
             put(&tab, "wrote %s%s%s\n", path, a.table ? " and " : "",
                 a.table ? a.table : "");
@@ -520,6 +605,11 @@ done:
     output_abort(out);
     publish_inputs_free(inputs);
     targets_free(tf);
+    posterior_file_free(post);
+    free(punits);
+    for (int s = 0; refs && s < ns; s++)
+        free(refs[s]);
+    free(refs);
     for (int s = 0; s < ns; s++) {
         if (c)
             config_free(c[s]);

@@ -100,8 +100,47 @@ static const opt_spec table[] = {
     {OPT_CHECK, "check", 0, ARG_NONE, NULL, F(check), 0, 0, NULL,
      "no fit: print the table for the scenario as it is; exit 4 if a "
      "median lies outside its range"},
-    {OPT_MAX_ITER, "max-iter", 0, ARG_INT, "K", F(max_iter), 1, 100000, NULL,
-     "simplex iterations (default 400)"},
+    {OPT_POSTERIOR, "posterior", 0, ARG_FILE, "FILE", F(posterior), 0, 0, "*.h5",
+     "run r draws its parameters from this posterior of `sim calibrate` (a "
+     "particle picked by its weight with hash(seed, r)): the spread across "
+     "runs is then parameter uncertainty plus chance; param_value(run, param) "
+     "and point(run) record the draw"},
+    {OPT_RECOVER, "recover", 0, ARG_NONE, NULL, F(recover), 0, 0, NULL,
+     "fit synthetic targets made by the scenario itself (its values are the "
+     "truth) and report, per parameter, whether the posterior's 5-95% "
+     "interval covers the truth and is at most 0.9 of the prior's width; "
+     "exit 4 if one is not recovered"},
+    {OPT_FIT_UNTIL, "fit-until", 0, ARG_TEXT, "YYYY-MM", F(fit_until), 0, 0, NULL,
+     "fit the targets dated (by their last month) up to this month; report "
+     "the later ones out of sample"},
+    {OPT_PARTICLES, "particles", 0, ARG_INT, "N", F(particles), 2, 10000000, NULL,
+     "particles of a generation (default 1000)"},
+    {OPT_GENERATIONS, "generations", 0, ARG_INT, "G", F(generations), 1, 10000, NULL,
+     "at most G generations (default 30)"},
+    {OPT_TOLERANCE, "tolerance", 0, ARG_REAL, "EPS", F(tolerance), 0, 1e300, NULL,
+     "the target tolerance (default 1: with --distance max, every fitted "
+     "target of an accepted particle lies within its range)"},
+    {OPT_DISTANCE, "distance", 0, ARG_CHOICE, "KIND", F(distance), 0, 0, "max rms",
+     "max (default): the largest |model - figure| / half the figure's range "
+     "over the fitted targets; rms: their root mean square"},
+    {OPT_ALPHA, "alpha", 0, ARG_REAL, "A", F(alpha), 0.01, 0.99, NULL,
+     "the next generation's tolerance is the A-quantile of the last one's "
+     "weighted distances (default 0.5)"},
+    {OPT_MIN_ACCEPTANCE, "min-acceptance", 0, ARG_REAL, "A", F(min_acceptance), 0, 1,
+     NULL, "a generation accepting fewer particles per simulation has stalled "
+     "(default 0.01)"},
+    {OPT_MIN_ESS, "min-ess", 0, ARG_REAL, "F", F(min_ess), 0, 1, NULL,
+     "the last generation's effective sample size must reach F * particles "
+     "(default 0.1)"},
+    {OPT_MAX_ATTEMPTS, "max-attempts", 0, ARG_INT, "K", F(max_attempts), 1, 1e9, NULL,
+     "simulations a particle may use in a generation (default 2000)"},
+    {OPT_DRAWS, "draws", 0, ARG_INT, "D", F(draws), 0, 1000000, NULL,
+     "draws from the prior for the identity check (default 40; 0: none)"},
+    {OPT_PREDICTIVE, "predictive", 0, ARG_INT, "N", F(predictive), 1, 1000000, NULL,
+     "runs drawn from the posterior for the tables after a fit (default 100)"},
+    {OPT_WRITE_CONFIG, "write-config", 0, ARG_FILE, "FILE", F(write_config), 0, 0,
+     "*.cfg", "write the posterior medians as a `calibrated` group (only when "
+     "the fit converged)"},
     {OPT_CSV, "csv", 0, ARG_DIR, "DIR", F(csv), 0, 0, NULL,
      "the directory to write the tables to"},
     {OPT_VARS, "vars", 0, ARG_TEXT, "LIST", F(vars), 0, 0, NULL,
@@ -133,7 +172,15 @@ void cmd_args_init(cmd_args *a)
     memset(a, 0, sizeof *a);
     a->replicates = 1;
     a->jobs = 1;
-    a->max_iter = 400;
+    a->particles = 1000;
+    a->generations = 30;
+    a->max_attempts = 2000;
+    a->draws = 40;
+    a->predictive = 100;
+    a->tolerance = 1.0;
+    a->alpha = 0.5;
+    a->min_acceptance = 0.01;
+    a->min_ess = 0.1;
     a->checkpoint = 10.0;
     a->progress_every = 10.0;
 }
@@ -562,9 +609,14 @@ void cmd_write_man(FILE *f, const cmd_spec *const *cmds, int n,
           ".TP\n2\nbad usage or bad input: the message names the file, line, "
           "key and reason; an output that is a directory, a device or one of "
           "the command's input files (nothing is touched)\n"
-          ".TP\n3\n\\fBsim sweep\\fR interrupted by SIGTERM or "
-          "SIGINT: the file is valid; go on with \\fB\\-\\-resume\\fR\n.TP\n4\n"
-          "\\fBsim calibrate \\-\\-check\\fR: a figure outside its range\n"
+          ".TP\n3\n\\fBsim sweep\\fR or \\fBsim calibrate\\fR "
+          "interrupted by SIGTERM or SIGINT: what is done is kept (the sweep's "
+          "file, the fit's checkpoint); go on with "
+          "\\fB\\-\\-resume\\fR\n"
+          ".TP\n4\n\\fBsim calibrate \\-\\-check\\fR: a figure outside its "
+          "range; \\fBsim calibrate \\-\\-recover\\fR: a parameter not "
+          "recovered\n.TP\n5\n\\fBsim calibrate\\fR: the fit did not converge "
+          "(its file says why)\n"
           ".TP\n130, 143\nanother command stopped by SIGINT or SIGTERM (the "
           "shell's numbers for them): its temporary files are removed and no "
           "file appears under the output's name\n", f);

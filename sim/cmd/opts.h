@@ -21,7 +21,10 @@ enum {
     OPT_REPLICATES, OPT_JOBS, OPT_QUIET, OPT_PROGRESS, OPT_PROGRESS_EVERY,
     OPT_SHARD, OPT_RESUME, OPT_CHECKPOINT, OPT_DRY_RUN, OPT_MEASURES,
     OPT_MARKDOWN, OPT_FORMAT, OPT_TABLE, OPT_TARGETS, OPT_CHECK,
-    OPT_MAX_ITER, OPT_CSV, OPT_VARS, OPT_RUNS, OPT_HELP,
+    OPT_CSV, OPT_VARS, OPT_RUNS, OPT_POSTERIOR, OPT_RECOVER, OPT_FIT_UNTIL,
+    OPT_PARTICLES, OPT_GENERATIONS, OPT_TOLERANCE, OPT_DISTANCE, OPT_ALPHA,
+    OPT_MIN_ACCEPTANCE, OPT_MIN_ESS, OPT_MAX_ATTEMPTS, OPT_DRAWS,
+    OPT_PREDICTIVE, OPT_WRITE_CONFIG, OPT_HELP,
     OPT_END /* one past the last */
 };
 #define OPT_FIRST OPT_OUTPUT
@@ -31,12 +34,15 @@ enum {
  * reads the fields of the options it takes). */
 typedef struct {
     const char *output, *outdir, *seed, *months, *shard, *measures, *format,
-        *table, *targets, *csv, *vars, *runs;
+        *table, *targets, *csv, *vars, *runs, *posterior, *fit_until,
+        *distance, *write_config;
     const char **sets; /* --set, in order (n_sets of them) */
     int n_sets;
-    int quiet, progress, resume, dry_run, markdown, check;
-    int replicates, jobs, max_iter;
+    int quiet, progress, resume, dry_run, markdown, check, recover;
+    int replicates, jobs;
+    int particles, generations, max_attempts, draws, predictive;
     double checkpoint, progress_every;
+    double tolerance, alpha, min_acceptance, min_ess;
     char **operands; /* the arguments that are not options, in order */
     int n_operands;
     unsigned char given[OPT_N]; /* given[id - OPT_FIRST]: on the line */

@@ -30,6 +30,7 @@ static const cmd_opt run_opts[] = {
                      "file's run axis, run r seeded from hash(master seed, r)"},
     {OPT_JOBS, "worker threads (default 1), shared by the runs of every "
                "scenario; the data do not depend on J"},
+    {OPT_POSTERIOR, NULL},
     {OPT_PROGRESS, NULL},
     {OPT_PROGRESS_EVERY, NULL},
     {OPT_QUIET, NULL},
@@ -152,6 +153,9 @@ typedef struct {
     int rc;               /* EXIT_OK, or how it failed */
     char err[1024];       /* why, unless already printed */
     double seconds;       /* when its file was published */
+    posterior_file *post; /* --posterior, bound to this scenario */
+    param_ref *refs;
+    char **units;         /* [post->d] their units (param_unit) */
     ensemble e;
 } scenario;
 
@@ -218,6 +222,12 @@ static int prepare(scenario *s, const cmd_args *a, publish_inputs *inputs)
     const char *const *vars = config_output_vars(s->c, &n_vars);
     if (cmd_preflight("run", p, vars, n_vars, 0, n, a->jobs, s->path))
         return EXIT_INPUT;
+    if (a->posterior && !(s->post = cmd_load_posterior("run", a->posterior, p, &s->refs)))
+        return EXIT_INPUT;
+    if (s->post && !(s->units = cmd_posterior_units(s->post, p, s->refs))) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return EXIT_RUNTIME;
+    }
     return EXIT_OK;
 }
 
@@ -229,15 +239,26 @@ static int open_output(scenario *s, const cmd_args *a, const char *history,
     const model_params *p = config_params(s->c);
     int n = a->replicates, n_vars;
     const char *const *vars = config_output_vars(s->c, &n_vars);
+    const posterior_file *post = s->post;
+    const output_attr attrs[] = {
+        {"posterior", a->posterior ? a->posterior : "", 0},
+        {"posterior_fit_hash", post ? post->fit_hash : "", 0},
+        {"posterior_status", post ? post->status : "", 0}};
     output_opts opts = {.path = s->path, .config_text = s->text,
                         .history = history, .vars = vars, .n_vars = n_vars,
                         .n_runs = n, .master_seed = (unsigned long long)p->g.seed,
+                        .n_params = post ? post->d : 0,
+                        .param_names = post ? (const char *const *)post->param_names : NULL,
+                        .param_units = (const char *const *)s->units,
+                        .attrs = attrs, .n_attrs = post ? 3 : 0,
                         .inputs = inputs};
     if (!(s->out = output_open(p, &opts, s->err, sizeof s->err)))
         return EXIT_RUNTIME;
+    /* with a posterior, run r draws its parameters from it */
     s->e = (ensemble){.p = p, .master = (unsigned long long)p->g.seed,
                       .n_runs = n, .jobs = a->jobs, .out = s->out,
-                      .sums = s->sums};
+                      .sums = s->sums, .post = post, .post_refs = s->refs,
+                      .write_params = post != NULL};
     return EXIT_OK;
 }
 
@@ -249,6 +270,9 @@ static void report(const scenario *s, const cmd_args *a)
     printf("scenario %s: %d months simulated (%s to %s), seed %llu%s\n",
            p->g.name, s->sums[0]->months, first, last,
            (unsigned long long)p->g.seed, a->replicates > 1 ? ", ensemble" : "");
+    if (s->post)
+        printf("parameters drawn from the posterior %s (%d parameters): the spread "
+               "is parameter uncertainty plus chance\n", a->posterior, s->post->d);
     if (a->replicates == 1)
         print_single(p, s->sums[0]);
     else
@@ -264,6 +288,9 @@ static void scenario_free(scenario *s, int n_runs)
     free(s->sums);
     free(s->text);
     free(s->path);
+    posterior_file_free(s->post);
+    free(s->refs);
+    free(s->units);
     config_free(s->c);
 }
 
@@ -296,7 +323,9 @@ static int cmd_run_main(int argc, char **argv)
     char *history = cmd_history(argc + 1, argv - 1);
     publish_inputs *inputs = cmd_inputs("run", NULL, 0);
     progress *pr = NULL;
-    if (!s || !members || !b.member || !history || !inputs) {
+    /* the posterior read is an input too */
+    if (!s || !members || !b.member || !history || !inputs ||
+        (a.posterior && publish_inputs_add(inputs, a.posterior) < 0)) {
         cmd_error("run", "out of memory");
         free(s);
         free(members);

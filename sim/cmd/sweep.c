@@ -29,6 +29,10 @@ static const cmd_opt sweep_opts_list[] = {
     {OPT_RESUME, NULL},
     {OPT_CHECKPOINT, NULL},
     {OPT_DRY_RUN, NULL},
+    {OPT_POSTERIOR, "replicate i at every point draws the same parameter set "
+                    "from this posterior of `sim calibrate` (as run i of `sim "
+                    "run` does); the axes apply after it; param_value also holds "
+                    "the posterior's parameters as each run used them"},
     {OPT_PROGRESS, NULL},
     {OPT_PROGRESS_EVERY, NULL},
     {OPT_QUIET, NULL},
@@ -75,6 +79,7 @@ static const cmd_opt mpi_opts[] = {
     {OPT_JOBS, "worker threads of each rank (default 1)"},
     {OPT_RESUME, NULL},
     {OPT_CHECKPOINT, NULL},
+    {OPT_POSTERIOR, NULL},
     {OPT_QUIET, NULL},
     {0, NULL}};
 
@@ -293,6 +298,8 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     unsigned char *done_runs = NULL;
     progress *pr = NULL;
     char err[1024];
+    posterior_file *post = NULL;
+    param_ref *post_refs = NULL;
     if (args->n_operands > 1) {
         cmd_error("sweep", "unexpected argument '%s': one sweep file at a time "
                   "(see 'sim sweep --help')", args->operands[1]);
@@ -323,6 +330,17 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         goto done;
     }
     const model_params *p = config_params(s->cfg);
+    if (args->posterior &&
+        !(post = cmd_load_posterior("sweep", args->posterior, p, &post_refs)))
+        goto done;
+    for (int k = 0; post && k < post->d; k++)
+        for (int a = 0; a < s->n_axes; a++)
+            if (strcmp(post->param_names[k], s->axes[a].path) == 0) {
+                cmd_error("sweep", "--posterior %s: %s is also an axis of %s (sweep "
+                          "the posterior's other parameters, or fix it)",
+                          args->posterior, s->axes[a].path, file);
+                goto done;
+            }
     if (outpath) {
         path = strdup(outpath);
     } else {
@@ -344,7 +362,10 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         goto done;
     }
     const char *read[2] = {file, s->scenario};
-    if (!(inputs = cmd_inputs("sweep", read, 2))) {
+    if (!(inputs = cmd_inputs("sweep", read, 2)) ||
+        (args->posterior && publish_inputs_add(inputs, args->posterior) < 0)) {
+        if (inputs)
+            cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
@@ -394,7 +415,11 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         goto done;
     }
     char hash[32], shard[32];
-    snprintf(hash, sizeof hash, "%016llx", s->hash);
+    /* a posterior is part of what the parts must agree on */
+    unsigned long long h = s->hash;
+    for (const char *q = post ? post->fit_hash : ""; *q; q++)
+        h = (h ^ (unsigned char)*q) * 0x100000001b3ULL;
+    snprintf(hash, sizeof hash, "%016llx", h);
     snprintf(shard, sizeof shard, "%d/%d", shard_i, shard_n);
     done_runs = calloc((size_t)pl->n_runs + 1, 1);
     if (!done_runs) {
@@ -422,8 +447,11 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     }
     text = config_resolved_text(s->cfg);
     history = cmd_history(argc + 1, argv - 1);
-    pnames = calloc((size_t)s->n_axes + 1, sizeof *pnames);
-    punits = calloc((size_t)s->n_axes + 1, sizeof *punits);
+    so.post = post;
+    so.post_refs = post_refs;
+    int n_values = sweep_n_values(pl, &so);
+    pnames = calloc((size_t)n_values + 1, sizeof *pnames);
+    punits = calloc((size_t)n_values + 1, sizeof *punits);
     if (!text || !history || !pnames || !punits) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
@@ -439,23 +467,42 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
             goto done;
         }
     }
+    /* then the posterior's parameters, as each run used them */
+    for (int k = 0; post && k < post->d; k++) {
+        char unit[160];
+        pnames[s->n_axes + k] = post->param_names[k];
+        output_param_unit(p, post_refs[k], unit, sizeof unit);
+        if (!(punits[s->n_axes + k] = strdup(unit))) {
+            cmd_error("sweep", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+    }
     /* a shard says which; a whole sweep's file carries no shard attribute,
      * so it is the same however it was computed */
-    const output_attr attrs[] = {
+    output_attr attrs[] = {
         {"sweep_hash", hash, 0},
         {"event_log", s->events ? "recorded" : "not recorded (sweep.events = false)", 0},
         {"sweep_design", s->design, 0},
         {"sweep_points", NULL, s->points},
         {"sweep_replicates", NULL, s->replicates},
         {"sweep_runs", NULL, pl->n_runs},
+        {"posterior", args->posterior, 0},
+        {"posterior_fit_hash", post ? post->fit_hash : "", 0},
+        {"posterior_status", post ? post->status : "", 0},
         {"shard_index", NULL, shard_i},
         {"shard_count", NULL, shard_n}};
-    enum { N_JOB_ATTRS = 6 }; /* carried over by merge_files */
-    int n_attrs = shard_n > 1 ? N_JOB_ATTRS + 2 : N_JOB_ATTRS;
+    /* the job's (carried over by merge_files), the posterior's, the shard's */
+    enum { N_JOB_ATTRS = 6, N_POST_ATTRS = 3 };
+    int n_attrs = N_JOB_ATTRS;
+    if (post)
+        n_attrs += N_POST_ATTRS;
+    for (int k = 0; shard_n > 1 && k < 2; k++)
+        attrs[n_attrs++] = attrs[N_JOB_ATTRS + N_POST_ATTRS + k];
     pt.opts = (output_opts){.config_text = text, .history = history,
                             .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
                             .n_runs = pl->n_runs, .master_seed = pl->master,
-                            .n_params = s->n_axes,
+                            .n_params = n_values,
                             .param_names = (const char *const *)pnames,
                             .param_units = (const char *const *)punits,
                             .attrs = attrs, .n_attrs = n_attrs,
@@ -540,10 +587,12 @@ finished:
                before ? " (resumed: earlier runs kept)" : "");
     rc = EXIT_OK;
 done:
+    posterior_file_free(post);
+    free(post_refs);
     if (partfiles)
         free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
     free(done_runs);
-    for (int a = 0; punits && s && a < s->n_axes; a++)
+    for (int a = 0; punits && punits[a]; a++) /* NULL-terminated */
         free(punits[a]);
     free(punits);
     publish_inputs_free(inputs);

@@ -93,6 +93,8 @@ static void *worker(void *arg)
     char err[1024] = "";
     output_run *rec = NULL;
     int rec_for = -1; /* the member rec was made for */
+    model_params *mp = NULL; /* a run's parameters drawn from a posterior */
+    int mp_for = -1;         /* the member mp was copied from */
     for (;;) {
         int j, k;
         pthread_mutex_lock(&sh->lock);
@@ -113,6 +115,32 @@ static void *worker(void *arg)
                 rec_for = j;
             }
         }
+        if (rc == 0 && e->post && mp_for != j) {
+            params_free(mp);
+            mp_for = -1;
+            if (!(mp = params_copy(e->p))) {
+                snprintf(err, sizeof err, "out of memory for a run's parameters");
+                rc = -1;
+            } else {
+                mp_for = j;
+            }
+        }
+        int run = e->first_run + k;
+        if (rc == 0 && e->post) {
+            /* the run's parameter set, drawn from the posterior */
+            int particle = posterior_pick(e->post, e->master, run);
+            posterior_apply(e->post, particle, e->post_refs, mp);
+            if (e->picked)
+                e->picked[k] = particle;
+            if (e->write_params) {
+                pthread_mutex_lock(&sh->lock);
+                rc = output_write_point(e->out, run, particle,
+                                        posterior_particle(e->post, particle));
+                if (rc)
+                    snprintf(err, sizeof err, "%s", output_error(e->out));
+                pthread_mutex_unlock(&sh->lock);
+            }
+        }
         if (rc == 0) {
             ctx.m = j;
             runner_io io = {
@@ -123,7 +151,7 @@ static void *worker(void *arg)
                 .ms = e->ms,
                 .values = e->ms ? e->values + (size_t)k * e->ms->n : NULL,
             };
-            rc = runner_run(e->p, e->master, e->first_run + k, &io, err, sizeof err);
+            rc = runner_run(e->post ? mp : e->p, e->master, run, &io, err, sizeof err);
             if (rc && ctx.err[0])
                 snprintf(err, sizeof err, "%s", ctx.err);
         }
@@ -145,6 +173,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&sh->lock);
     }
     output_run_free(rec);
+    params_free(mp);
     return NULL;
 }
 

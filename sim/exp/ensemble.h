@@ -5,6 +5,9 @@
  *
  * Run r always uses the stream model_run_seed(master, r), and its results
  * go to slot r, so the outcome is the same for any number of threads.
+ * With a posterior, run r also draws its parameter set from it
+ * (posterior_pick(post, master, r)): the ensemble's spread is then
+ * parameter uncertainty plus chance.
  */
 #ifndef SIM_EXP_ENSEMBLE_H
 #define SIM_EXP_ENSEMBLE_H
@@ -13,6 +16,7 @@
 
 #include "exp/runner.h"
 #include "io/result/output.h"
+#include "io/posterior.h"
 #include "model/measure.h"
 
 typedef struct {
@@ -25,6 +29,12 @@ typedef struct {
     const measure_set *ms;  /* NULL: no measures */
     double *values;         /* [n_runs * ms->n], run-major */
     run_summary **sums;     /* [n_runs] or NULL */
+    const posterior_file *post; /* NULL: every run uses p */
+    const param_ref *post_refs; /* [post->d] from posterior_bind */
+    int write_params;       /* write each run's particle and values with
+                             * output_write_point (the file has the
+                             * posterior's parameters as its params) */
+    int *picked;            /* [n_runs]: the particle each run used, or NULL */
 } ensemble;
 
 /* 0, or -1 with one line in err (the first failure; other runs stop). */

@@ -28,7 +28,9 @@ static const struct {
     int number;
 } carried[] = {{"sweep_hash", 0},   {"event_log", 0},
                {"sweep_design", 0}, {"sweep_points", 1},
-               {"sweep_replicates", 1}, {"sweep_runs", 1}};
+               {"sweep_replicates", 1}, {"sweep_runs", 1},
+               {"posterior", 0}, {"posterior_fit_hash", 0},
+               {"posterior_status", 0}};
 #define N_CARRIED (sizeof carried / sizeof carried[0])
 
 void merge_describe_runs(const unsigned char *held, int n_runs, int want,

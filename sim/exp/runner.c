@@ -92,9 +92,11 @@ int runner_run(const model_params *p, unsigned long long master, int run,
     model_state *s = model_alloc(p);
     event_log log = {NULL, 0, 0};
     int nm = io->ms ? io->ms->n : 0;
-    int *cnt = calloc((size_t)nm + 1, sizeof *cnt);
+    size_t slots = nm ? MEASURE_SLOTS(io->ms) : 0;
+    int *cnt = calloc(slots + 1, sizeof *cnt);
+    double *acc = calloc(slots + 1, sizeof *acc);
     int rc = 0;
-    if (!rng || !s || !cnt) {
+    if (!rng || !s || !cnt || !acc) {
         snprintf(err, errlen, "out of memory allocating run %d", run);
         rc = -2;
         goto done;
@@ -111,13 +113,13 @@ int runner_run(const model_params *p, unsigned long long master, int run,
     if (io->rec)
         output_run_reset(io->rec);
     if (nm)
-        measure_begin(io->ms, io->values, cnt);
+        measure_begin(io->ms, acc, cnt);
     for (int t = 0; t < p->g.months; t++) {
         model_step(s, rng);
         if (io->sum)
             summarise_step(s, io->sum);
         if (nm)
-            measure_step(io->ms, s, io->values, cnt);
+            measure_step(io->ms, s, acc, cnt);
         if (io->rec && output_run_record(io->rec, s)) {
             snprintf(err, errlen, "%s", output_run_error(io->rec));
             rc = -1;
@@ -130,11 +132,12 @@ int runner_run(const model_params *p, unsigned long long master, int run,
         }
     }
     if (nm)
-        measure_finish(io->ms, io->values, cnt);
+        measure_finish(io->ms, acc, cnt, io->values);
     if (io->sink && io->sink(io->sink_ctx, run, seed, io->rec, log.ev, log.n))
         rc = -1;
 done:
     free(cnt);
+    free(acc);
     free(log.ev);
     model_free(s);
     gsl_rng_free(rng);

@@ -68,6 +68,11 @@ void sweep_plan_free(sweep_plan *pl)
     free(pl);
 }
 
+int sweep_n_values(const sweep_plan *pl, const sweep_opts *o)
+{
+    return pl->spec->n_axes + (o->post ? o->post->d : 0);
+}
+
 void sweep_point_values(const sweep_plan *pl, int point, double *values)
 {
     for (int a = 0; a < pl->spec->n_axes; a++)
@@ -354,7 +359,7 @@ static void *worker(void *arg)
     const sweep_spec *s = pl->spec;
     const model_params *base = config_params(s->cfg);
     model_params *mp = NULL;
-    double *values = calloc((size_t)s->n_axes + 1, sizeof *values);
+    double *values = calloc((size_t)sweep_n_values(pl, p->o) + 1, sizeof *values);
     output_run *rec = NULL;
     char err[1024] = "";
     if (p->o->open_part) {
@@ -386,7 +391,14 @@ static void *worker(void *arg)
             goto fail;
         }
         sweep_point_values(pl, point, values);
+        if (p->o->post) {
+            const posterior_file *post = p->o->post;
+            posterior_apply(post, posterior_pick(post, pl->master, run % s->replicates),
+                            p->o->post_refs, mp);
+        }
         sweep_apply(s, mp, values);
+        for (int k = 0; p->o->post && k < p->o->post->d; k++)
+            values[s->n_axes + k] = param_get(mp, p->o->post_refs[k]);
         sink_ctx ctx = {p, run, point, values};
         runner_io io = {.rec = rec, .sink = write_run, .sink_ctx = &ctx};
         /* common random numbers: the replicate's stream at every point */

@@ -16,6 +16,7 @@
 
 #include "exp/design.h"
 #include "io/result/output.h"
+#include "io/posterior.h"
 #include "io/sweepfile.h"
 
 typedef struct {
@@ -53,6 +54,11 @@ typedef struct {
                                   * k % shard_n == shard_i */
     volatile sig_atomic_t *stop; /* set by a signal: finish the runs under
                                   * way, start no more */
+    const posterior_file *post;  /* run r draws its parameters from it first
+                                  * (particle posterior_pick(post, master,
+                                  * r % R): the same draw at every point),
+                                  * then the axes apply; NULL: none */
+    const param_ref *post_refs;  /* [post->d] (posterior_bind) */
     /* `done` of the `total` runs this sweep does are finished (or NULL);
      * called under the sweep's lock */
     void (*progress)(void *ctx, long done, long total);
@@ -77,6 +83,10 @@ void sweep_describe_shard(const sweep_plan *pl, int block, int i, int n,
 
 /* Does this sweep (shard) run r? */
 int sweep_wants(const sweep_opts *o, int r);
+
+/* The values a run records (param_value): the axes, then with a
+ * posterior the values of its parameters as the run used them. */
+int sweep_n_values(const sweep_plan *pl, const sweep_opts *o);
 
 /* Run the plan's wanted runs not skipped.  0 when all are done; 1 when
  * stopped early (*done runs written); -1 with err on failure. */

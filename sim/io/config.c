@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "io/result/output.h"
+#include "io/priors.h"
 #include "model/model.h"
 
 #define MAX_AGENTS 512
@@ -414,7 +415,7 @@ static int check_unknown(build_ctx *b, const config_setting_t *s,
     for (int k = 0; k < config_setting_length(s); k++) {
         const config_setting_t *m = config_setting_get_elem(s, (unsigned)k);
         const char *key = config_setting_name(m);
-        if (!known(key, group)) {
+        if (!known(key, group) && !priors_is_key(key)) { /* priors: io/priors.c */
             char path[300];
             snprintf(path, sizeof path, "%s.%s", prefix, key);
             return fail_at(b->c, m, b->err, path, "unknown key");
@@ -496,6 +497,8 @@ static int read_keyed(build_ctx *b, const config_setting_t *grp,
     for (int k = 0; k < config_setting_length(grp); k++) {
         config_setting_t *m = config_setting_get_elem(grp, (unsigned)k);
         const char *x = config_setting_name(m);
+        if (priors_is_key(x))
+            continue;
         int j = d->scope == SCOPE_AGENT_GOOD ? params_good_index(b->p, x)
                                              : params_agent_index(b->p, x);
         char full[500];
@@ -660,6 +663,8 @@ static int build_routes(build_ctx *b, const config_setting_t *routes)
                 return -1;
             for (int k = 0; k < config_setting_length(lim); k++) {
                 config_setting_t *m = config_setting_get_elem(lim, (unsigned)k);
+                if (priors_is_key(config_setting_name(m)))
+                    continue;
                 int g = params_good_index(p, config_setting_name(m));
                 char full[500];
                 snprintf(full, sizeof full, "%s.%s", path, config_setting_name(m));
@@ -1045,6 +1050,8 @@ static model_params *build(sim_config *c, config_error *err)
             fail(err, c->name, 0, key, "%s", colon ? colon + 2 : why);
         goto bad;
     }
+    if (priors_read(root, c->name, b.p, err))
+        goto bad;
     for (int i = 0; i < na; i++)
         for (int j = i + 1; j < na; j++)
             if (b.p->agents[i].lat == b.p->agents[j].lat &&
@@ -1608,14 +1615,26 @@ int config_apply_set(sim_config *c, const char *assignment, config_error *err)
     if (strncmp(path, "events.", 7) == 0)
         return set_event_field(c, path, val, err);
     param_ref ref;
-    if (config_resolve_path(c->p, path, &ref, why, sizeof why))
+    /* "<path>_prior=TEXT" sets the prior of <path> (io/priors.h) */
+    int is_prior = priors_is_key(path);
+    char stem[512];
+    snprintf(stem, sizeof stem, "%.*s", (int)(strlen(path) - (is_prior ? 6 : 0)), path);
+    if (config_resolve_path(c->p, stem, &ref, why, sizeof why))
         return fail(err, "--set", 0, path, "%s", why);
     const param_def *d = ref.def;
     /* parse the value as the parameter's type */
     double num = 0.0;
     char *end = NULL;
     int ctype;
-    switch (d->type) {
+    prior pr;
+    if (is_prior) {
+        if (d->type != PT_REAL)
+            return fail(err, "--set", 0, path, "only real-valued parameters take a prior");
+        if (prior_parse(val, &pr, why, sizeof why) ||
+            prior_truncate(&pr, d->min, d->max, why, sizeof why))
+            return fail(err, "--set", 0, path, "%s", why);
+        ctype = CONFIG_TYPE_STRING;
+    } else switch (d->type) {
     case PT_REAL:
     case PT_INT:
         errno = 0;
@@ -1744,12 +1763,27 @@ static void put_value(FILE *f, const model_params *p, param_ref r)
     }
 }
 
+/* `<name>_prior = "...";` after a parameter that has one. */
+static void put_prior(FILE *f, const char *sep, const char *name,
+                      const model_params *p, param_ref r)
+{
+    const prior *pr = params_prior_of(p, r);
+    char text[200];
+    if (!pr)
+        return;
+    prior_format(pr, text, sizeof text);
+    fprintf(f, "%s%s_prior = ", sep, name);
+    put_string(f, text);
+    fputc(';', f);
+}
+
 static void put_line(FILE *f, const char *indent, const model_params *p,
                      param_ref r)
 {
     fprintf(f, "%s%s = ", indent, r.def->key);
     put_value(f, p, r);
     fprintf(f, ";");
+    put_prior(f, " ", r.def->key, p, r);
     if (r.def->unit && r.def->unit[0] && strcmp(r.def->unit, "1") != 0)
         fprintf(f, "  # %s", r.def->unit);
     fputc('\n', f);
@@ -1779,11 +1813,13 @@ static void put_keyed(FILE *f, const model_params *p, param_scope scope, int e1)
                 continue;
             if (scope == SCOPE_ROUTE_GOOD && isinf(v))
                 continue;
-            fprintf(f, "      %s = ", scope == SCOPE_AGENT_AGENT
-                                          ? p->agents[e2].code
-                                          : p->goods[e2].name);
+            const char *name = scope == SCOPE_AGENT_AGENT ? p->agents[e2].code
+                                                          : p->goods[e2].name;
+            fprintf(f, "      %s = ", name);
             put_value(f, p, r);
-            fprintf(f, ";\n");
+            fprintf(f, ";");
+            put_prior(f, " ", name, p, r);
+            fputc('\n', f);
         }
         fprintf(f, "    };\n");
     }
@@ -1872,7 +1908,10 @@ int config_write_resolved(const sim_config *c, FILE *f)
                 if (param_table[q].scope == SCOPE_PAIR) {
                     fprintf(f, "%s = ", param_table[q].key);
                     put_value(f, p, (param_ref){&param_table[q], i, j});
-                    fprintf(f, "; ");
+                    fprintf(f, ";");
+                    put_prior(f, " ", param_table[q].key, p,
+                              (param_ref){&param_table[q], i, j});
+                    fputc(' ', f);
                 }
             fprintf(f, "};\n");
         }

@@ -14,7 +14,7 @@
 static const char *const measure_keys[] = {
     "name", "label", "figure", "source", "variables", "agents", "partners",
     "goods", "routes", "from", "to", "reduce", "scale", "unit", "value",
-    "range", "weight", NULL};
+    "range", "weight", "change", "before", NULL};
 
 static int known(const char *key, const char *const *list)
 {
@@ -111,6 +111,52 @@ static int month_of(const char *file, const config_setting_t *m,
     return 0;
 }
 
+/* change = "difference" | "relative"; before = { from; to; }: the earlier
+ * window of a measure of change. */
+static int load_change(const char *file, const config_setting_t *m,
+                       const char *where, const model_params *p, measure *out,
+                       config_error *err)
+{
+    char change[16] = "", full[200];
+    config_setting_t *bf = config_setting_get_member(m, "before");
+    if (get_text(file, m, "change", where, change, sizeof change, 0, err))
+        return -1;
+    out->change = CHANGE_NONE;
+    if (!change[0] && !bf)
+        return 0;
+    snprintf(full, sizeof full, "%s.change", where);
+    if (strcmp(change, "difference") == 0)
+        out->change = CHANGE_DIFFERENCE;
+    else if (strcmp(change, "relative") == 0)
+        out->change = CHANGE_RELATIVE;
+    else
+        return config_error_at(err, file, change[0] ? config_setting_get_member(m, "change")
+                                                    : bf, full,
+                               "change is \"difference\" or \"relative\"%s%s%s",
+                               change[0] ? ", not '" : " (before needs it)",
+                               change, change[0] ? "'" : "");
+    snprintf(full, sizeof full, "%s.before", where);
+    if (!bf || config_setting_type(bf) != CONFIG_TYPE_GROUP)
+        return config_error_at(err, file, bf ? bf : m, full,
+                               "a measure of change needs before = { from = \"YYYY-MM\"; "
+                               "to = \"YYYY-MM\"; }, the earlier window");
+    for (int q = 0; q < config_setting_length(bf); q++) {
+        const char *k = config_setting_name(config_setting_get_elem(bf, (unsigned)q));
+        if (strcmp(k, "from") != 0 && strcmp(k, "to") != 0)
+            return config_error_at(err, file, config_setting_get_elem(bf, (unsigned)q),
+                                   full, "unknown key '%s' (from, to)", k);
+    }
+    out->from0 = out->to0 = -1;
+    if (month_of(file, bf, "from", full, p, &out->from0, err) ||
+        month_of(file, bf, "to", full, p, &out->to0, err))
+        return -1;
+    if (!config_setting_get_member(bf, "from") || !config_setting_get_member(bf, "to"))
+        return config_error_at(err, file, bf, full, "needs both from and to");
+    if (out->from0 > out->to0)
+        return config_error_at(err, file, bf, full, "'from' is after 'to'");
+    return 0;
+}
+
 static int load_measure(const char *file, const config_setting_t *m, int k,
                         int target, const model_params *p, measure *out,
                         config_error *err)
@@ -186,6 +232,8 @@ static int load_measure(const char *file, const config_setting_t *m, int k,
         return config_error_at(err, file, m, where, "scale must not be 0");
     if (out->from > out->to)
         return config_error_at(err, file, m, where, "'from' is after 'to'");
+    if (load_change(file, m, where, p, out, err))
+        return -1;
     if (!target)
         return 0;
     out->has_target = 1;
@@ -213,23 +261,67 @@ static int load_measure(const char *file, const config_setting_t *m, int k,
 static int load_free(const char *file, const config_setting_t *f, int k,
                      const model_params *p, free_param *out, config_error *err)
 {
-    char where[64], why[300];
+    char where[200], why[300];
     snprintf(where, sizeof where, "free.[%d]", k);
-    if (get_text(file, f, "path", where, out->path, sizeof out->path, 1, err) ||
-        get_number(file, f, "min", where, &out->min, 1, err) ||
-        get_number(file, f, "max", where, &out->max, 1, err))
+    if (config_setting_type(f) != CONFIG_TYPE_GROUP)
+        return config_error_at(err, file, f, where, "each entry is a group { path = \"...\"; }");
+    if (get_text(file, f, "path", where, out->path, sizeof out->path, 1, err))
         return -1;
     snprintf(where, sizeof where, "free.%s", out->path);
+    for (int q = 0; q < config_setting_length(f); q++) {
+        const config_setting_t *s = config_setting_get_elem(f, (unsigned)q);
+        const char *key = config_setting_name(s);
+        if (strcmp(key, "path") != 0 && strcmp(key, "min") != 0 && strcmp(key, "max") != 0)
+            return config_error_at(err, file, s, where, "unknown key '%s' (path, min, max)",
+                                   key);
+    }
+    int bounded = config_setting_get_member(f, "min") || config_setting_get_member(f, "max");
+    double lo = 0.0, hi = 0.0;
+    if (bounded && (get_number(file, f, "min", where, &lo, 1, err) ||
+                    get_number(file, f, "max", where, &hi, 1, err)))
+        return -1;
     if (config_resolve_path(p, out->path, &out->ref, why, sizeof why))
         return config_error_at(err, file, f, where, "%s", why);
     const param_def *d = out->ref.def;
     if (d->type != PT_REAL)
         return config_error_at(err, file, f, where, "only real-valued parameters can be fitted");
-    if (!(out->min < out->max) || out->min < d->min || out->max > d->max)
+    if (bounded && (!(lo < hi) || lo < d->min || hi > d->max))
         return config_error_at(err, file, f, where,
-                    "need min < max within the parameter's bounds [%g, %g]",
-                    d->min, d->max);
+                               "need min < max within the parameter's bounds [%g, %g]",
+                               d->min, d->max);
+    const char *key = strrchr(out->path, '.') ? strrchr(out->path, '.') + 1 : out->path;
+    const prior *pr = params_prior_of(p, out->ref);
+    if (!pr && !bounded)
+        return config_error_at(err, file, f, where,
+                               "has no prior in the scenario: write %s_prior = \"...\" "
+                               "next to its value (grammar in the README, Calibration), "
+                               "or give min and max", key);
+    if (pr) {
+        out->pr = *pr;
+        if (bounded && prior_truncate(&out->pr, lo, hi, why, sizeof why))
+            return config_error_at(err, file, f, where, "the prior of %s within [%g, %g]: %s",
+                                   key, lo, hi, why);
+        if (bounded) { /* printed with the bounds of the fit */
+            out->pr.truncated = 1;
+            out->pr.wlo = out->pr.lo;
+            out->pr.whi = out->pr.hi;
+        }
+    } else {
+        /* no prior in the scenario: uniform between the bounds */
+        char text[128];
+        snprintf(text, sizeof text, "uniform(min=%.17g, max=%.17g)", lo, hi);
+        if (prior_parse(text, &out->pr, why, sizeof why))
+            return config_error_at(err, file, f, where, "%s", why);
+    }
     return 0;
+}
+
+/* Do two references name the same parameter instance (a pair in either
+ * order)? */
+static int same_ref(param_ref a, param_ref b)
+{
+    return a.def == b.def && ((a.e1 == b.e1 && a.e2 == b.e2) ||
+                              (a.def->scope == SCOPE_PAIR && a.e1 == b.e2 && a.e2 == b.e1));
 }
 
 static target_file *load(const char *path, const char *text,
@@ -311,10 +403,21 @@ static target_file *load(const char *path, const char *text,
                 goto bad;
             }
     }
-    for (int k = 0; k < t->n_free; k++)
-        if (load_free(path, config_setting_get_elem(fr, (unsigned)k), k, p,
-                      &t->free[k], err))
+    for (int k = 0; k < t->n_free; k++) {
+        const config_setting_t *f = config_setting_get_elem(fr, (unsigned)k);
+        if (load_free(path, f, k, p, &t->free[k], err))
             goto bad;
+        for (int q = 0; q < k; q++)
+            if (same_ref(t->free[q].ref, t->free[k].ref)) {
+                char where[200];
+                snprintf(where, sizeof where, "free.%s", t->free[k].path);
+                config_error_at(err, path, f, where, "listed twice in free%s%s%s",
+                                strcmp(t->free[q].path, t->free[k].path) ? " (as " : "",
+                                strcmp(t->free[q].path, t->free[k].path) ? t->free[q].path : "",
+                                strcmp(t->free[q].path, t->free[k].path) ? " too)" : "");
+                goto bad;
+            }
+    }
     config_destroy(&cfg);
     return t;
 bad:

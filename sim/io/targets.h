@@ -7,9 +7,16 @@
  *                 agents = [...]; partners = [...]; goods = [...];
  *                 routes = [...]; from = "YYYY-MM"; to = "YYYY-MM";
  *                 reduce = "sum"|"mean"|"first"|"last"; scale; unit;
+ *                 change = "difference"|"relative";
+ *                 before = { from = "YYYY-MM"; to = "YYYY-MM"; };
  *                 value; range = [lo, hi]; weight; }, ... );
  *   measures = ( ... the same without value, range and weight ... );
- *   free = ( { path = "world.gravity_g"; min; max; }, ... );
+ *   free = ( { path = "world.gravity_g"; [min = 1.0e8; max = 1.0e9;] }, ... );
+ *
+ * A target's date is its last month (`to`).  The free parameters are
+ * those calibration samples, each from its prior in the scenario
+ * (`<key>_prior`, io/priors.h); min and max truncate it for the fit, and
+ * stand for a uniform prior between them when the scenario has none.
  */
 #ifndef SIM_IO_TARGETS_H
 #define SIM_IO_TARGETS_H
@@ -20,7 +27,7 @@
 typedef struct {
     char path[160];
     param_ref ref;
-    double min, max;
+    prior pr;        /* its prior for the fit */
 } free_param;
 
 typedef struct {

@@ -41,7 +41,7 @@ void measure_set_free(measure_set *ms)
 
 void measure_begin(const measure_set *ms, double *acc, int *cnt)
 {
-    for (int k = 0; k < ms->n; k++) {
+    for (size_t k = 0; k < MEASURE_SLOTS(ms); k++) {
         acc[k] = 0.0;
         cnt[k] = 0;
     }
@@ -99,39 +99,59 @@ static double select_sum(const measure *m, const model_state *s,
     return sum;
 }
 
+/* Fold x into slot k. */
+static void accumulate(measure_reduce reduce, double x, double *acc, int *cnt)
+{
+    switch (reduce) {
+    case REDUCE_SUM:
+    case REDUCE_MEAN: *acc += x; break;
+    case REDUCE_FIRST:
+        if (*cnt == 0)
+            *acc = x;
+        break;
+    case REDUCE_LAST: *acc = x; break;
+    }
+    (*cnt)++;
+}
+
 void measure_step(const measure_set *ms, const model_state *s, double *acc,
                   int *cnt)
 {
     for (int k = 0; k < ms->n; k++) {
         const measure *m = &ms->m[k];
-        if (s->t < m->from || s->t > m->to)
+        int now = s->t >= m->from && s->t <= m->to;
+        int before = m->change != CHANGE_NONE && s->t >= m->from0 && s->t <= m->to0;
+        if (!now && !before)
             continue;
         double x = 0.0;
         for (int v = 0; v < m->n_vars; v++)
             x += m->sign[v] * select_sum(m, s, m->var[v]);
-        switch (m->reduce) {
-        case REDUCE_SUM:
-        case REDUCE_MEAN: acc[k] += x; break;
-        case REDUCE_FIRST:
-            if (cnt[k] == 0)
-                acc[k] = x;
-            break;
-        case REDUCE_LAST: acc[k] = x; break;
-        }
-        cnt[k]++;
+        if (now)
+            accumulate(m->reduce, x, &acc[k], &cnt[k]);
+        if (before)
+            accumulate(m->reduce, x, &acc[ms->n + k], &cnt[ms->n + k]);
     }
 }
 
-void measure_finish(const measure_set *ms, double *acc, const int *cnt)
+/* The reduced figure of one window, NaN when it lies outside the run. */
+static double reduced(measure_reduce reduce, double acc, int cnt)
+{
+    if (cnt == 0)
+        return NAN;
+    return reduce == REDUCE_MEAN ? acc / cnt : acc;
+}
+
+void measure_finish(const measure_set *ms, const double *acc, const int *cnt,
+                    double *values)
 {
     for (int k = 0; k < ms->n; k++) {
         const measure *m = &ms->m[k];
-        if (cnt[k] == 0) {
-            acc[k] = NAN; /* the period lies outside the run */
+        double x = reduced(m->reduce, acc[k], cnt[k]);
+        if (m->change == CHANGE_NONE) {
+            values[k] = x / m->scale;
             continue;
         }
-        if (m->reduce == REDUCE_MEAN)
-            acc[k] /= cnt[k];
-        acc[k] /= m->scale;
+        double x0 = reduced(m->reduce, acc[ms->n + k], cnt[ms->n + k]);
+        values[k] = m->change == CHANGE_DIFFERENCE ? (x - x0) / m->scale : x / x0 - 1.0;
     }
 }

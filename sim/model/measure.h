@@ -5,6 +5,11 @@
  * period of months (sum, mean, first or last), divided by a scale.  The
  * calibration targets and the headline figures of comparisons are
  * measures.
+ *
+ * A measure of change compares two windows: its value is the figure over
+ * from..to minus (or relative to) the same figure over an earlier window
+ * from0..to0, e.g. exports in the three months after a dated policy event
+ * against the three months before it.
  */
 #ifndef SIM_MODEL_MEASURE_H
 #define SIM_MODEL_MEASURE_H
@@ -15,6 +20,11 @@
 #define MEASURE_MAX_VARS 4
 
 typedef enum { REDUCE_SUM, REDUCE_MEAN, REDUCE_FIRST, REDUCE_LAST } measure_reduce;
+typedef enum {
+    CHANGE_NONE,       /* the figure over from..to                      */
+    CHANGE_DIFFERENCE, /* figure(from..to) - figure(from0..to0)         */
+    CHANGE_RELATIVE    /* figure(from..to) / figure(from0..to0) - 1     */
+} measure_change;
 
 typedef struct {
     char name[PARAM_NAME_MAX];
@@ -24,6 +34,8 @@ typedef struct {
     int n_vars;
     unsigned char *agent, *partner, *good, *route; /* masks; NULL: all */
     int from, to;                                  /* steps, inclusive */
+    measure_change change;
+    int from0, to0;                                /* the earlier window */
     measure_reduce reduce;
     double scale;                                  /* value = reduced / scale */
     int has_target;
@@ -40,12 +52,15 @@ typedef struct {
 measure_set *measure_set_alloc(int n, const model_params *p);
 void measure_set_free(measure_set *ms);
 
-/* Accumulators of one run: acc[n] and cnt[n], zeroed by measure_begin. */
+/* Accumulators of one run: acc[MEASURE_SLOTS(ms)] and
+ * cnt[MEASURE_SLOTS(ms)], zeroed by measure_begin. */
+#define MEASURE_SLOTS(ms) (2 * (size_t)(ms)->n)
 void measure_begin(const measure_set *ms, double *acc, int *cnt);
 /* Add the state after a step (s->t is the step). */
 void measure_step(const measure_set *ms, const model_state *s, double *acc,
                   int *cnt);
-/* Turn accumulators into values (in place). */
-void measure_finish(const measure_set *ms, double *acc, const int *cnt);
+/* The values of the run: values[n] (NaN for a period outside the run). */
+void measure_finish(const measure_set *ms, const double *acc, const int *cnt,
+                    double *values);
 
 #endif

@@ -298,6 +298,7 @@ void params_free(model_params *p)
     free(p->rg);
     free(p->events);
     free(p->input_good);
+    free(p->priors);
     free(p);
 }
 
@@ -323,6 +324,15 @@ model_params *params_copy(const model_params *s)
     p->war_agent = s->war_agent;
     p->start_year = s->start_year;
     p->start_month = s->start_month;
+    if (s->n_priors > 0) {
+        p->priors = malloc((size_t)s->n_priors * sizeof *p->priors);
+        if (!p->priors) {
+            params_free(p);
+            return NULL;
+        }
+        memcpy(p->priors, s->priors, (size_t)s->n_priors * sizeof *p->priors);
+        p->n_priors = s->n_priors;
+    }
     return p;
 }
 
@@ -452,6 +462,18 @@ void params_set_defaults(model_params *p)
             for (int b = 0; b < n2; b++)
                 set_one(p, (param_ref){d, a, b}, d->def);
     }
+}
+
+const prior *params_prior_of(const model_params *p, param_ref r)
+{
+    for (int k = 0; k < p->n_priors; k++) {
+        param_ref q = p->priors[k].ref;
+        if (q.def == r.def && ((q.e1 == r.e1 && q.e2 == r.e2) ||
+                               (q.def->scope == SCOPE_PAIR && q.e1 == r.e2 &&
+                                q.e2 == r.e1)))
+            return &p->priors[k].pr;
+    }
+    return NULL;
 }
 
 int params_agent_index(const model_params *p, const char *code)

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "prior.h"
+
 #define PARAM_NAME_MAX 48
 #define PARAM_CODE_MAX 16
 
@@ -207,6 +209,13 @@ typedef struct {
     char label[2 * PARAM_NAME_MAX + 8]; /* path or route name, for the log */
 } event_spec;
 
+/* The prior of one parameter instance (`<key>_prior` next to its value in
+ * the config; see prior.h). */
+typedef struct {
+    param_ref ref;
+    prior pr;
+} param_prior;
+
 typedef struct model_params {
     global_params g;
     int n_goods, n_agents, n_routes, n_events;
@@ -222,6 +231,8 @@ typedef struct model_params {
     int *input_good;             /* [n_goods], -1 for none */
     int focus, war_agent;        /* agent indices (-1 for none) */
     int start_year, start_month;
+    param_prior *priors;         /* [n_priors], in config order; owned */
+    int n_priors;
 } model_params;
 
 /* Allocation and copying.  params_free(NULL) is harmless. */
@@ -245,6 +256,9 @@ void *param_addr(model_params *p, param_ref ref);
 double param_get(const model_params *p, param_ref ref);
 /* Set a numeric instance; pairs are written symmetrically. */
 void param_set(model_params *p, param_ref ref, double value);
+
+/* The prior of one instance (a pair's in either order), or NULL. */
+const prior *params_prior_of(const model_params *p, param_ref ref);
 
 /* Resolve names (route ends, input goods, focus, war agent, start date).
  * Returns 0, or -1 with a reason in why (size len) naming the key. */

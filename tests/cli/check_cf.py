@@ -15,6 +15,15 @@ xarray and Debian's udunits2, and the answers of NCO checked against h5py.
         goods' units through the good_unit coordinate; with --sweep the
         numeric sweep attributes and param_unit; with --merged N at least
         N history lines
+    check_cf.py posterior FILE.h5 [--history N] [--run RUN.h5]
+        a posterior of `sim calibrate` follows the result files'
+        conventions where they apply: every units string valid for UDUNITS-2
+        (except USD); its counts, seed and settings numbers, not text;
+        param_unit(param) holds each parameter's unit, named by
+        param_value:coordinates; history without a line twice (with
+        --history N, N lines, the last a --resume's); netCDF4 and xarray
+        read it; with --run, RUN.h5 (drawing from it with --posterior)
+        has the same param_unit and names the posterior's fit_hash
     check_cf.py ncra FILE.h5 MEAN.nc
         ncra's mean over run of every record variable equals the mean that
         numpy takes of the values h5py reads (relative 1e-12)
@@ -186,6 +195,51 @@ def layout(path, sweep, merged):
               "good" not in s.dims or "good_unit" in s.coords, list(s.coords))
 
 
+# ---- posterior files ---------------------------------------------------------------
+
+POSTERIOR_NUMBERS = ("converged", "particles", "generations", "master_seed", "alpha",
+                     "target_tolerance", "replicates", "identity_draws")
+
+
+def posterior(path, lines, run):
+    with h5py.File(path, "r") as f:
+        units = all_units(f)
+        usd = sorted(u for u in units if "USD" in u)
+        check("the units with USD are those listed (%s)" % ", ".join(usd),
+              set(usd) <= USD_UNITS, usd)
+        bad = {u: v for u, v in units.items() if "USD" not in u and not udunits_ok(u)}
+        check("every other units string is UDUNITS-2 (%s)" % ", ".join(sorted(units)),
+              not bad, bad)
+        notnum = [a for a in POSTERIOR_NUMBERS
+                  if not isinstance(f.attrs.get(a), (np.integer, np.floating, int, float))]
+        check("counts, seed and settings are numbers (%s)" % ", ".join(POSTERIOR_NUMBERS),
+              not notnum, notnum)
+        pu = [text(u) for u in f["param_unit"][()]]
+        check("param_unit(param) holds each parameter's unit (%s), named by "
+              "param_value:coordinates" % ", ".join(pu),
+              len(pu) == f["param"].shape[0] and all(pu) and
+              text(f["param_value"].attrs.get("coordinates", "")) == "param_unit")
+        h = text(f.attrs["history"]).splitlines()
+        check("history: no line twice (%d lines)" % len(h), len(set(h)) == len(h), h)
+        if lines:
+            check("history: %d lines, the last a --resume's" % lines,
+                  len(h) == lines and "--resume" in h[-1] and "--resume" not in h[0], h)
+        fit_hash = text(f.attrs["fit_hash"])
+    with netCDF4.Dataset(path) as nc:
+        check("netCDF4 reads it (%d variables)" % len(nc.variables), "param_value" in nc.variables)
+    with xr.open_dataset(path) as ds:
+        check("xarray: param_value over (generation, particle, param), param_unit a coordinate",
+              ds.param_value.dims == ("generation", "particle", "param") and
+              "param_unit" in ds.param_value.coords, ds.param_value.dims)
+    if run:
+        with h5py.File(run, "r") as r:
+            ru = [text(u) for u in r["param_unit"][()]]
+            check("the run file drawing from it has the same param_unit (%s)" % ", ".join(ru),
+                  ru == pu, (ru, pu))
+            check("the run file names the posterior's fit_hash",
+                  text(r.attrs.get("posterior_fit_hash", "")) == fit_hash)
+
+
 # ---- NCO ---------------------------------------------------------------------------
 
 def ncra(path, mean):
@@ -271,6 +325,11 @@ def main(argv):
         sweep = "--sweep" in args
         merged = int(args[args.index("--merged") + 1]) if "--merged" in args else 0
         layout(args[0], sweep, merged)
+    elif cmd == "posterior" and args:
+        TAG = args[0].rsplit("/", 1)[-1] + ": "
+        lines = int(args[args.index("--history") + 1]) if "--history" in args else 0
+        run = args[args.index("--run") + 1] if "--run" in args else None
+        posterior(args[0], lines, run)
     elif cmd == "ncra" and len(args) == 2:
         TAG = args[0].rsplit("/", 1)[-1] + ": "
         ncra(*args)

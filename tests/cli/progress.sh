@@ -139,7 +139,7 @@ report "compare of three scenarios with --progress" 0 compare baseline dedollari
     sanctions_relief --months 24 --replicates 5 -o c.h5 --progress -q
 lines_match "compare: the last line counts every scenario's runs" '^compare: 100% 15/15 runs in '
 report "calibrate with --progress" 0 calibrate --targets "$ROOT/configs/targets.cfg" \
-    --replicates 2 --max-iter 5 -o fit.cfg --progress -q
-lines_match "calibrate: the last line counts iterations, with the objective" \
-    '^calibrate: 100% [0-9]+/[0-9]+ iterations in .*, objective [0-9.e+-]+, simplex [0-9.e+-]+$'
+    --particles 40 --tolerance 1e9 --draws 5 -o fit.h5 --progress -q
+lines_match "calibrate: a line per generation, counting its particles, with its convergence" \
+    '^calibrate: 100% 40/40 particles in .*, [0-9]+ particles/s, generation [01]: tolerance (inf|1e\+09), acceptance [0-9.e+-]+, ESS [0-9]+$'
 finish

@@ -12,8 +12,9 @@
 #   - the temporaries of a killed process (SIGKILL) are removed the next
 #     time a file is written into their directory; a running process's are
 #     not
-#   - sim calibrate replaces the calibrated.cfg its scenario includes (an
-#     earlier calibration's), never the scenario or the targets
+#   - sim calibrate --write-config replaces the calibrated.cfg its scenario
+#     includes (an earlier calibration's), never the scenario, the targets
+#     or another include; its posterior never replaces calibrated.cfg
 #   - an existing result is replaced; its directory holds nothing else
 #   SIM     the program under test; PYTHON /usr/bin/python3
 # shellcheck source-path=SCRIPTDIR source=common.inc
@@ -153,18 +154,31 @@ targets = ( { name = "oil"; label = "Russian oil produced"; figure = "1"; source
 free = ( { path = "world.gravity_g"; min = 1.0e8; max = 5.0e8; } );
 CFG
 cp "$W/cal/scenarios/baseline.cfg" "$T/log/scenario.before"
-(cd "$W/cal" && timeout 300 "$SIM" calibrate scenarios/baseline.cfg --targets fit.cfg \
-    --months 6 --replicates 2 --max-iter 3 -q -o configs/calibrated.cfg) >"$OUT" 2>"$ERR"
+# a small fit that converges at once (the tolerance is wide)
+FIT="--targets fit.cfg --months 6 --particles 20 --tolerance 1e6 --draws 0 -q"
+cp "$W/cal/configs/calibrated.cfg" "$T/log/calibrated.before"
+(cd "$W/cal" && timeout 300 "$SIM" calibrate scenarios/baseline.cfg $FIT \
+    -o configs/calibrated.cfg) >"$OUT" 2>"$ERR"
 RC=$?
-expect_rc "calibrate replaces the calibrated.cfg the scenario includes" 0
+expect_rc "calibrate: the posterior is refused as the calibrated.cfg the scenario includes" 2
+cmp -s "$W/cal/configs/calibrated.cfg" "$T/log/calibrated.before" &&
+    ok "calibrated.cfg untouched" || not_ok "calibrated.cfg changed"
+(cd "$W/cal" && timeout 300 "$SIM" calibrate scenarios/baseline.cfg $FIT -o fit.h5 \
+    --write-config configs/calibrated.cfg) >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "calibrate --write-config replaces the calibrated.cfg the scenario includes" 0
 grep -q '"world.gravity_g=' "$W/cal/configs/calibrated.cfg" && ok "calibrated.cfg holds the fit" ||
     not_ok "calibrated.cfg does not hold the fit"
-(cd "$W/cal" && "$SIM" calibrate scenarios/baseline.cfg --targets fit.cfg --months 6 \
-    --replicates 2 --max-iter 3 -q -o configs/default.cfg) >"$OUT" 2>"$ERR"
+[ -z "$(temps "$W/cal")$(temps "$W/cal/configs")" ] && ok "no temporary left" ||
+    not_ok "temporaries left"
+(cd "$W/cal" && "$SIM" calibrate scenarios/baseline.cfg $FIT -o fit2.h5 \
+    --write-config configs/default.cfg) >"$OUT" 2>"$ERR"
 RC=$?
-expect_rc "calibrate into the default.cfg the scenario includes" 2
+expect_rc "calibrate --write-config into the default.cfg the scenario includes" 2
 message_is "configs/default.cfg" "input" && ok "refused: default.cfg is an input" ||
     { not_ok "message"; show "$ERR"; }
+[ ! -e "$W/cal/fit2.h5" ] && ok "refused before the fit: no posterior written" ||
+    not_ok "a posterior was written"
 cmp -s "$W/cal/scenarios/baseline.cfg" "$T/log/scenario.before" &&
     ok "the scenario file is untouched" || not_ok "the scenario file changed"
 

@@ -46,7 +46,8 @@ const char *const result_known_attrs[] = {
     "scenario", "focus_agent", "start", "months", "record_every",
     "hdf5_version", "gsl_version", "libconfig_version", "sweep_hash",
     "event_log", "sweep_design", "sweep_points", "sweep_replicates",
-    "sweep_runs", "shard_index", "shard_count", NULL};
+    "sweep_runs", "shard_index", "shard_count", "posterior",
+    "posterior_fit_hash", "posterior_status", NULL};
 
 typedef struct {
     char *buf;

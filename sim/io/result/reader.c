@@ -10,6 +10,7 @@
  * are kept small.
  */
 #include "io/result/internal.h"
+#include "io/result/h5read.h"
 
 #include <errno.h>
 #include <math.h>
@@ -19,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "model/calendar.h"
 
@@ -29,10 +28,7 @@
 #define READER_SCAN_VALUES ((size_t)1 << 17) /* read at once by a scan */
 #define READER_MDC_MIN ((size_t)1 << 20)     /* HDF5 metadata cache, bytes */
 #define READER_MDC_MAX ((size_t)4 << 20)
-#define MAX_NAMES 100000           /* coordinate labels read at once */
 #define MAX_RECORDS ((size_t)1 << 20)
-#define MAX_STRING (1u << 20)      /* bytes of one string */
-#define CONV_BUFFER ((size_t)64 << 10) /* type conversion buffer of a read */
 
 typedef struct {
     char *name, *value;
@@ -122,170 +118,12 @@ static int rd_nomem(output_reader *r)
     return rd_fail(r, "cannot read %s: out of memory", r->path);
 }
 
-/* ---- strings of untrusted length -------------------------------------------------- */
+/* ---- checked reads (h5read.h) ----------------------------------------------------- */
 
-/* Variable-length strings are allocated by this, which refuses lengths no
- * label could have: a damaged heap cannot make HDF5 ask for gigabytes.
- * Every block is kept on a list (a header before the string): when a read
- * fails half-way, HDF5 has converted some strings in a buffer of its own
- * that never reaches ours, so H5Dvlen_reclaim could not free them; the
- * list can. */
-typedef struct vlen_block {
-    struct vlen_block *prev, *next;
-    max_align_t align[];
-} vlen_block;
-
-static void *capped_alloc(size_t size, void *list)
+static h5read_ctx rd_ctx(output_reader *r)
 {
-    vlen_block **head = list;
-    vlen_block *b = size > MAX_STRING ? NULL : malloc(sizeof *b + size);
-    if (!b)
-        return NULL;
-    b->prev = NULL;
-    b->next = *head;
-    if (*head)
-        (*head)->prev = b;
-    *head = b;
-    return b->align;
-}
-
-static void capped_free(void *mem, void *list)
-{
-    if (!mem)
-        return;
-    vlen_block **head = list;
-    vlen_block *b = (vlen_block *)((char *)mem - offsetof(vlen_block, align));
-    if (b->prev)
-        b->prev->next = b->next;
-    else
-        *head = b->next;
-    if (b->next)
-        b->next->prev = b->prev;
-    free(b);
-}
-
-static void pool_release(void **pool)
-{
-    vlen_block **head = (vlen_block **)pool;
-    for (vlen_block *b = *head, *next; b; b = next) {
-        next = b->next;
-        free(b);
-    }
-    *head = NULL;
-}
-
-/* A transfer list whose strings go to *pool, with a small conversion
- * buffer (HDF5's default, 1 MiB, is allocated and cleared afresh by every
- * read that converts). */
-static hid_t pool_xfer(void **pool)
-{
-    hid_t x = H5Pcreate(H5P_DATASET_XFER);
-    if (x >= 0 &&
-        (H5Pset_vlen_mem_manager(x, capped_alloc, pool, capped_free, pool) < 0 ||
-         H5Pset_buffer(x, CONV_BUFFER, NULL, NULL) < 0)) {
-        H5Pclose(x);
-        return -1;
-    }
-    return x;
-}
-
-/* ---- attributes -------------------------------------------------------------------- */
-
-/* A text attribute (fixed or variable length, one string) as a new string;
- * "" for a null dataspace; NULL when absent or unreadable. */
-static char *attr_text(hid_t loc, const char *name)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    hid_t s = a >= 0 ? H5Aget_space(a) : -1;
-    char *val = NULL;
-    /* one string only: a crafted array would overrun the buffer */
-    int one = s >= 0 && (H5Sget_simple_extent_type(s) == H5S_NULL ||
-                         H5Sget_simple_extent_npoints(s) == 1);
-    if (t >= 0 && s >= 0 && one && H5Tget_class(t) == H5T_STRING) {
-        if (H5Sget_simple_extent_type(s) == H5S_NULL) {
-            val = strdup("");
-        } else if (H5Tis_variable_str(t) > 0) {
-            char *v = NULL;
-            if (H5Aread(a, t, &v) >= 0 && v)
-                val = strdup(v);
-            H5free_memory(v);
-        } else {
-            size_t n = H5Tget_size(t);
-            val = n <= MAX_STRING ? calloc(n + 1, 1) : NULL;
-            if (val && H5Aread(a, t, val) < 0) {
-                free(val);
-                val = NULL;
-            }
-        }
-    }
-    if (s >= 0)
-        H5Sclose(s);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return val;
-}
-
-/* A single integer or floating-point attribute, converted to mtype, into
- * val.  0, or -1 when absent, not one number, or unreadable. */
-static int attr_number(hid_t loc, const char *name, hid_t mtype, void *val)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    hid_t s = a >= 0 ? H5Aget_space(a) : -1;
-    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    /* a single number only: an array would overrun val */
-    int rc = s >= 0 && H5Sget_simple_extent_npoints(s) == 1 &&
-                     (c == H5T_INTEGER || c == H5T_FLOAT) &&
-                     H5Aread(a, mtype, val) >= 0
-                 ? 0
-                 : -1;
-    if (t >= 0)
-        H5Tclose(t);
-    if (s >= 0)
-        H5Sclose(s);
-    if (a >= 0)
-        H5Aclose(a);
-    return rc;
-}
-
-/* Attribute `name` of the file as text: a string as it is, a single
- * number printed; NULL when it is absent or neither. */
-static char *attr_value(hid_t file, const char *name)
-{
-    char *val = attr_text(file, name);
-    if (val)
-        return val;
-    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
-    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    int sign = cls == H5T_INTEGER ? H5Tget_sign(t) != H5T_SGN_NONE : 0;
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    char buf[40];
-    unsigned long long u;
-    long long i;
-    double d;
-    if (cls == H5T_INTEGER && !sign &&
-        attr_number(file, name, H5T_NATIVE_ULLONG, &u) == 0)
-        snprintf(buf, sizeof buf, "%llu", u);
-    else if (cls == H5T_INTEGER && sign &&
-             attr_number(file, name, H5T_NATIVE_LLONG, &i) == 0)
-        snprintf(buf, sizeof buf, "%lld", i);
-    else if (cls == H5T_FLOAT &&
-             attr_number(file, name, H5T_NATIVE_DOUBLE, &d) == 0)
-        snprintf(buf, sizeof buf, "%.17g", d);
-    else
-        return NULL;
-    return strdup(buf);
+    return (h5read_ctx){.path = r->path, .err = r->err, .errlen = sizeof r->err,
+                        .xfer = r->vxpl, .pool = &r->vpool};
 }
 
 /* The global attributes this program writes, by name: iterating over the
@@ -304,7 +142,7 @@ static int rd_attrs(output_reader *r)
         htri_t e = H5Aexists(r->file, name);
         if (e < 0)
             return rd_fail_h5(r, "cannot read the attributes of %s", r->path);
-        char *val = e > 0 ? attr_value(r->file, name) : NULL;
+        char *val = e > 0 ? h5read_attr_value(r->file, name) : NULL;
         H5Eclear2(H5E_DEFAULT);
         if (!val)
             continue; /* absent or unreadable: as if absent */
@@ -342,39 +180,12 @@ int output_reader_attr_number(const output_reader *r, const char *name,
 
 /* ---- datasets ------------------------------------------------------------------------ */
 
-/* Open dataset `name` in loc if it has rank `rank` and, where want[a] > 0,
- * size want[a] on axis a (dims gets the sizes, may be NULL).  -1, with a
- * reason in r->err, when it is absent or of another shape. */
+/* Dataset `name` in loc of rank `rank` and the sizes want (h5read_dataset). */
 static hid_t rd_open_in(output_reader *r, hid_t loc, const char *name,
                         int rank, const hsize_t *want, hsize_t *dims)
 {
-    hsize_t d[MAX_RANK];
-    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
-        rd_fail(r, "cannot read %s: it has no '%s' variable", r->path, name);
-        return -1;
-    }
-    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (ds < 0) {
-        rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
-        return -1;
-    }
-    hid_t s = H5Dget_space(ds);
-    int ok = s >= 0 && rank <= MAX_RANK && H5Sget_simple_extent_ndims(s) == rank &&
-             H5Sget_simple_extent_dims(s, d, NULL) >= 0;
-    for (int a = 0; ok && a < rank; a++) {
-        ok = !want || want[a] == 0 || d[a] == want[a];
-        if (dims)
-            dims[a] = d[a];
-    }
-    if (s >= 0)
-        H5Sclose(s);
-    if (!ok) {
-        H5Dclose(ds);
-        rd_fail(r, "cannot read %s: '%s' does not have the shape this "
-                "program writes", r->path, name);
-        return -1;
-    }
-    return ds;
+    h5read_ctx c = rd_ctx(r);
+    return h5read_dataset(&c, loc, name, rank, want, dims);
 }
 
 static hid_t rd_open(output_reader *r, const char *name, int rank,
@@ -383,113 +194,28 @@ static hid_t rd_open(output_reader *r, const char *name, int rank,
     return rd_open_in(r, r->file, name, rank, want, dims);
 }
 
-/* Length of the 1-D dataset `name` in loc; 0 when absent (*ok = 0 when of
- * another shape or too long). */
+/* Length of the 1-D dataset `name` in loc (h5read_length). */
 static int rd_length_in(output_reader *r, hid_t loc, const char *name, int *ok)
 {
-    hsize_t n = 0;
-    *ok = 1;
-    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
-        return 0;
-    hid_t ds = rd_open_in(r, loc, name, 1, NULL, &n);
-    if (ds < 0 || n > INT32_MAX) {
-        *ok = 0;
-        if (ds >= 0)
-            rd_fail(r, "cannot read %s: '%s' is too long", r->path, name);
-    }
-    if (ds >= 0)
-        H5Dclose(ds);
-    return *ok ? (int)n : 0;
+    h5read_ctx c = rd_ctx(r);
+    return h5read_length(&c, loc, name, ok);
 }
 
-/* Elements [start, start+count) of a dataset of `rank` axes into buf
- * (memory type mtype), the slab checked to lie inside it.  0 or -1 with
- * r->err. */
+/* A slab checked to lie inside the dataset (h5read_slab). */
 static int rd_slab(output_reader *r, hid_t ds, const char *name, int rank,
                    const hsize_t *start, const hsize_t *count, hid_t mtype,
                    void *buf)
 {
-    hsize_t dims[MAX_RANK];
-    hid_t fs = H5Dget_space(ds);
-    int fits = fs >= 0 && rank >= 1 && rank <= MAX_RANK &&
-               H5Sget_simple_extent_ndims(fs) == rank &&
-               H5Sget_simple_extent_dims(fs, dims, NULL) == rank;
-    for (int a = 0; fits && a < rank; a++)
-        fits = start[a] <= dims[a] && count[a] <= dims[a] - start[a];
-    if (!fits) {
-        if (fs >= 0)
-            H5Sclose(fs);
-        return rd_fail(r, "cannot read '%s' in %s: the part asked for is not "
-                       "in it", name, r->path);
-    }
-    hid_t ms = H5Screate_simple(rank, count, NULL);
-    int rc = 0;
-    if (ms < 0 ||
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        H5Dread(ds, mtype, ms, fs, r->vxpl, buf) < 0)
-        rc = rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
-    H5Sclose(fs);
-    if (ms >= 0)
-        H5Sclose(ms);
-    return rc;
+    h5read_ctx c = rd_ctx(r);
+    return h5read_slab(&c, ds, name, rank, start, count, mtype, buf);
 }
 
-/* Is ds a dataset of variable-length strings? */
-static int is_vstring(hid_t ds)
-{
-    hid_t t = H5Dget_type(ds);
-    int ok = t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0;
-    if (t >= 0)
-        H5Tclose(t);
-    return ok;
-}
-
-/* The 1-D string dataset `name` of n elements in loc, as an array of n
- * strings in one allocation (one free()).  NULL with r->err. */
+/* The 1-D string dataset `name` of n elements in loc, in one allocation
+ * (h5read_strings). */
 static char **rd_strings(output_reader *r, hid_t loc, const char *name, size_t n)
 {
-    hsize_t want = (hsize_t)n, zero = 0;
-    if (n > MAX_NAMES) {
-        rd_fail(r, "cannot read %s: '%s' has more than %d names", r->path, name,
-                MAX_NAMES);
-        return NULL;
-    }
-    hid_t ds = rd_open_in(r, loc, name, 1, &want, NULL);
-    if (ds < 0)
-        return NULL;
-    char **raw = calloc(n ? n : 1, sizeof *raw), **out = NULL;
-    hid_t t = h5_string_type(H5T_VARIABLE);
-    if (!raw) {
-        rd_nomem(r);
-    } else if (!is_vstring(ds)) {
-        rd_fail(r, "cannot read %s: '%s' is not a variable of strings",
-                r->path, name);
-    } else if (t < 0 || (n > 0 && rd_slab(r, ds, name, 1, &zero, &want, t, raw) < 0)) {
-        if (t < 0)
-            rd_fail_h5(r, "cannot read '%s' in %s", name, r->path);
-    } else {
-        size_t bytes = n * sizeof *out;
-        for (size_t i = 0; i < n; i++)
-            bytes += strlen(raw[i] ? raw[i] : "") + 1;
-        out = malloc(bytes ? bytes : 1);
-        if (out) {
-            char *at = (char *)(out + n);
-            for (size_t i = 0; i < n; i++) {
-                size_t len = strlen(raw[i] ? raw[i] : "");
-                memcpy(at, raw[i] ? raw[i] : "", len + 1);
-                out[i] = at;
-                at += len + 1;
-            }
-        } else {
-            rd_nomem(r);
-        }
-    }
-    pool_release(&r->vpool); /* the strings read, or left by a failure */
-    if (t >= 0)
-        H5Tclose(t);
-    H5Dclose(ds);
-    free(raw);
-    return out;
+    h5read_ctx c = rd_ctx(r);
+    return h5read_strings(&c, loc, name, n);
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
@@ -497,16 +223,6 @@ static char **rd_strings(output_reader *r, hid_t loc, const char *name, size_t n
 /* Open the file if it is HDF5 and ours. */
 static int rd_file(output_reader *r)
 {
-    struct stat st;
-    if (stat(r->path, &st) != 0)
-        return rd_fail(r, "cannot open %s: %s", r->path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return rd_fail(r, "cannot open %s: %s", r->path, strerror(EISDIR));
-    htri_t is = H5Fis_hdf5(r->path);
-    if (is < 0 && access(r->path, R_OK) != 0)
-        return rd_fail(r, "cannot open %s: %s", r->path, strerror(errno));
-    if (is <= 0)
-        return rd_fail(r, "%s is not an HDF5 file", r->path);
     /* reading run after run needs little metadata: keep HDF5's metadata
      * cache small rather than growing with the chunk index */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -520,10 +236,8 @@ static int rd_file(output_reader *r)
         if (H5Pset_mdc_config(fapl, &mdc) < 0)
             H5Eclear2(H5E_DEFAULT);
     }
-    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
-    if (r->file < 0) /* the reason first: the next HDF5 call clears it */
-        rd_fail_h5(r, "cannot read %s: HDF5 cannot open it (damaged or "
-                   "truncated?)", r->path);
+    r->file = h5read_open(r->path, fapl >= 0 ? fapl : H5P_DEFAULT, r->err,
+                          sizeof r->err);
     if (fapl >= 0)
         H5Pclose(fapl);
     if (r->file < 0)
@@ -599,7 +313,7 @@ static int rd_times(output_reader *r)
     hid_t t = rd_open(r, "time", 1, &n, NULL);
     if (t < 0)
         return -1;
-    r->tunits = attr_text(t, "units");
+    r->tunits = h5read_attr_text(t, "units");
     r->time = malloc((size_t)n * sizeof *r->time);
     r->step = malloc((size_t)n * sizeof *r->step);
     int rc = !r->time || !r->step ? rd_nomem(r)
@@ -837,7 +551,7 @@ const char *output_reader_var_attr(output_reader *r, int k, const char *name)
     if (!r || k < 0 || k >= r->n_vars)
         return NULL;
     free(r->attr_buf);
-    r->attr_buf = attr_text(r->var_ds[k], name);
+    r->attr_buf = h5read_attr_text(r->var_ds[k], name);
     H5Eclear2(H5E_DEFAULT);
     return r->attr_buf;
 }
@@ -883,7 +597,7 @@ static int rd_event_cols(output_reader *r)
         if (ds < 0)
             return -1;
         r->ev_ds[c] = ds;
-        if (result_ev_cols[c].type == COL_STRING && !is_vstring(ds))
+        if (result_ev_cols[c].type == COL_STRING && !h5read_is_vstring(ds))
             return rd_fail(r, "cannot read %s: '%s' is not a variable of strings",
                            r->path, name);
     }
@@ -904,7 +618,7 @@ int output_reader_events(output_reader *r, size_t first, size_t count,
                  : -1;
     if (count == 0)
         return 0;
-    pool_release(&r->ev_pool);
+    h5read_release(&r->ev_pool);
     if (!r->ev_raw) {
         r->ev_raw = calloc((size_t)N_TEXT * READER_EV_BLOCK, sizeof *r->ev_raw);
         r->ev_nums = malloc((size_t)2 * READER_EV_BLOCK * sizeof *r->ev_nums);
@@ -913,7 +627,7 @@ int output_reader_events(output_reader *r, size_t first, size_t count,
             return rd_nomem(r);
     }
     hsize_t start = first, n = count;
-    hid_t x = pool_xfer(&r->ev_pool), t = h5_string_type(H5T_VARIABLE);
+    hid_t x = h5read_xfer(&r->ev_pool), t = h5_string_type(H5T_VARIABLE);
     hid_t saved = r->vxpl;
     int rc = x < 0 || t < 0 ? rd_nomem(r) : 0;
     r->vxpl = x;
@@ -938,7 +652,7 @@ int output_reader_events(output_reader *r, size_t first, size_t count,
     if (t >= 0)
         H5Tclose(t);
     if (rc < 0) {
-        pool_release(&r->ev_pool);
+        h5read_release(&r->ev_pool);
         return -1;
     }
     for (size_t i = 0; i < count; i++) {
@@ -1097,7 +811,7 @@ static int rd_load_events(output_reader *r)
         }
     }
     free(rows);
-    pool_release(&r->ev_pool);
+    h5read_release(&r->ev_pool);
     if (rc < 0) {
         rd_drop_events(r);
         return -1;
@@ -1187,7 +901,7 @@ output_reader *output_reader_open(const char *path, char *err, size_t errlen)
         r->var_ds[v] = -1;
     for (int c = 0; c < EC_COUNT; c++)
         r->ev_ds[c] = -1;
-    r->vxpl = pool_xfer(&r->vpool);
+    r->vxpl = h5read_xfer(&r->vpool);
     if (r->vxpl < 0) {
         snprintf(err, errlen, "cannot read %s: out of memory", path);
         output_reader_close(r);
@@ -1224,8 +938,8 @@ void output_reader_close(output_reader *r)
         H5Fclose(r->file);
     if (r->vxpl >= 0)
         H5Pclose(r->vxpl);
-    pool_release(&r->vpool);
-    pool_release(&r->ev_pool);
+    h5read_release(&r->vpool);
+    h5read_release(&r->ev_pool);
     H5Eclear2(H5E_DEFAULT);
     for (int k = 0; k < r->n_attrs; k++) {
         free(r->attrs[k].name);
