@@ -65,7 +65,7 @@ VERSION    := 0.2.0
 PREFIX     ?= /usr/local
 DATADIR    := $(PREFIX)/share/bloc-sim
 
-LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/io/result/*.c sim/exp/*.c sim/cmd/*.c) \
+LIB_SRC  := $(wildcard sim/model/*.c sim/io/*.c sim/io/*/*.c sim/exp/*.c sim/cmd/*.c) \
             $(BUILD)/gen/embedded.c \
             $(BUILD)/gen/version.c
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(patsubst $(BUILD)/%,%,$(LIB_SRC)))

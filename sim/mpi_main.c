@@ -30,6 +30,7 @@
 
 #include "cmd/cmd.h"
 #include "exp/merge.h"
+#include "exp/shard.h"
 #include "exp/sweep.h"
 #include "io/result/output.h"
 #include "io/sweepfile.h"
@@ -76,6 +77,38 @@ static void shard_runs(const char *file, int k, int size, char *buf, size_t len)
         sweep_describe_shard(pl, sweep_block_runs(pl, size), k, size, buf, len);
     sweep_plan_free(pl);
     sweep_free(s);
+}
+
+/* Rank 0: take the job's lock on OUT.parts/.  EXIT_OK (*pt set, or NULL
+ * when the sweep file does not load: each rank then reports it), or the
+ * exit code after one line. */
+static int lock_job(const cmd_args *a, int argc, char **argv, int size,
+                    sweep_parts **pt)
+{
+    static const char *const where[] = {"configs/sweeps", "configs", NULL};
+    char found[4096], err[1024];
+    config_error ce;
+    const char *file = cmd_find_file(a->operands[0], where, found, sizeof found);
+    sweep_spec *s = sweep_load(file, &ce);
+    if (!s)
+        return EXIT_OK;
+    char *command = cmd_history(argc, argv);
+    if (!command) {
+        sweep_free(s);
+        cmd_error("sweep", "out of memory");
+        return EXIT_RUNTIME;
+    }
+    parts_job job = {.path = a->output, .kind = "sim-mpi", .sweep_file = file,
+                     .command = command, .hash = s->hash, .shard_i = 0,
+                     .shard_n = size, .resume = a->resume};
+    parts_status ps;
+    *pt = parts_open(&job, 0, NULL, NULL, &ps, err, sizeof err);
+    free(command);
+    sweep_free(s);
+    if (*pt)
+        return EXIT_OK;
+    cmd_error("sweep", "%s", err);
+    return ps == PARTS_REFUSED ? EXIT_INPUT : EXIT_RUNTIME;
 }
 
 int main(int argc, char **argv)
@@ -130,9 +163,9 @@ int main(int argc, char **argv)
     config_error ce;
     const char *sfile = cmd_find_file(file, where, found, sizeof found);
     sweep_spec *spec = sweep_load(sfile, &ce);
-    const char *read[2] = {sfile, spec ? spec->scenario : NULL};
+    const sim_config *scen = spec ? spec->cfg : NULL;
     cmd_silent = rank != 0;
-    publish_inputs *inputs = cmd_inputs("sweep", read, 2);
+    publish_inputs *inputs = cmd_inputs("sweep", &sfile, 1, &scen, scen ? 1 : 0);
     if (inputs && a.posterior && publish_inputs_add(inputs, a.posterior) < 0) {
         publish_inputs_free(inputs);
         inputs = NULL;
@@ -154,6 +187,20 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return refused;
     }
+    /* the whole job's lock, on OUT.parts/ (exp/shard.h), held by rank 0
+     * until the merge is done: a second job on OUT is refused, naming this
+     * one, and so is a --resume with another number of ranks */
+    sweep_parts *job_lock = NULL;
+    int lock_rc = EXIT_OK;
+    if (rank == 0)
+        lock_rc = lock_job(&a, argc, argv, size, &job_lock);
+    MPI_Bcast(&lock_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (lock_rc != EXIT_OK) {
+        publish_inputs_free(inputs);
+        cmd_args_free(&a);
+        MPI_Finalize();
+        return lock_rc;
+    }
     snprintf(shard, sizeof shard, "%d/%d", rank, size);
     a.output = rank_out;
     a.shard = shard;
@@ -166,12 +213,16 @@ int main(int argc, char **argv)
     if (rank == 0) {
         for (int k = 0; k < size; k++)
             if (all[k] != EXIT_OK) {
-                char runs[512];
+                char runs[512], sfx[32], kept[4200], parts[4300];
                 shard_runs(file, k, size, runs, sizeof runs);
+                snprintf(sfx, sizeof sfx, ".rank%d", k);
+                if (publish_sibling(out, sfx, kept, sizeof kept) < 0 ||
+                    publish_sibling(kept, ".parts", parts, sizeof parts) < 0)
+                    snprintf(parts, sizeof parts, "%s.rank%d.parts", out, k);
                 fprintf(stderr, "sim-mpi: rank %d of %d failed (exit %d) on its "
                         "runs %s; its finished runs are kept in "
-                        "%s.rank%d.parts (go on with --resume)\n",
-                        k, size, all[k], runs, out, k);
+                        "%s (go on with --resume)\n",
+                        k, size, all[k], runs, parts);
                 if (final == EXIT_OK || all[k] == EXIT_INPUT)
                     final = all[k];
             }
@@ -209,6 +260,10 @@ int main(int argc, char **argv)
             free(history);
         }
         free(all);
+        if (final == EXIT_OK)
+            parts_finish(job_lock);
+        else
+            parts_close(job_lock); /* kept: go on with --resume */
     }
     MPI_Bcast(&final, 1, MPI_INT, 0, MPI_COMM_WORLD);
     publish_inputs_free(inputs);

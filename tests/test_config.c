@@ -241,6 +241,81 @@ static void test_set_errors(void **state)
     config_free(c);
 }
 
+/* --set goes through the parameter table: derived defaults follow their
+ * source unless given, dated events follow the start, a refusal changes
+ * nothing (not even the parameters' address) */
+static void test_set_through_table(void **state)
+{
+    (void)state;
+    sim_config *c = load_ok(sim_embedded_baseline);
+    const model_params *p = config_params(c);
+    int rus = params_agent_index(p, "RUS"), chn = params_agent_index(p, "CHN");
+    int blr = params_agent_index(p, "BLR"), syr = params_agent_index(p, "SYR");
+    int prk = params_agent_index(p, "PRK"), ven = params_agent_index(p, "VEN");
+    int n = p->n_agents;
+    config_error e;
+    /* a pair's base follows its starting value unless given (BLR_RUS gives
+     * affinity_base = 0.8) */
+    assert_int_equal(config_apply_set(c, "pairs.RUS_CHN.affinity=0.5", &e), 0);
+    p = config_params(c);
+    assert_float_equal(p->pairs[chn * n + rus].affinity, 0.5, 0.0);
+    assert_float_equal(p->pairs[chn * n + rus].affinity_base, 0.5, 0.0);
+    assert_float_equal(p->pairs[rus * n + chn].affinity_base, 0.5, 0.0);
+    assert_int_equal(config_apply_set(c, "pairs.BLR_RUS.affinity=0.6", &e), 0);
+    p = config_params(c);
+    assert_float_equal(p->pairs[blr * n + rus].affinity, 0.6, 0.0);
+    assert_float_equal(p->pairs[blr * n + rus].affinity_base, 0.8, 0.0);
+    /* once given, a base no longer follows */
+    assert_int_equal(config_apply_set(c, "pairs.CHN_RUS.affinity_base=0.2", &e), 0);
+    assert_int_equal(config_apply_set(c, "pairs.CHN_RUS.affinity=0.9", &e), 0);
+    p = config_params(c);
+    assert_float_equal(p->pairs[chn * n + rus].affinity_base, 0.2, 0.0);
+    /* a relations default moves the pairs not listed (PRK_VEN), not the
+     * others (RUS_SYR lists affinity) */
+    double syr_before = p->pairs[rus * n + syr].affinity;
+    assert_int_equal(config_apply_set(c, "relations.affinity_default=0.42", &e), 0);
+    p = config_params(c);
+    assert_float_equal(p->pairs[prk * n + ven].affinity, 0.42, 0.0);
+    assert_float_equal(p->pairs[prk * n + ven].affinity_base, 0.42, 0.0);
+    assert_float_equal(p->pairs[rus * n + syr].affinity, syr_before, 0.0);
+    /* dated events move with the start (nk_shells: 2023-09) */
+    int nk = -1;
+    for (int k = 0; k < p->n_events; k++)
+        if (strcmp(p->events[k].name, "nk_shells") == 0)
+            nk = k;
+    assert_true(nk >= 0);
+    assert_int_equal(p->events[nk].month, 8);
+    assert_int_equal(config_apply_set(c, "scenario.start=2022-11", &e), 0);
+    p = config_params(c);
+    assert_int_equal(p->events[nk].month, 10);
+    assert_int_equal(config_apply_set(c, "events.nk_shells.month=3", &e), 0);
+    assert_int_equal(config_apply_set(c, "scenario.start=2023-01", &e), 0);
+    assert_int_equal(config_params(c)->events[nk].month, 3); /* now by month */
+    /* a refusal leaves everything as it was */
+    assert_int_equal(config_apply_set(c, "agents.RUS.lat=39.9042", &e), 0);
+    p = config_params(c);
+    const char *refused[] = {"scenario.start=2099-01", "scenario.focus=USA",
+                             "routes.caspian.a=RUS", "agents.RUS.lon=116.4074",
+                             "scenario.name=a/b", "events.nk_shells.value=1e9",
+                             "events.nk_shells.date=2020-01",
+                             "scenario.seed=9007199254740993",
+                             "scenario.months=99999999999999999999"};
+    for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
+        memset(&e, 0, sizeof e);
+        if (config_apply_set(c, refused[k], &e) == 0)
+            fail_msg("--set %s was accepted", refused[k]);
+        assert_ptr_equal(config_params(c), p);
+        assert_string_equal(e.file, "--set");
+    }
+    /* the refusals name the key and why */
+    assert_int_equal(config_apply_set(c, "agents.RUS.lon=116.4074", &e), -1);
+    assert_string_equal(e.key, "agents.CHN");
+    assert_non_null(strstr(e.reason, "same coordinates"));
+    assert_int_equal(config_apply_set(c, "scenario.start=2099-01", &e), -1);
+    assert_non_null(strstr(e.reason, "before the start 2099-01"));
+    config_free(c);
+}
+
 /* ---- the resolved text reproduces the run ---------------------------------- */
 
 static void assert_same_params(const model_params *a, const model_params *b)
@@ -338,7 +413,7 @@ static void test_bad_keys_and_types(void **state)
     expect_variant_error("months = 24;", "months = \"24\";", "scenario.months",
                          "expected an integer, got a string", 1);
     expect_variant_error("months = 24;", "months = 24.0;", "scenario.months",
-                         "expected an integer, got a number", 1);
+                         "expected an integer, got a real number (24.0)", 1);
     expect_variant_error("alpha = 2.0;", "alpha = true;", "trade.alpha",
                          "expected a number, got a boolean", 1);
     expect_variant_error("feedback = false;", "feedback = 0;",
@@ -386,10 +461,10 @@ static void test_bad_duplicates(void **state)
 {
     (void)state;
     /* libconfig itself refuses a name given twice in one group */
-    expect_variant_error("  CHN = {", "  RUS = { name = \"Again\"; };\n  CHN = {", "",
-                         "duplicate setting name", 1);
+    expect_variant_error("  CHN = {", "  RUS = { name = \"Again\"; };\n  CHN = {",
+                         "agents.RUS", "duplicate setting name", 1);
     expect_variant_error("  chips = {", "  shells = { unit = \"x\"; };\n  chips = {",
-                         "", "duplicate setting name", 1);
+                         "goods.shells", "duplicate setting name", 1);
     expect_variant_error("  IRN_RUS = {", "  RUS_CHN = { affinity = 0.1; };\n  IRN_RUS = {",
                          "pairs.RUS_CHN", "duplicate pair", 1);
 }
@@ -477,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_resolve_path),
         cmocka_unit_test(test_set_overrides),
         cmocka_unit_test(test_set_errors),
+        cmocka_unit_test(test_set_through_table),
         cmocka_unit_test(test_resolved_round_trip),
         cmocka_unit_test(test_bad_syntax_and_files),
         cmocka_unit_test(test_bad_keys_and_types),

@@ -118,7 +118,7 @@ static void test_targets_errors(void **state)
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"world.gravity_g\"; }, { path = \"world.gravity_g\"; } );",
          "listed twice in free"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"world.gravity_g\"; step = 2.0; } );",
-         "unknown key 'step' (path, min, max)"},
+         "unknown key (known: path, min, max)"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; } );\nfree = ( { path = \"scenario.months\"; } );",
          "real-valued"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; change = \"ratio\"; before = { from = \"2023-01\"; to = \"2023-02\"; }; } );",
@@ -132,7 +132,7 @@ static void test_targets_errors(void **state)
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; change = \"relative\"; before = { from = \"2023-03\"; to = \"2023-01\"; }; } );",
          "'from' is after 'to'"},
         {"measures = ( { name = \"x\"; variables = [\"stock\"]; change = \"relative\"; before = { from = \"2023-01\"; to = \"2023-01\"; at = 1; }; } );",
-         "unknown key 'at'"},
+         "unknown key (known: from, to)"},
         {"stuff = ();", "unknown key"},
         {"targets = ( ;", "syntax error"},
     };

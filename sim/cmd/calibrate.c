@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -358,42 +357,6 @@ static int write_checkpoint(void *arg, const smc_history *h, abc_status st,
     return posterior_write(c->path, &pm, err, errlen);
 }
 
-/* A growing text buffer. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int failed;
-} text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = t->failed ? -1
-                          : vsnprintf(t->s ? t->s + t->len : NULL,
-                                      t->s ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = 1;
-            return;
-        }
-        if (t->s && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap ? 2 * t->cap : 4096) + (size_t)n;
-        char *grown = realloc(t->s, cap);
-        if (!grown) {
-            t->failed = 1;
-            return;
-        }
-        t->s = grown;
-        t->cap = cap;
-    }
-}
-
 #define CALIBRATED_MARK "# calibrated.cfg - written by `sim calibrate`"
 
 /* The files a fit reads: the scenario and the targets file with what they
@@ -402,11 +365,11 @@ static void put(text *t, const char *fmt, ...)
  * of those three itself: the baseline includes configs/calibrated.cfg,
  * which a new fit replaces (its values are read before the fit starts).
  * NULL after an error line. */
-static publish_inputs *calibrate_inputs(const char *scenario, const char *targets,
-                                        const char *posterior, const char *dest)
+static publish_inputs *calibrate_inputs(const sim_config *cfg, const char *scenario,
+                                        const char *targets, const char *posterior,
+                                        const char *dest)
 {
-    const char *files[2] = {scenario, targets};
-    publish_inputs *in = cmd_inputs("calibrate", files, 2);
+    publish_inputs *in = cmd_inputs("calibrate", &targets, 1, &cfg, 1);
     if (!in)
         return NULL;
     char first[sizeof CALIBRATED_MARK] = "";
@@ -435,39 +398,54 @@ static publish_inputs *calibrate_inputs(const char *scenario, const char *target
 }
 
 /* The posterior medians as a `calibrated` group, through the publisher;
- * its command is the last line of the history (this one). */
+ * its command is the last line of the history (this one).  Every string
+ * goes through the escaping writer (config_put_string): the command holds
+ * the user's arguments (an output path with a quote, say). */
 static int write_config(const char *path, const target_file *tf, const smc_history *h,
                         const char *history, const publish_inputs *inputs)
 {
-    text t = {0};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        cmd_error("calibrate", "out of memory");
+        return -1;
+    }
     const char *line = strrchr(history, '\n');
     history = line ? line + 1 : history;
-    put(&t, CALIBRATED_MARK "; the baseline includes it.\n"
-            "# The posterior medians of an ABC-SMC fit (%d particles, %d generations,\n"
-            "# tolerance %.4g); the posterior itself is the fit's file.\n"
-            "calibrated = {\n  command = \"",
-        h->N, h->n_gen, h->tolerance[h->n_gen - 1]);
-    for (const char *s = history; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            put(&t, "\\");
-        put(&t, "%c", (unsigned char)*s < 0x20 ? ' ' : *s);
+    fprintf(f, CALIBRATED_MARK "; the baseline includes it.\n"
+               "# The posterior medians of an ABC-SMC fit (%d particles, %d generations,\n"
+               "# tolerance %.4g); the posterior itself is the fit's file.\n"
+               "calibrated = {\n  command = ",
+            h->N, h->n_gen, h->tolerance[h->n_gen - 1]);
+    if (strlen(history) > 4000) { /* strings are limited (io/config/load.h) */
+        char cut[4008];
+        snprintf(cut, sizeof cut, "%.4000s ...", history);
+        config_put_string(f, cut);
+    } else {
+        config_put_string(f, history);
     }
-    put(&t, "\";\n  set = [\n");
+    fprintf(f, ";\n  set = [\n");
     for (int k = 0; k < tf->n_free; k++) {
         static const double half = 0.5;
         double med;
+        char entry[256];
         calibrate_param_quantiles(h, k, &half, 1, &med);
-        put(&t, "    \"%s=%.10g\"%s\n", tf->free[k].path, med,
-            k + 1 < tf->n_free ? "," : "");
+        snprintf(entry, sizeof entry, "%s=%.10g", tf->free[k].path, med);
+        fprintf(f, "    ");
+        config_put_string(f, entry);
+        fprintf(f, "%s\n", k + 1 < tf->n_free ? "," : "");
     }
-    put(&t, "  ];\n};\n");
-    if (t.failed) {
+    fprintf(f, "  ];\n};\n");
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || !buf) {
         cmd_error("calibrate", "out of memory");
-        free(t.s);
+        free(buf);
         return -1;
     }
-    int rc = cmd_write_file("calibrate", path, t.s, t.len, inputs);
-    free(t.s);
+    int rc = cmd_write_file("calibrate", path, buf, len, inputs);
+    free(buf);
     return rc;
 }
 
@@ -568,10 +546,11 @@ static int name_outputs(cal_state *s, const model_params *p)
         cmd_error("calibrate", "out of memory");
         return EXIT_RUNTIME;
     }
-    if (!(s->in = calibrate_inputs(s->scenario, s->targets, a->posterior, NULL)) ||
+    if (!(s->in = calibrate_inputs(s->cfg, s->scenario, s->targets, a->posterior,
+                                      NULL)) ||
         (a->write_config &&
-         !(s->cfg_in = calibrate_inputs(s->scenario, s->targets, a->posterior,
-                                        a->write_config))))
+         !(s->cfg_in = calibrate_inputs(s->cfg, s->scenario, s->targets,
+                                        a->posterior, a->write_config))))
         return EXIT_RUNTIME;
     int rc;
     if ((rc = cmd_check_output("calibrate", s->out, s->in)) != 0 ||
@@ -627,7 +606,7 @@ static int cmd_calibrate_main(int argc, char **argv)
                                          : "--check and --recover exclude each other");
         goto done;
     }
-    if (!(s.cfg = cmd_load_scenario(s.scenario, a)))
+    if (!(s.cfg = cmd_load_scenario(s.scenario, a, &rc)))
         goto done;
     const model_params *p = config_params(s.cfg);
     config_error ce;
@@ -635,6 +614,7 @@ static int cmd_calibrate_main(int argc, char **argv)
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("calibrate", "%s", line);
+        rc = cmd_config_exit(&ce);
         goto done;
     }
     int fit_until = INT_MAX;

@@ -45,8 +45,7 @@ static int cmd_check_main(int argc, char **argv)
     const char *file = a.n_operands
                            ? cmd_find_file(a.operands[0], where, found, sizeof found)
                            : NULL;
-    sim_config *c = cmd_load_scenario(file, &a);
-    rc = EXIT_INPUT;
+    sim_config *c = cmd_load_scenario(file, &a, &rc);
     if (c) {
         rc = config_write_resolved(c, stdout) == 0 && fflush(stdout) == 0
                  ? EXIT_OK

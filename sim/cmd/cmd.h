@@ -58,8 +58,11 @@ int cmd_sweep_run(const cmd_args *a, int argc, char **argv);
 
 /* Load a scenario (NULL: the built-in baseline), apply --seed, --months
  * and --set, validate.  Prints the error line and returns NULL on
- * failure. */
-sim_config *cmd_load_scenario(const char *file, const cmd_args *a);
+ * failure, with *rc the exit code (cmd_config_exit). */
+sim_config *cmd_load_scenario(const char *file, const cmd_args *a, int *rc);
+/* The exit code of a config_error: EXIT_RUNTIME when the machine failed
+ * (no memory, too many open files), else EXIT_INPUT. */
+int cmd_config_exit(const config_error *e);
 /* A scenario, sweep, targets or measures file as named on the command
  * line: `name` itself when it exists or names a directory part; else the
  * first of DATADIR/SUBDIR/name and DATADIR/SUBDIR/name.cfg that exists,
@@ -132,13 +135,17 @@ typedef struct {
  * may be NULL) and *out_len get what it wrote to fd (out may be NULL). */
 int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
                 char **out, size_t *out_len);
-/* The files a command reads: each of files[n] (NULL entries skipped) with
- * every configuration it @includes (io/config.h).  NULL after printing
- * "out of memory". */
-publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n);
-/* Add file and every configuration it @includes to in: 0, or -1 (out of
- * memory). */
-int cmd_inputs_add(publish_inputs *in, const char *file);
+/* The files a command reads: each of files[n] (a sweep, targets or
+ * measures file; NULL entries skipped) with every configuration it
+ * @includes (config_input_files), and every file each loaded scenario
+ * cfgs[n_cfgs] was read from (config_file: the loader's own list, so a
+ * scenario given as a pipe is not read again).  NULL after printing "out
+ * of memory". */
+publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n,
+                           const sim_config *const *cfgs, int n_cfgs);
+/* Add every file the scenario c was read from to in: 0, or -1 (out of
+ * memory).  NULL adds nothing. */
+int cmd_inputs_add_config(publish_inputs *in, const sim_config *c);
 /* Refuse up front, before any work, an output that publishing would
  * refuse (io/publish.h): 0, or the exit code after printing one line
  * (EXIT_INPUT for a destination that is not a regular file or is an

@@ -113,18 +113,24 @@ static int add_input(void *ctx, const char *name)
     return publish_inputs_add(ctx, name);
 }
 
-int cmd_inputs_add(publish_inputs *in, const char *file)
+int cmd_inputs_add_config(publish_inputs *in, const sim_config *c)
 {
-    return config_input_files(file, add_input, in);
+    int rc = 0;
+    for (int k = 0; c && rc == 0 && k < config_n_files(c); k++)
+        rc = publish_inputs_add(in, config_file(c, k));
+    return rc;
 }
 
-publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n)
+publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n,
+                           const sim_config *const *cfgs, int n_cfgs)
 {
     publish_inputs *in = publish_inputs_alloc();
     int rc = in ? 0 : -1;
     for (int k = 0; rc == 0 && k < n; k++)
         if (files[k])
             rc = config_input_files(files[k], add_input, in);
+    for (int k = 0; rc == 0 && k < n_cfgs; k++)
+        rc = cmd_inputs_add_config(in, cfgs[k]);
     if (rc < 0) {
         cmd_error(cmd, "out of memory");
         publish_inputs_free(in);
@@ -167,7 +173,7 @@ static void report(const config_error *e)
 /* Apply "path=value"; errors are reported as coming from `origin` (the
  * flag that gave the value) and free the config. */
 static int apply(sim_config *c, const char *origin, const char *path,
-                 const char *value)
+                 const char *value, int *rc)
 {
     config_error e;
     char buf[600] = "";
@@ -179,26 +185,34 @@ static int apply(sim_config *c, const char *origin, const char *path,
     if (origin)
         snprintf(e.file, sizeof e.file, "%s", origin);
     report(&e);
+    *rc = cmd_config_exit(&e);
     config_free(c);
     return -1;
 }
 
-sim_config *cmd_load_scenario(const char *file, const cmd_args *a)
+int cmd_config_exit(const config_error *e)
+{
+    return e->resource ? EXIT_RUNTIME : EXIT_INPUT;
+}
+
+sim_config *cmd_load_scenario(const char *file, const cmd_args *a, int *rc)
 {
     config_error e;
     memset(&e, 0, sizeof e);
+    *rc = EXIT_INPUT;
     sim_config *c = file ? config_load_file(file, &e)
                          : config_load_string(sim_embedded_baseline,
                                               SIM_EMBEDDED_NAME, &e);
     if (!c) {
         report(&e);
+        *rc = cmd_config_exit(&e);
         return NULL;
     }
-    if ((a->seed && apply(c, "--seed", "scenario.seed", a->seed)) ||
-        (a->months && apply(c, "--months", "scenario.months", a->months)))
+    if ((a->seed && apply(c, "--seed", "scenario.seed", a->seed, rc)) ||
+        (a->months && apply(c, "--months", "scenario.months", a->months, rc)))
         return NULL;
     for (int k = 0; k < a->n_sets; k++)
-        if (apply(c, NULL, NULL, a->sets[k]))
+        if (apply(c, NULL, NULL, a->sets[k], rc))
             return NULL;
     return c;
 }

@@ -426,7 +426,7 @@ static int cmd_compare_main(int argc, char **argv)
     }
     for (int s = 0; s < ns; s++) {
         file_ptrs[s] = cmd_find_file(a.operands[s], where, files[s], sizeof files[s]);
-        if (!(c[s] = cmd_load_scenario(file_ptrs[s], &a)))
+        if (!(c[s] = cmd_load_scenario(file_ptrs[s], &a, &rc)))
             goto done;
     }
     const model_params *pa = config_params(c[0]);
@@ -467,6 +467,7 @@ static int cmd_compare_main(int argc, char **argv)
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("compare", "%s", line);
+        rc = cmd_config_exit(&ce);
         goto done;
     }
     unsigned long long master = (unsigned long long)pa->g.seed;
@@ -490,7 +491,8 @@ static int cmd_compare_main(int argc, char **argv)
     file_ptrs[ns] = a.measures ? mfound : NULL; /* read too */
     if (!path)
         cmd_error("compare", "out of memory");
-    if (!path || !(inputs = cmd_inputs("compare", file_ptrs, ns + 1)) ||
+    if (!path || !(inputs = cmd_inputs("compare", &file_ptrs[ns], 1,
+                                          (const sim_config *const *)c, ns)) ||
         (a.posterior && publish_inputs_add(inputs, a.posterior) < 0)) {
         if (path && inputs)
             cmd_error("compare", "out of memory");

@@ -192,10 +192,11 @@ static int prepare(scenario *s, const cmd_args *a, publish_inputs *inputs)
     char found[4096];
     const char *file = s->file ? cmd_find_file(s->file, where, found, sizeof found)
                                : NULL;
-    if (!(s->c = cmd_load_scenario(file, a)))
-        return EXIT_INPUT;
+    int rc;
+    if (!(s->c = cmd_load_scenario(file, a, &rc)))
+        return rc;
     /* it and what it includes are inputs of every file of the batch */
-    if (file && cmd_inputs_add(inputs, file) < 0) {
+    if (cmd_inputs_add_config(inputs, s->c) < 0) {
         snprintf(s->err, sizeof s->err, "out of memory");
         return EXIT_RUNTIME;
     }
@@ -321,7 +322,7 @@ static int cmd_run_main(int argc, char **argv)
     const ensemble **members = calloc((size_t)n, sizeof(const ensemble *));
     b.member = calloc((size_t)n, sizeof *b.member);
     char *history = cmd_history(argc + 1, argv - 1);
-    publish_inputs *inputs = cmd_inputs("run", NULL, 0);
+    publish_inputs *inputs = cmd_inputs("run", NULL, 0, NULL, 0);
     progress *pr = NULL;
     /* the posterior read is an input too */
     if (!s || !members || !b.member || !history || !inputs ||

@@ -18,6 +18,7 @@
 #include "exp/merge.h"
 #include "io/result/reader.h"
 #include "exp/runner.h"
+#include "exp/shard.h"
 #include "exp/sweep.h"
 #include "io/sweepfile.h"
 
@@ -52,7 +53,10 @@ static const char sweep_after[] =
     "--resume keeps every run of the closed parts and runs the others; the\n"
     "final data are those of an uninterrupted sweep.  SIGTERM or SIGINT\n"
     "finishes the runs under way, writes a valid FILE holding the runs done\n"
-    "(labelled with their index in the sweep), keeps FILE.parts/ and exits 3.\n";
+    "(labelled with their index in the sweep), keeps FILE.parts/ and exits 3.\n"
+    "One process at a time works on FILE (a lock in FILE.parts/): a second\n"
+    "sweep or --resume on it exits 2 naming the first; --resume takes up\n"
+    "only the same job (shard, sweep file, scenario, --posterior).\n";
 
 const cmd_spec cmd_sweep_spec = {
     .name = "sweep",
@@ -132,139 +136,6 @@ static double time_one_run(const model_params *p)
     return (now() - t0) / n;
 }
 
-/* The parts directory of a sweep and how its parts are opened. */
-typedef struct {
-    char dir[4400];
-    int seq;                 /* next part number */
-    output_opts opts;        /* shared by every part */
-    const model_params *p;
-} parts;
-
-static output *open_part(void *ctx, char *err, size_t len)
-{
-    parts *pt = ctx;
-    char path[4500];
-    snprintf(path, sizeof path, "%s/part-%06d.h5", pt->dir, pt->seq++);
-    output_opts o = pt->opts;
-    o.path = path;
-    return output_open(pt->p, &o, err, len);
-}
-
-static int close_part(void *ctx, output *o, char *err, size_t len)
-{
-    (void)ctx;
-    if (output_close(o, err, len) == 0)
-        return 0;
-    output_abort(o);
-    return -1;
-}
-
-/* The part files in dir (malloc'ed names, sorted), how many. */
-static int list_parts(const char *dir, char ***names)
-{
-    DIR *d = opendir(dir);
-    int n = 0, cap = 16;
-    *names = malloc((size_t)cap * sizeof **names);
-    if (!d || !*names) {
-        if (d)
-            closedir(d);
-        return *names ? 0 : -1;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (strncmp(e->d_name, "part-", 5) != 0 || l < 4 ||
-            strcmp(e->d_name + l - 3, ".h5") != 0)
-            continue;
-        if (n == cap) {
-            char **grown = realloc(*names, (size_t)(cap *= 2) * sizeof **names);
-            if (!grown)
-                break;
-            *names = grown;
-        }
-        size_t sz = strlen(dir) + l + 2;
-        if (((*names)[n] = malloc(sz)))
-            snprintf((*names)[n++], sz, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    for (int a = 1; a < n; a++) /* insertion sort: few parts */
-        for (int b = a; b > 0 && strcmp((*names)[b - 1], (*names)[b]) > 0; b--) {
-            char *t = (*names)[b];
-            (*names)[b] = (*names)[b - 1];
-            (*names)[b - 1] = t;
-        }
-    return n;
-}
-
-static void free_names(char **names, int n)
-{
-    for (int k = 0; k < n; k++)
-        free(names[k]);
-    free(names);
-}
-
-/* Remove the parts directory: its part files and leftover temporaries. */
-static void remove_parts(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[4400];
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
-/* Mark the runs held by the parts in dir; check they are this sweep's.
- * Returns the number of parts, -1 after an error line. */
-static int scan_parts(const char *dir, const char *hash, unsigned char *done,
-                      int n_runs, int *max_seq)
-{
-    char **names;
-    int n = list_parts(dir, &names);
-    if (n < 0) {
-        cmd_error("sweep", "out of memory");
-        return -1;
-    }
-    for (int k = 0; k < n; k++) {
-        char err[1024];
-        output_reader *r = output_reader_open(names[k], err, sizeof err);
-        if (!r) {
-            cmd_error("sweep", "%s (remove it to run its runs again)", err);
-            free_names(names, n);
-            return -1;
-        }
-        const char *h = output_reader_attr(r, "sweep_hash");
-        if (!h || strcmp(h, hash) != 0 || output_reader_n_runs(r) != n_runs) {
-            cmd_error("sweep", "%s belongs to another sweep (the sweep file or "
-                      "its scenario changed); remove %s to start afresh",
-                      names[k], dir);
-            output_reader_close(r);
-            free_names(names, n);
-            return -1;
-        }
-        for (int run = 0; run < n_runs; run++) {
-            unsigned long seed;
-            int point;
-            if (output_reader_run_info(r, run, &seed, &point, NULL) == 1)
-                done[run] = 1;
-        }
-        output_reader_close(r);
-        int seq = 0;
-        const char *base = strrchr(names[k], '/');
-        if (sscanf(base ? base + 1 : names[k], "part-%d.h5", &seq) == 1 &&
-            seq >= *max_seq)
-            *max_seq = seq + 1;
-    }
-    free_names(names, n);
-    return n;
-}
-
 static int cmd_sweep_main(int argc, char **argv)
 {
     cmd_args a;
@@ -296,6 +167,7 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     char **partfiles = NULL;
     int n_partfiles = 0;
     unsigned char *done_runs = NULL;
+    sweep_parts *pt = NULL;
     progress *pr = NULL;
     char err[1024];
     posterior_file *post = NULL;
@@ -323,6 +195,7 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         char line[1200];
         config_error_format(&ce, line, sizeof line);
         cmd_error("sweep", "%s", line);
+        rc = cmd_config_exit(&ce);
         goto done;
     }
     if (!(pl = sweep_plan_alloc(s, err, sizeof err))) {
@@ -361,8 +234,10 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
-    const char *read[2] = {file, s->scenario};
-    if (!(inputs = cmd_inputs("sweep", read, 2)) ||
+    /* the sweep file and what it includes, the scenario and its includes
+     * (as the loader read them) */
+    const sim_config *scen = s->cfg;
+    if (!(inputs = cmd_inputs("sweep", &file, 1, &scen, 1)) ||
         (args->posterior && publish_inputs_add(inputs, args->posterior) < 0)) {
         if (inputs)
             cmd_error("sweep", "out of memory");
@@ -407,13 +282,8 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     if (cmd_preflight("sweep", p, (const char *const *)s->vars, s->n_vars, 0,
                       pl->n_runs, jobs, path))
         goto done;
-    /* the parts directory: finished runs, kept until the sweep is complete */
-    parts pt = {.p = p};
-    if (publish_sibling(path, ".parts", pt.dir, sizeof pt.dir) < 0) {
-        cmd_error("sweep", "cannot create a parts directory beside %s: the "
-                  "path is too long", path);
-        goto done;
-    }
+    /* the parts directory: finished runs, kept until the sweep is complete,
+     * and the lock that keeps a second sweep off this output */
     char hash[32], shard[32];
     /* a posterior is part of what the parts must agree on */
     unsigned long long h = s->hash;
@@ -422,37 +292,35 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     snprintf(hash, sizeof hash, "%016llx", h);
     snprintf(shard, sizeof shard, "%d/%d", shard_i, shard_n);
     done_runs = calloc((size_t)pl->n_runs + 1, 1);
-    if (!done_runs) {
+    history = cmd_history(argc + 1, argv - 1);
+    if (!done_runs || !history) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
-    struct stat st;
-    int have_parts = stat(pt.dir, &st) == 0;
-    if (have_parts && !resume) {
-        cmd_error("sweep", "%s holds the finished runs of an interrupted sweep: "
-                  "go on with --resume, or remove it to start afresh", pt.dir);
+    parts_job job = {.path = path, .kind = "sweep", .sweep_file = file,
+                     .command = history, .hash = h, .shard_i = shard_i,
+                     .shard_n = shard_n, .resume = resume};
+    parts_status ps;
+    int before = 0;
+    if (!(pt = parts_open(&job, pl->n_runs, done_runs, &before, &ps, err, sizeof err))) {
+        cmd_error("sweep", "%s", err);
+        rc = ps == PARTS_REFUSED ? EXIT_INPUT : EXIT_RUNTIME;
         goto done;
     }
-    int before = 0;
-    if (have_parts) {
-        if (scan_parts(pt.dir, hash, done_runs, pl->n_runs, &pt.seq) < 0)
-            goto done;
+    /* the runs of this shard already done */
+    if (before) {
+        before = 0;
         for (int r = 0; r < pl->n_runs; r++)
             before += done_runs[r] && sweep_wants(&so, r);
-    } else if (mkdir(pt.dir, 0777) != 0) {
-        cmd_error("sweep", "cannot create %s: %s", pt.dir, strerror(errno));
-        rc = EXIT_RUNTIME;
-        goto done;
     }
     text = config_resolved_text(s->cfg);
-    history = cmd_history(argc + 1, argv - 1);
     so.post = post;
     so.post_refs = post_refs;
     int n_values = sweep_n_values(pl, &so);
     pnames = calloc((size_t)n_values + 1, sizeof *pnames);
     punits = calloc((size_t)n_values + 1, sizeof *punits);
-    if (!text || !history || !pnames || !punits) {
+    if (!text || !pnames || !punits) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
@@ -499,7 +367,7 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         n_attrs += N_POST_ATTRS;
     for (int k = 0; shard_n > 1 && k < 2; k++)
         attrs[n_attrs++] = attrs[N_JOB_ATTRS + N_POST_ATTRS + k];
-    pt.opts = (output_opts){.config_text = text, .history = history,
+    output_opts po = (output_opts){.config_text = text, .history = history,
                             .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
                             .n_runs = pl->n_runs, .master_seed = pl->master,
                             .n_params = n_values,
@@ -509,15 +377,16 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
                             .inputs = inputs,
                             /* the parts' chunks are the blocks */
                             .runs_per_chunk = block};
+    parts_set_output(pt, p, &po);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     so.jobs = jobs;
-    so.open_part = open_part;
-    so.close_part = close_part;
-    so.part_ctx = &pt;
+    so.open_part = parts_open_part;
+    so.close_part = parts_close_part;
+    so.part_ctx = pt;
     so.part_seconds = checkpoint;
     so.skip = done_runs;
     so.stop = &stop_flag;
@@ -529,12 +398,12 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     progress_end(pr, r == 0);
     if (r < 0) {
         cmd_error("sweep", "%s (finished runs are kept in %s: go on with --resume)",
-                  err, pt.dir);
+                  err, parts_dir(pt));
         rc = EXIT_RUNTIME;
         goto done;
     }
     /* join the parts into the result */
-    n_partfiles = list_parts(pt.dir, &partfiles);
+    n_partfiles = parts_list(pt, &partfiles);
     merge_opts mo = {.path = path, .history = history,
                      .attrs = attrs + N_JOB_ATTRS, .n_attrs = n_attrs - N_JOB_ATTRS,
                      .inputs = inputs};
@@ -546,13 +415,14 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         if (prc == PUBLISH_OK)
             goto finished;
         if (prc == PUBLISH_REFUSED) {
-            cmd_error("sweep", "%s (finished runs are kept in %s)", err, pt.dir);
+            cmd_error("sweep", "%s (finished runs are kept in %s)", err,
+                      parts_dir(pt));
             goto done;
         }
         /* else the merge below makes the result */
     }
     if (n_partfiles == 0) { /* no run finished (or a shard with none) */
-        output_opts eo = pt.opts;
+        output_opts eo = po;
         eo.path = path;
         output *o = output_open(p, &eo, err, sizeof err);
         if (!o || output_close(o, err, sizeof err)) {
@@ -565,7 +435,7 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
          merge_files((const char *const *)partfiles, n_partfiles, &mo, &written,
                      err, sizeof err))) {
         cmd_error("sweep", "%s (finished runs are kept in %s)",
-                  n_partfiles == -1 ? "out of memory" : err, pt.dir);
+                  n_partfiles == -1 ? "out of memory" : err, parts_dir(pt));
         rc = EXIT_RUNTIME;
         goto done;
     }
@@ -577,7 +447,8 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         goto done;
     }
 finished:
-    remove_parts(pt.dir);
+    parts_finish(pt);
+    pt = NULL;
     if (!quiet)
         printf("sweep %s: %d run%s (%d point%s x %d replicate%s%s%s) written to %s%s\n",
                file, mine, mine == 1 ? "" : "s", pl->n_points,
@@ -587,10 +458,11 @@ finished:
                before ? " (resumed: earlier runs kept)" : "");
     rc = EXIT_OK;
 done:
+    parts_close(pt); /* kept (interrupted or failed); the lock released */
     posterior_file_free(post);
     free(post_refs);
     if (partfiles)
-        free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
+        parts_free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
     free(done_runs);
     for (int a = 0; punits && punits[a]; a++) /* NULL-terminated */
         free(punits[a]);

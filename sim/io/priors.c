@@ -78,8 +78,11 @@ int priors_read(const config_setting_t *root, const char *file, model_params *p,
         return -1;
     if (n == 0)
         return 0;
-    if (!(p->priors = calloc((size_t)n, sizeof *p->priors)))
-        return config_error_at(err, file, NULL, "", "out of memory");
+    if (!(p->priors = calloc((size_t)n, sizeof *p->priors))) {
+        config_error_at(err, file, NULL, "", "out of memory");
+        err->resource = 1;
+        return -1;
+    }
     int m = 0;
     return walk(root, "", file, p, &m, err);
 }

@@ -36,6 +36,60 @@ for k in 1 2 3; do
     [ -z "$(ls "$W" | grep "mpi$k.h5.rank")" ] && ok "no rank files left ($k ranks)" ||
         not_ok "rank files left behind ($k ranks)"
 done
+# one job per output: a second job while the first runs exits 2 naming it
+# (rank 0 holds the lock on OUT.parts/ until its merge is done), and the
+# first finishes complete
+# (500 runs of 360 months: about 2 s on an idle machine, long
+# enough for the second job and the SIGTERM below to find it running)
+sed 's/^  months = 24;/  months = 360;/' "$W/scenarios/baseline.cfg" >"$W/scenarios/long.cfg"
+sed -e 's|baseline.cfg|long.cfg|' -e 's/points = 40;/points = 250;/' "$W/configs/m.cfg" >"$W/configs/long.cfg"
+sim sweep configs/long.cfg -o long_serial.h5 -q
+expect_rc "the serial long sweep" 0
+(cd "$W" && exec timeout -k 5 300 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
+    -o held.h5 -q) >"$T/log/first" 2>&1 &
+pid=$!
+n=0
+while [ ! -s "$W/held.h5.parts/lock" ] && [ "$n" -lt 400 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
+(cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
+    -o held.h5 -q --resume) >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "a second MPI job on the output while the first runs" 2
+has "... names the first" "$ERR" "held.h5 is being written by another sweep (pid" "sim-mpi sweep configs/long.cfg"
+wait "$pid"
+RC=$?
+expect_rc "the first MPI job" 0
+compare "... finishes complete: the serial sweep's data" same long_serial.h5 held.h5
+[ ! -e "$W/held.h5.parts" ] && ok "... and removes its lock directory" || not_ok "held.h5.parts left behind"
+# an interrupted job resumes only with the same number of ranks
+(cd "$W" && exec timeout -k 5 300 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
+    -o cut.h5 -q --checkpoint 0) >"$T/log/cut" 2>&1 &
+pid=$!
+n=0
+while [ ! -s "$W/cut.h5.parts/lock" ] && [ "$n" -lt 400 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+if [ -d "$W/cut.h5.parts" ]; then
+    (cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n 3 "$MPI" sweep configs/long.cfg \
+        -o cut.h5 -q --resume) >"$OUT" 2>"$ERR"
+    RC=$?
+    expect_rc "--resume of a 2-rank job with 3 ranks" 2
+    has "... says how many ranks it needs" "$ERR" "it was started with 2 ranks, this job has 3"
+    (cd "$W" && timeout -k 5 300 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
+        -o cut.h5 -q --resume) >"$OUT" 2>"$ERR"
+    RC=$?
+    expect_rc "--resume with 2 ranks" 0
+    compare "... completes it: the serial sweep's data" same long_serial.h5 cut.h5
+else
+    not_ok "the interrupted MPI job kept no cut.h5.parts (it finished before SIGTERM?)"
+    show "$T/log/cut"
+fi
 # sim-mpi shares sweep's options and their forms (the one table)
 (cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n 2 "$MPI" sweep --output=mpiopt.h5 -qj1 \
     -- configs/m.cfg) >"$OUT" 2>"$ERR"

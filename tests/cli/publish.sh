@@ -16,6 +16,8 @@
 #     includes (an earlier calibration's), never the scenario, the targets
 #     or another include; its posterior never replaces calibrated.cfg
 #   - an existing result is replaced; its directory holds nothing else
+#   - a scenario given as a pipe (read once, by the loader): the files it
+#     @includes are inputs all the same
 #   SIM     the program under test; PYTHON /usr/bin/python3
 # shellcheck source-path=SCRIPTDIR source=common.inc
 . "$(dirname "$0")/common.inc"
@@ -191,5 +193,24 @@ expect_rc "a result replaced" 0
     not_ok "the directory holds $(ls -A "$W/rep" | tr '\n' ' ')"
 [ "$(py --attr "$W/rep/x.h5" months)" = 3 ] && ok "the new file replaced the old" ||
     not_ok "not replaced"
+
+# ---- a scenario given as a pipe ------------------------------------------------------
+# the loader reads it once and keeps the list of the files it opened: what
+# it includes (from the working directory) may not be written over
+mkdir "$W/pipe"
+cp "$ROOT/tests/bad_inputs/_lib/mini.cfg" "$ROOT/tests/bad_inputs/_lib/globals.cfg" "$W/pipe/"
+before=$(cksum <"$W/pipe/globals.cfg")
+(cd "$W/pipe" && cat mini.cfg | timeout -k 5 60 "$SIM" run /dev/stdin -q -o globals.cfg) \
+    >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "run /dev/stdin (a pipe) -o the file it includes" 2
+message_is "refusing to write globals.cfg: it is one of the inputs" &&
+    ok "... names the include" || { not_ok "message"; show "$ERR"; }
+[ "$(cksum <"$W/pipe/globals.cfg")" = "$before" ] && [ "$(ls -A "$W/pipe" | wc -l)" -eq 2 ] &&
+    ok "... the include untouched, nothing written" ||
+    not_ok "the include or its directory changed: $(ls -A "$W/pipe" | tr '\n' ' ')"
+(cd "$W/pipe" && cat mini.cfg | timeout -k 5 60 "$SIM" run /dev/stdin -q -o p.h5) >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "run /dev/stdin (a pipe) -o a new file" 0
 
 finish

@@ -55,7 +55,7 @@ for case in 'path = "agents.CHN.bogus"; min = 0.0; max = 1.0;|unknown parameter'
             'path = "agents.CHN.secondary"; min = 0.0; max = 1.5;|outside the bounds' \
             'path = "goods.oil.price"; min = 0.0; max = 90.0; scale = "log";|log scale needs min > 0' \
             'path = "events.nope.month"; values = [1.0];|no event named' \
-            'path = "scenario.months"; min = 1.0; max = 5.0;|values = [...]' \
+            'path = "scenario.months"; values = [12, 36];|cannot be swept' \
             'path = "agents.CHN.secondary"; min = 0.5; max = 0.2;|must be below max'; do
     axis=${case%%|*} frag=${case#*|}
     printf 'sweep = { scenario = "../scenarios/baseline.cfg"; design = "lhs"; points = 4; };\naxes = ( { %s } );\n' \
@@ -145,6 +145,58 @@ for delay in 0.05 0.2 0.45 0.7; do
 done
 [ "$kept" -gt 0 ] && ok "killed sweeps left closed parts that --resume kept ($kept times)" ||
     not_ok "no kill left a closed part: the resume tests kept nothing"
+
+# ---- one process per output: the lock in FILE.parts/ -----------------------------------
+# A second sweep or --resume on an output while a first one writes it (a
+# Slurm task requeued while the old one still runs): the second exits 2
+# naming the first, which finishes complete.  (Two --resume at once used
+# to lose runs and delete the parts.)
+rm -rf "$W/lock.h5" "$W/lock.h5.parts"
+(cd "$W" && exec "$SIM" sweep configs/r.cfg -o lock.h5 --jobs 1 -q) 2>"$T/log/first" &
+pid=$!
+n=0
+while [ ! -s "$W/lock.h5.parts/lock" ] && [ "$n" -lt 200 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
+sim sweep configs/r.cfg -o lock.h5 --jobs 1 -q --resume
+expect_rc "a second --resume on the output while the first runs" 2
+message_is "lock.h5 is being written by another sweep (pid $pid on " &&
+    ok "... names the first (pid $pid)" || { not_ok "message"; show "$ERR"; }
+sim sweep configs/r.cfg -o lock.h5 --jobs 1 -q
+expect_rc "a second sweep without --resume, meanwhile" 2
+message_is "being written by another sweep (pid $pid on " "sim sweep configs/r.cfg -o lock.h5" &&
+    ok "... names the first and its command" || { not_ok "message"; show "$ERR"; }
+wait "$pid"
+RC=$?
+expect_rc "the first sweep" 0
+compare "... finishes complete: the data of the uninterrupted sweep" same whole.h5 lock.h5
+[ ! -e "$W/lock.h5.parts" ] && ok "... and removes its parts" || not_ok "parts left after the locked sweep"
+
+# --resume refuses another shard, and a sweep file changed since
+(cd "$W" && exec "$SIM" sweep configs/r.cfg -o other.h5 --jobs 2 -q --checkpoint 0) 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid"
+RC=$?
+expect_rc "SIGTERM (for the resume checks)" 3
+sim sweep configs/r.cfg -o other.h5 -q --resume --shard 1/2
+expect_rc "--resume with another --shard" 2
+message_is "other.h5.parts cannot be resumed by this job: it holds shard 0/1, this is shard 1/2" &&
+    ok "... names both shards (it reused the other shard's parts and exited 0)" || { not_ok "message"; show "$ERR"; }
+sed 's/seed = 3;/seed = 4;/' "$W/configs/r.cfg" >"$W/configs/r2.cfg"
+sim sweep configs/r2.cfg -o other.h5 -q --resume
+expect_rc "--resume after the sweep file changed" 2
+message_is "the sweep file or its scenario has changed since" &&
+    ok "... says so" || { not_ok "message"; show "$ERR"; }
+sed 's/months = 240;/months = 239;/' "$W/scenarios/long.cfg" >"$W/scenarios/long2.cfg"
+sed 's|long.cfg|long2.cfg|' "$W/configs/r.cfg" >"$W/configs/r3.cfg"
+sim sweep configs/r3.cfg -o other.h5 -q --resume
+expect_rc "--resume after its scenario changed" 2
+sim sweep configs/r.cfg -o other.h5 -q --resume --jobs 2
+expect_rc "--resume as the job was" 0
+compare "... completes it: the data of the uninterrupted sweep" same whole.h5 other.h5
 
 # ---- shards and merge -----------------------------------------------------------------
 for i in 0 1 2; do

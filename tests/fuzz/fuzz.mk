@@ -25,7 +25,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_NAMES   ?= fuzz_config fuzz_set fuzz_result fuzz_export fuzz_merge
+FUZZ_NAMES   ?= fuzz_config fuzz_set fuzz_include fuzz_result fuzz_export fuzz_merge
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer

@@ -12,6 +12,11 @@
 #          OUT/corpus/fuzz_set/     "path=value" lines: every parameter of
 #                                   the resolved baseline, the scenarios'
 #                                   variant.set lists, event fields
+#          OUT/corpus/fuzz_include/ files joined by NUL bytes (a.cfg, b.cfg,
+#                                   c.cfg, sub/d.cfg): each scenario with
+#                                   default.cfg and calibrated.cfg as b and c,
+#                                   and small cases of includes, comments,
+#                                   strings and integers
 #          OUT/corpus/fuzz_result/  result files (a run, an ensemble, a
 #                                   comparison, a subset of variables, a
 #                                   record every 2 months) and truncated
@@ -21,7 +26,8 @@
 #                                   files of regressions/fuzz_result/
 #          OUT/corpus/fuzz_merge/   the same for a run, an ensemble, a
 #                                   sweep, a sweep's shard, a comparison
-#          OUT/fuzz_config.dict, OUT/fuzz_set.dict  libFuzzer dictionaries
+#          OUT/fuzz_config.dict, OUT/fuzz_set.dict, OUT/fuzz_include.dict
+#                                   libFuzzer dictionaries
 # Run from the top of the repository.  Seeds are named seed-*; files the
 # fuzzer added to a corpus directory are kept.
 set -eu
@@ -30,8 +36,9 @@ OUT=$2
 TOP=$(pwd)
 case $SIM in /*) ;; *) SIM=$(pwd)/$SIM ;; esac
 C=$OUT/corpus
-mkdir -p "$C/fuzz_config" "$C/fuzz_set" "$C/fuzz_result"
-rm -f "$C"/fuzz_config/seed-* "$C"/fuzz_set/seed-* "$C"/fuzz_result/seed-*
+mkdir -p "$C/fuzz_config" "$C/fuzz_set" "$C/fuzz_include" "$C/fuzz_result"
+rm -f "$C"/fuzz_config/seed-* "$C"/fuzz_set/seed-* "$C"/fuzz_include/seed-* \
+    "$C"/fuzz_result/seed-*
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -136,6 +143,30 @@ printf '%s\n' 'agents.RUS.sanctions' '=1' 'agents.USA.gdp=1' 'trade.alpha=abc' \
     'events.nope.month=1' 'agents..x=1' 'a.b.c.d.e.f=1' \
     >"$C/fuzz_set/seed-bad"
 
+# ---- fuzz_include ---------------------------------------------------------
+# files a.cfg, b.cfg, c.cfg, sub/d.cfg joined by NUL bytes (fuzz_include.c)
+I=$C/fuzz_include
+for f in scenarios/*.cfg; do
+    {
+        sed -e 's|"../configs/default.cfg"|"b.cfg"|' \
+            -e 's|"../configs/calibrated.cfg"|"c.cfg"|' "$f"
+        printf '\0'
+        cat configs/default.cfg
+        printf '\0'
+        cat configs/calibrated.cfg
+    } >"$I/seed-scenario-$(basename "$f" .cfg)"
+done
+# nested in a group, in a subdirectory and back, a cycle, text after the
+# closing quote, comments and strings around @include, integers
+printf 'g = {\n  @include "sub/d.cfg"\n};\n\0\0\0x = 1;\n@include "../b.cfg"\n' >"$I/seed-subdir"
+printf '@include "b.cfg"\n\0@include "c.cfg"\n\0@include "a.cfg"\n' >"$I/seed-cycle"
+printf '@include "b.cfg" y = 2; # after\n\0x = 1;' >"$I/seed-after-quote"
+printf '/* @include "b.cfg"\n*/ s = "a\n@include \\"b.cfg\\"\n";\n# @include "c.cfg"\n' >"$I/seed-hidden"
+printf 'a = 4294967297; b = -2147483649; c = 0xFFFFFFFFL; d = [1, 2L];\n@include "b.cfg"\n\0e = 9223372036854775807L; f = .5e3; g = 1e400;\n' >"$I/seed-integers"
+printf '\357\273\277a = 1;\n@include "b.cfg"\n\0s = "open' >"$I/seed-bom-open-string"
+printf '@include "b.cfg"\nx = 1;\n\0/* open\n' >"$I/seed-open-comment"
+printf '@include "/dev/zero"\n@include "."\n@include ""\n@include "sub"\n' >"$I/seed-not-files"
+
 # ---- dictionaries ---------------------------------------------------------
 # dict_entry: one libFuzzer dictionary line per input line (quoted)
 dict_entry() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/"/'; }
@@ -159,6 +190,15 @@ dict_entry() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/"/'; }
         add route_open route_close flareup unfreeze admit expel \
         'agents.RUS.sanctions=' 2023-01 RUS CHN shells
 } | sort -u | dict_entry >"$OUT/fuzz_config.dict"
+{
+    # shellcheck disable=SC1003
+    printf '%s\n' '@include "a.cfg"' '@include "b.cfg"' '@include "c.cfg"' \
+        '@include "sub/d.cfg"' '@include "../b.cfg"' '@include "' 'sub/' '../' \
+        '/*' '*/' '#' '//' '"' '\"' '\\' ' = ' ';' '{' '}' '(' ')' '[' ']' \
+        L LL 0x 2147483648 4294967297 9223372036854775807 9223372036854775808 \
+        -9223372036854775809 1e400 .5 true
+} | sort -u | dict_entry >"$OUT/fuzz_include.dict"
+printf '"\\x00"\n"\\xef\\xbb\\xbf"\n"\\x0a"\n' >>"$OUT/fuzz_include.dict"
 
 # ---- fuzz_result, fuzz_export, fuzz_merge -----------------------------------
 # result files written by the program, then truncated and bit-flipped copies
@@ -233,5 +273,5 @@ for f in "$E"/crafted-*.h5; do
 done
 count() { find "$1" -type f | wc -l; }
 echo "make_corpus.sh: $(count "$C/fuzz_config") fuzz_config," \
-    "$(count "$C/fuzz_set") fuzz_set, $(count "$R") fuzz_result," \
+    "$(count "$C/fuzz_set") fuzz_set, $(count "$I") fuzz_include, $(count "$R") fuzz_result," \
     "$(count "$E") fuzz_export, $(count "$M") fuzz_merge inputs in $C"

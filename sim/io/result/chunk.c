@@ -308,6 +308,8 @@ int output_write_block(output *o, output_block *b)
     (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     snprintf(o->what, sizeof o->what, "runs %d to %d", b->first,
              b->first + b->count - 1);
+    if (writer_room(o) < 0)
+        return -1;
     const char *why = block_refused(o, b);
     if (why) {
         snprintf(o->err, sizeof o->err, "cannot write %s to %s: %s", o->what,

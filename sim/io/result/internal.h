@@ -197,6 +197,9 @@ int writer_keep_model_events(output *o, int scen, int run,
 /* After runs were accepted: move `low` on and write the events that are
  * final when many are kept. */
 int writer_advance(output *o);
+/* Before HDF5 writes: room for its allocations (HDF5_WRITE_ROOM free),
+ * else o->err says "out of memory".  0 or -1. */
+int writer_room(output *o);
 
 /* The open dataset of table variable v in a reader, -1 when absent
  * (reader.c). */

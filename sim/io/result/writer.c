@@ -40,6 +40,7 @@
 #define DEFLATE_LEVEL 1
 #define EVENT_FLUSH 4096 /* kept events that trigger a flush */
 #define HDF5_HEADROOM (16 << 20) /* bytes free before HDF5 is started */
+#define HDF5_WRITE_ROOM (2 << 20) /* bytes free before a run is written */
 #define CHUNK_CACHE ((size_t)2 * 1024 * 1024) /* per dataset, > CHUNK_MAX */
 /* Hash slots of a dataset's chunk cache: it holds two chunks at most
  * (blocks are written whole with H5Dwrite_chunk, past the cache), and
@@ -1155,6 +1156,24 @@ void output_library_init(void)
     (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+int writer_room(output *o)
+{
+    /* HDF5 1.10 does not survive every failed allocation while it writes
+     * (H5I_register exits the process with status 255): make sure it has
+     * some room first, as output_open does.  The probe's memory stays in
+     * the heap (main.c's thresholds) for HDF5 to use. */
+    void *room = malloc(HDF5_WRITE_ROOM);
+    if (!room) {
+        snprintf(o->err, sizeof o->err, "cannot write %s to %s: out of memory "
+                 "(HDF5 needs %d MiB free to write)", o->what, o->path,
+                 HDF5_WRITE_ROOM >> 20);
+        return -1;
+    }
+    memset(room, 0, 1); /* keep the probe from being optimised away */
+    free(room);
+    return 0;
+}
+
 output *output_open(const model_params *p, const output_opts *opts, char *err,
                     size_t errlen)
 {
@@ -1468,6 +1487,8 @@ int output_write_run(output *o, int scenario, int run, unsigned long seed,
                  scenario);
     else
         snprintf(o->what, sizeof o->what, "run %d", run);
+    if (writer_room(o) < 0)
+        return -1;
     char buf[320];
     const char *why =
         write_refused(o, scenario, run, seed, r, ev, n_ev, buf, sizeof buf);
