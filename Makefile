@@ -17,7 +17,8 @@
 #                   and configs/, scenarios/ and analysis/ under
 #                   $(PREFIX)/share/bloc-sim (honours PREFIX and DESTDIR)
 #   make uninstall  remove what make install installed
-# Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD, PREFIX, DESTDIR.
+# Overridable: CC, CFLAGS, PYTHON, SANITIZE=1, BUILD, PREFIX, DESTDIR,
+#   HDF5_LINK=static|dynamic.
 
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
@@ -30,6 +31,20 @@ PKGS    := gsl libconfig hdf5 libdeflate
 # H5DS (dimension scales) is in HDF5's high-level library, which pkg-config
 # does not name.
 HDF5_LIBDIR := $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
+# HDF5 is linked statically when Debian's static libraries are there
+# (libhdf5-dev ships libhdf5.a and libhdf5_hl.a): loading the shared
+# library and the forty it pulls in is most of the start of a short run.
+# HDF5_LINK=dynamic links the shared libraries instead.
+HDF5_LIBPATH := $(patsubst -L%,%,$(firstword $(HDF5_LIBDIR)))
+HDF5_STATIC  := $(wildcard $(HDF5_LIBPATH)/libhdf5_hl.a $(HDF5_LIBPATH)/libhdf5.a)
+HDF5_LINK    ?= $(if $(word 2,$(HDF5_STATIC)),static,dynamic)
+ifeq ($(HDF5_LINK),static)
+  # what libhdf5.a needs: szip (libaec), zlib, dlopen
+  HDF5_LIBS := $(HDF5_LIBPATH)/libhdf5_hl.a $(HDF5_LIBPATH)/libhdf5.a \
+               -Wl,--as-needed -lsz -lz -ldl -Wl,--no-as-needed
+else
+  HDF5_LIBS := $(shell pkg-config --libs hdf5) $(HDF5_LIBDIR) -lhdf5_hl
+endif
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla -Werror \
@@ -38,7 +53,7 @@ OPT     ?= -O2 -g
 CFLAGS  ?= $(OPT)
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(CFLAGS) \
               $(shell pkg-config --cflags $(PKGS)) -Isim -I$(BUILD)/gen -MMD -MP
-LDLIBS  := $(shell pkg-config --libs $(PKGS)) $(HDF5_LIBDIR) -lhdf5_hl -lm -pthread
+LDLIBS  := $(shell pkg-config --libs gsl libconfig libdeflate) $(HDF5_LIBS) -lm -pthread
 ifeq ($(SANITIZE),1)
   ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS    += -fsanitize=address,undefined

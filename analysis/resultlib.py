@@ -50,15 +50,6 @@ h5py = _Lazy("h5py")
 
 PROG = "resultlib"
 
-# Every record variable the program can write; a name among these that a file
-# lacks was "not recorded", any other name is unknown.
-KNOWN_VARIABLES = (
-    "stock capacity production consumption shortfall demand imports exports "
-    "world_imports world_exports flow interdicted route_flow route_interdicted "
-    "trade_value civilian_trade usd_share affinity rivalry price discount "
-    "sanctions gdp member cash cohesion connectivity hub_share"
-).split()
-
 # Colours kept the same in every figure.
 AGENT_COLORS = {
     "RUS": "#c0392b", "CHN": "#e6a817", "IRN": "#2e8b57", "PRK": "#1f4e9c",
@@ -162,7 +153,7 @@ class Result:
         self.scenarios = [str(s) for s in ds["scenario"].values] if "scenario" in ds.dims else []
         self.scenario_name = str(ds.attrs.get("scenario", ""))
         self.config = str(ds.attrs.get("config", ""))
-        ev = _events(ds)
+        ev = _events(path)
         if self.scenarios and not keep_scenario:
             name = scenario or self.scenarios[0]
             if name not in self.scenarios:
@@ -201,17 +192,20 @@ class Result:
     # -- names -------------------------------------------------------------
     def var(self, name):
         """The variable, or a one-line failure naming why it is missing."""
-        if name in self.ds.data_vars and name not in ("step", "good_unit", "seed", "route_a", "route_b"):
+        if name in self.recorded():
             return self.ds[name]
-        if name in KNOWN_VARIABLES:
-            fail(f"'{name}' is not recorded in {self.path} (recorded: {', '.join(self.recorded())})")
-        fail(f"no variable '{name}' in {self.path} (variables: {', '.join(self.recorded())})")
+        fail(f"'{name}' is not recorded in {self.path} (recorded: {', '.join(self.recorded())})")
 
     def has(self, *names):
         return all(n in self.ds.data_vars for n in names)
 
     def recorded(self):
-        return [v for v in KNOWN_VARIABLES if v in self.ds.data_vars]
+        """The record variables of the file, in its order: those over run
+        and time with a cell_methods attribute (the program's variable
+        table is in the file, not in a copy here)."""
+        return [v for v, da in self.ds.data_vars.items()
+                if "time" in da.dims and "cell_methods" in da.attrs
+                and ("run" in da.dims or "run" in self.ds.dims)]
 
     def check_name(self, dim, value, what=None):
         """`value` is a coordinate of dimension `dim`, or fail naming it."""
@@ -306,12 +300,21 @@ def _first_line(e):
     return s[0] if s else type(e).__name__
 
 
-def _events(ds):
+def _events(path):
+    """The event log, from the file's group `events` (empty when absent)."""
+    try:
+        with h5py.File(path, "r") as f:
+            if "events" not in f:
+                return pd.DataFrame({})
+        ev = xr.open_dataset(path, group="events")
+    except Exception as e:  # netCDF4/h5py/xarray raise many kinds
+        fail(f"{path}: cannot read its event log (group 'events': {_first_line(e)})")
     cols = {}
-    for k in ("run", "step", "kind", "actor", "target", "value", "label", "scenario"):
-        if f"event_{k}" in ds and "event" in ds.dims:
-            v = ds[f"event_{k}"].values
+    for k in ("run", "step", "kind", "actor", "target", "value", "unit", "label", "scenario"):
+        if f"event_{k}" in ev and "event" in ev.dims:
+            v = ev[f"event_{k}"].values
             cols[k] = [str(x) for x in v] if v.dtype == object else v
+    ev.close()
     return pd.DataFrame(cols)
 
 
@@ -345,8 +348,12 @@ def select(res, da, agent=None, partner=None, good=None, route=None, sum_rest=Tr
 
 
 def additive(da):
+    """Can the variable be summed over agents or routes: an amount (of a
+    good, in its own unit, or of money), not a share or an index."""
     u = str(da.attrs.get("units", ""))
-    return "good units" in u or u.startswith("USD")
+    meta = str(da.attrs.get("units_metadata", ""))
+    return ("good_unit" in meta and "good_unit-1" not in meta) or u.startswith("USD") \
+        or "barrel" in u
 
 
 def selection_label(agent=None, partner=None, good=None, route=None):
@@ -392,12 +399,14 @@ def plot_band(ax, t, da, label=None, color=None, scale=1.0, lw=1.8, ls="-", alph
 # ---- units and scales ------------------------------------------------------------
 
 def unit_text(da, good_unit=None):
-    """A variable's units for an axis label: good units replaced by the
-    good's own unit, `month-1` written `/month`, dimensionless as ''."""
-    u = str(da.attrs.get("units", "")).replace("(see good_unit)", "").strip()
-    if good_unit:
-        u = u.replace("good units", good_unit)
-    u = u.replace("USD per good unit", f"USD per {singular(good_unit)}" if good_unit else "USD per unit")
+    """A variable's units for an axis label: for a variable in the goods'
+    own units (its units_metadata names good_unit) the good's unit put in,
+    `month-1` written `/month`, dimensionless as ''."""
+    u = str(da.attrs.get("units", "")).strip()
+    meta = str(da.attrs.get("units_metadata", "")).strip()
+    if "good_unit" in meta:
+        u = meta.replace("good_unit-1", f"per {singular(good_unit)}" if good_unit else "per unit")
+        u = u.replace("good_unit", good_unit or "units")
     u = re.sub(r"\s*month-1", "/month", u)
     return "" if u in ("1", "") else u
 
@@ -669,7 +678,13 @@ def agent_positions(res):
 
 
 def param_unit(res, path):
-    """The unit of a swept parameter path, from the configuration text."""
+    """The unit of a swept parameter path: the file's param_unit(param)
+    (from the parameter table), else the configuration text."""
+    if "param_unit" in res.ds and "param" in res.ds.dims:
+        names = [str(p) for p in res.ds["param"].values]
+        if path in names:
+            u = str(res.ds["param_unit"].values[names.index(path)])
+            return "" if u == "1" else re.sub(r"\s*month-1", "/month", u)
     m = re.fullmatch(r"events\.[^.]+\.(month|ramp|value)", path)
     if m:
         return {"month": "step", "ramp": "months", "value": ""}[m.group(1)]

@@ -188,12 +188,17 @@ def open_sweep(path):
         if v not in ds:
             fail("%s: not a sweep (no '%s' variable: %s)"
                  % (path, v, "a single run or an ensemble" if "seed" in ds else "not a result of sim"))
-    if res.not_done:
-        shard = ds.attrs.get("shard")
-        hint = ("a shard (%s): merge the shards with sim merge" % shard if shard is not None
+    # runs of the sweep not in the file: a shard holds its own runs only
+    # (sweep_runs counts the sweep's), an interrupted sweep those done
+    in_file = res.runs + res.not_done
+    total = max(int(ds.attrs.get("sweep_runs", in_file)), in_file)
+    if total > res.runs:
+        shard = ds.attrs.get("shard_index")
+        hint = ("a shard (%s/%s): merge the shards with sim merge"
+                % (shard, ds.attrs.get("shard_count")) if shard is not None
                 else "finish it with sim sweep --resume")
-        fail("%s: %d of %d runs not done (point = -1); %s"
-             % (path, res.not_done, res.runs + res.not_done, hint))
+        fail("%s: %d of %d runs not done or not in this file; %s"
+             % (path, total - res.runs, total, hint))
     design = ds.attrs.get("sweep_design")
     if design is not None and str(design) != "saltelli":
         fail("%s: a %s sweep (its sweep_design attribute); Sobol indices need "

@@ -19,10 +19,10 @@
 #include <libconfig.h>
 
 #include "cmd/cmd.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "version.h"
 
-#define STARTUP_ROOM (4u << 20)
+#define HDF5_ROOM ((size_t)16 << 20)
 
 static const cmd_spec *const commands[] = {
     &cmd_run_spec,       &cmd_check_spec, &cmd_info_spec,  &cmd_compare_spec,
@@ -61,12 +61,16 @@ static void usage(FILE *f)
           "and bundle (-qo FILE); -- ends the options.\n"
           "\n"
           "exit codes: 0 success; 1 runtime failure (I/O, disk full, memory);\n"
-          "            2 bad usage or bad input (the message names file, line, key);\n"
+          "            2 bad usage or bad input (the message names file, line, key),\n"
+          "              an output that is a directory, a device or an input file;\n"
           "            3 sweep or calibration interrupted by SIGTERM/SIGINT\n"
-          "              (resumable with --resume);\n"
+          "              (what is done is kept; go on with --resume);\n"
           "            4 calibrate --check: a figure outside its range, or\n"
           "              calibrate --recover: a parameter not recovered;\n"
-          "            5 calibrate: the fit did not converge (its file says why)\n", f);
+          "            5 calibrate: the fit did not converge (its file says why);\n"
+          "            130, 143 (the shell's numbers for SIGINT, SIGTERM): another\n"
+          "              command stopped by that signal; its temporary files are\n"
+          "              removed and no file appears under the output's name\n", f);
 }
 
 static const cmd_spec *find(const char *name)
@@ -101,21 +105,24 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 #endif
+    /* HDF5 1.10 crashes when an allocation fails while it starts, and
+     * libconfig, which does not check its allocations, when one fails
+     * while it parses a scenario: start only with room for both (kept on
+     * the heap by the thresholds above) */
+    void *room = malloc(HDF5_ROOM);
+    if (!room) {
+        fprintf(stderr, "sim: %s%sout of memory (HDF5 needs 16 MiB free to "
+                "start)\n", argc > 1 ? argv[1] : "", argc > 1 ? ": " : "");
+        return EXIT_RUNTIME;
+    }
+    memset(room, 0, 1);
+    free(room);
     /* before any other HDF5 call (see output_library_init) */
     output_library_init();
     gsl_set_error_handler_off();
     /* Past a file-size limit, writes fail with EFBIG and are reported as a
      * runtime error, instead of the process being killed by SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
-    /* libconfig does not check its allocations: with almost no memory left
-     * it crashes parsing a scenario.  Start only with some room (kept on
-     * the heap by the thresholds above). */
-    void *room = malloc(STARTUP_ROOM);
-    if (!room) {
-        fputs("sim: out of memory (less than 4 MiB free to start)\n", stderr);
-        return EXIT_RUNTIME;
-    }
-    free(room);
     if (argc < 2) {
         fputs("sim: no command given (see 'sim --help')\n", stderr);
         return EXIT_INPUT;

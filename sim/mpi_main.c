@@ -32,7 +32,7 @@
 #include "exp/merge.h"
 #include "exp/shard.h"
 #include "exp/sweep.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "io/sweepfile.h"
 
 /* OR the bytes of buf over the ranks, in place (each slot is filled by one
@@ -155,6 +155,38 @@ int main(int argc, char **argv)
     }
     const char *out = a.output, *file = a.n_operands ? a.operands[0] : "";
     int quiet = a.quiet;
+    /* OUT may be none of the files the sweep reads (every rank sees the
+     * same files and refuses alike, before any collective call; rank 0
+     * speaks) */
+    static const char *const where[] = {"configs/sweeps", "configs", NULL};
+    char found[4096];
+    config_error ce;
+    const char *sfile = cmd_find_file(file, where, found, sizeof found);
+    sweep_spec *spec = sweep_load(sfile, &ce);
+    const sim_config *scen = spec ? spec->cfg : NULL;
+    cmd_silent = rank != 0;
+    publish_inputs *inputs = cmd_inputs("sweep", &sfile, 1, &scen, scen ? 1 : 0);
+    if (inputs && a.posterior && publish_inputs_add(inputs, a.posterior) < 0) {
+        publish_inputs_free(inputs);
+        inputs = NULL;
+    }
+    int refused = inputs ? cmd_check_output("sweep", out, inputs) : EXIT_RUNTIME;
+    cmd_silent = 0;
+    sweep_free(spec);
+    /* this rank's shard: OUT.rankK, --shard k/K, quietly */
+    char rank_out[4200], shard[32], suffix[32];
+    snprintf(suffix, sizeof suffix, ".rank%d", rank);
+    if (!refused && publish_sibling(out, suffix, rank_out, sizeof rank_out) < 0) {
+        if (rank == 0)
+            cmd_error("sweep", "%s: the path is too long", out);
+        refused = EXIT_INPUT;
+    }
+    if (refused) {
+        publish_inputs_free(inputs);
+        cmd_args_free(&a);
+        MPI_Finalize();
+        return refused;
+    }
     /* the whole job's lock, on OUT.parts/ (exp/shard.h), held by rank 0
      * until the merge is done: a second job on OUT is refused, naming this
      * one, and so is a --resume with another number of ranks */
@@ -164,13 +196,11 @@ int main(int argc, char **argv)
         lock_rc = lock_job(&a, argc, argv, size, &job_lock);
     MPI_Bcast(&lock_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (lock_rc != EXIT_OK) {
+        publish_inputs_free(inputs);
         cmd_args_free(&a);
         MPI_Finalize();
         return lock_rc;
     }
-    /* this rank's shard: OUT.rankK, --shard k/K, quietly */
-    char rank_out[4200], shard[32];
-    snprintf(rank_out, sizeof rank_out, "%s.rank%d", out, rank);
     snprintf(shard, sizeof shard, "%d/%d", rank, size);
     a.output = rank_out;
     a.shard = shard;
@@ -183,12 +213,16 @@ int main(int argc, char **argv)
     if (rank == 0) {
         for (int k = 0; k < size; k++)
             if (all[k] != EXIT_OK) {
-                char runs[512];
+                char runs[512], sfx[32], kept[4200], parts[4300];
                 shard_runs(file, k, size, runs, sizeof runs);
+                snprintf(sfx, sizeof sfx, ".rank%d", k);
+                if (publish_sibling(out, sfx, kept, sizeof kept) < 0 ||
+                    publish_sibling(kept, ".parts", parts, sizeof parts) < 0)
+                    snprintf(parts, sizeof parts, "%s.rank%d.parts", out, k);
                 fprintf(stderr, "sim-mpi: rank %d of %d failed (exit %d) on its "
                         "runs %s; its finished runs are kept in "
-                        "%s.rank%d.parts (go on with --resume)\n",
-                        k, size, all[k], runs, out, k);
+                        "%s (go on with --resume)\n",
+                        k, size, all[k], runs, parts);
                 if (final == EXIT_OK || all[k] == EXIT_INPUT)
                     final = all[k];
             }
@@ -196,12 +230,18 @@ int main(int argc, char **argv)
             char **in = calloc((size_t)size, sizeof *in);
             char err[1024];
             for (int k = 0; in && k < size; k++) {
-                in[k] = malloc(strlen(out) + 32);
+                char sfx[32];
+                snprintf(sfx, sizeof sfx, ".rank%d", k);
+                in[k] = malloc(4200);
+                if (in[k] && publish_sibling(out, sfx, in[k], 4200) < 0)
+                    in[k][0] = '\0';
                 if (in[k])
-                    sprintf(in[k], "%s.rank%d", out, k);
+                    publish_inputs_add(inputs, in[k]);
             }
-            merge_opts mo = {.path = out, .history = "sim-mpi sweep",
-                             .require_complete = 1};
+            char *history = cmd_history(argc, argv);
+            merge_opts mo = {.path = out,
+                             .history = history ? history : "sim-mpi sweep",
+                             .require_complete = 1, .inputs = inputs};
             int written = 0;
             if (!in || merge_files((const char *const *)in, size, &mo, &written,
                                    err, sizeof err)) {
@@ -217,6 +257,7 @@ int main(int argc, char **argv)
             for (int k = 0; in && k < size; k++)
                 free(in[k]);
             free(in);
+            free(history);
         }
         free(all);
         if (final == EXIT_OK)
@@ -225,6 +266,7 @@ int main(int argc, char **argv)
             parts_close(job_lock); /* kept: go on with --resume */
     }
     MPI_Bcast(&final, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    publish_inputs_free(inputs);
     cmd_args_free(&a);
     MPI_Finalize();
     return final;

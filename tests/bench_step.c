@@ -28,7 +28,7 @@
 #include "io/sweepfile.h"
 #include "io/targets.h"
 #include "io/config.h"
-#include "io/output.h"
+#include "io/result/output.h"
 
 static double now(void)
 {

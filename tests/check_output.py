@@ -37,15 +37,15 @@ EVENT_COLS = ["event_run", "event_step", "event_kind", "event_actor",
 
 def lead_dims(args):
     """The leading dimensions of every record variable."""
-    return ("scenario", "run", "time") if args.scenarios else ("run", "time")
+    return ("run", "scenario", "time") if args.scenarios else ("run", "time")
 
 
-def check_scenarios(ds, args):
+def check_scenarios(ds, ev, args):
     """The scenario coordinate, scenario_config and event_scenario, and
     selection by scenario name."""
     if not args.scenarios:
         assert "scenario" not in ds.dims, "unexpected scenario dimension"
-        assert "scenario_config" not in ds and "event_scenario" not in ds
+        assert "scenario_config" not in ds and "event_scenario" not in ev
         return
     names = args.scenarios.split(",")
     assert list(ds.scenario.values) == names, list(ds.scenario.values)
@@ -53,9 +53,9 @@ def check_scenarios(ds, args):
     assert ds.scenario_config.dims == ("scenario",), ds.scenario_config.dims
     assert all(isinstance(c, str) and c for c in ds.scenario_config.values)
     assert ds.seed.dims == ("run",), ds.seed.dims
-    assert ds.event_scenario.dims == ("event",)
-    assert set(ds.event_scenario.values) <= set(names), \
-        set(ds.event_scenario.values)
+    assert ev.event_scenario.dims == ("event",)
+    assert set(ev.event_scenario.values) <= set(names), \
+        set(ev.event_scenario.values)
     if "stock" in ds:
         for name in names:
             one = ds.stock.sel(scenario=name)
@@ -72,7 +72,7 @@ def check_scenarios(ds, args):
 
 
 def check_xarray(path, args):
-    with xr.open_dataset(path) as ds:
+    with xr.open_dataset(path) as ds, xr.open_dataset(path, group="events") as ev:
         assert np.issubdtype(ds.time.dtype, np.datetime64), ds.time.dtype
         assert ds.time.attrs.get("long_name"), "time has no long_name"
         assert ds.attrs["Conventions"] == "CF-1.8"
@@ -84,16 +84,18 @@ def check_xarray(path, args):
             if name in ds:
                 assert ds[name].dims == lead_dims(args) + inner, \
                     f"{name}: dims {ds[name].dims}"
-        for name, var in ds.variables.items():
+        for name, var in list(ds.variables.items()) + list(ev.variables.items()):
             assert "long_name" in var.attrs, f"{name} has no long_name"
-            if var.dtype.kind in "fiu" and name != "time":
+            if var.dtype.kind in "fiu" and name not in ("time", "time_bnds"):
                 assert "units" in var.attrs, f"{name} has no units"
         assert list(ds.agent.values) == list(ds.partner.values)
         assert all(isinstance(a, str) for a in ds.agent.values)
-        assert ds.sizes["event"] == args.events, ds.sizes["event"]
+        # the event log is its own group: nothing on an event axis at the root
+        assert "event" not in ds.dims, "an event dimension at the root"
+        assert ev.sizes.get("event", 0) == args.events, ev.sizes
         for col in EVENT_COLS:
-            assert ds[col].dims == ("event",), f"{col}: {ds[col].dims}"
-        check_scenarios(ds, args)
+            assert ev[col].dims == ("event",), f"{col}: {ev[col].dims}"
+        check_scenarios(ds, ev, args)
         if args.expect:
             agent, good, run, date, value = args.expect
             got = ds.stock.sel(agent=agent, good=good, run=int(run),
@@ -103,7 +105,10 @@ def check_xarray(path, args):
 
 def check_netcdf4(path, args):
     with netCDF4.Dataset(path) as nc:
-        assert nc.dimensions["event"].size == args.events
+        assert nc.groups["events"].dimensions["event"].size == args.events
+        # run the only unlimited dimension at the root
+        unlimited = [d for d, dim in nc.dimensions.items() if dim.isunlimited()]
+        assert unlimited == ["run"], unlimited
         for dim in ("run", "time", "agent", "partner", "good"):
             assert dim in nc.dimensions, f"netCDF4: no dimension {dim}"
         assert not any(d.startswith("phony_dim") for d in nc.dimensions)
@@ -123,34 +128,39 @@ def check_h5py(path):
         order = f["/"].id.get_create_plist().get_link_creation_order()
         assert order & h5py.h5p.CRT_ORDER_TRACKED, "link order not tracked"
         for name, obj in f.items():
+            if name == "events":
+                assert isinstance(obj, h5py.Group), name
+                continue
             assert isinstance(obj, h5py.Dataset), name
-            assert "long_name" in obj.attrs, name
             if obj.attrs.get("CLASS") == b"DIMENSION_SCALE":
                 continue
+            assert "long_name" in obj.attrs, name
             for axis, dim in enumerate(obj.dims):
                 assert len(dim) == 1, f"{name}: axis {axis} has {len(dim)} scales"
-            if obj.ndim >= 2 and obj.dims[0][0].name == "/run":
-                runs_per_chunk.add(check_chunks(name, obj, 0))
-            elif obj.ndim >= 3 and obj.dims[0][0].name == "/scenario":
-                assert obj.dims[1][0].name == "/run", f"{name}: axis 1"
-                assert obj.chunks and obj.chunks[0] == 1, \
-                    f"{name}: several scenarios per chunk"
-                runs_per_chunk.add(check_chunks(name, obj, 1))
+            if obj.ndim >= 2 and obj.dims[0][0].name == "/run" and \
+                    "cell_methods" in obj.attrs:
+                if obj.ndim >= 3 and obj.dims[1][0].name == "/scenario":
+                    assert obj.chunks and obj.chunks[1] == 1, \
+                        f"{name}: several scenarios per chunk"
+                runs_per_chunk.add(check_chunks(name, obj, 0, 2 if
+                                                obj.dims[1][0].name == "/scenario" else 1))
         assert len(runs_per_chunk) <= 1, \
             f"variables differ in runs per chunk: {sorted(runs_per_chunk)}"
 
 
-def check_chunks(name, obj, ra):
+def check_chunks(name, obj, ra, inner):
     """Chunked along run (axis ra), deflate only, at most 1 MiB; the whole
-    time series in a chunk unless one run's series alone exceeds 1 MiB.
-    Returns the runs per chunk (the same for every variable of a file)."""
+    time series in a chunk (axes from `inner` on) unless one run's series
+    alone exceeds 1 MiB.  Returns the runs per chunk (the same for every
+    variable of a file)."""
     assert obj.chunks, f"{name}: not chunked"
+    assert obj.maxshape[ra] is None, f"{name}: run is not unlimited"
     assert obj.compression == "gzip" and not obj.shuffle, f"{name}: filters"
     nbytes = np.prod(obj.chunks) * obj.dtype.itemsize
     assert nbytes <= 1 << 20, f"{name}: chunk of {nbytes} bytes"
-    one_run = np.prod(obj.shape[ra + 1:]) * obj.dtype.itemsize
+    one_run = np.prod(obj.shape[inner:]) * obj.dtype.itemsize
     if one_run <= 1 << 20:
-        assert obj.chunks[ra + 1:] == obj.shape[ra + 1:], f"{name}: run split"
+        assert obj.chunks[inner:] == obj.shape[inner:], f"{name}: run split"
     else:
         assert obj.chunks[ra] == 1, f"{name}: several large runs per chunk"
     return obj.chunks[ra]

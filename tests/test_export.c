@@ -25,12 +25,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hdf5.h>
 
 #include "io/export.h"
-#include "io/output.h"
+#include "io/publish.h"
+#include "io/result/output.h"
 
 #define NRUNS 4
 #define MONTHS 5
@@ -293,8 +295,9 @@ static void check_values(const char *dir, const expect *x)
     for (int vi = 0; vi < n_vars; vi++) {
         const char *name = x->vars ? x->vars[vi] : all[vi];
         size_t v = tvar_of(name);
-        for (int sc = 0; sc < (x->n_scen ? x->n_scen : 1); sc++)
-            for (int r = x->run_lo; r <= x->run_hi; r++)
+        /* the file's order: run, [scenario,] time, ... */
+        for (int r = x->run_lo; r <= x->run_hi; r++)
+            for (int sc = 0; sc < (x->n_scen ? x->n_scen : 1); sc++)
                 for (int i = 0; i < n_rec; i++) {
                     int t = (i + 1) * (x->every ? x->every : 1) - 1;
                     month_date(t, date, sizeof date);
@@ -608,7 +611,29 @@ static void test_errors(void **state)
     /* the output */
     path_in_tmp(path, sizeof path, "plain");
     write_text(path, "x\n");
-    expect_error(src, path, NULL, EXPORT_FAILED, "plain: Not a directory");
+    expect_error(src, path, NULL, EXPORT_BAD_INPUT, "plain: it is not a directory");
+    /* a table's name taken by a directory: refused before anything is
+     * written, the tables already there kept (none half replaced) */
+    char out[512], table[600];
+    path_in_tmp(out, sizeof out, "taken");
+    assert_int_equal(mkdir(out, 0777), 0);
+    snprintf(table, sizeof table, "%s/values.csv", out);
+    write_text(table, "old values\n");
+    snprintf(table, sizeof table, "%s/events.csv", out);
+    write_text(table, "old events\n");
+    snprintf(table, sizeof table, "%s/runs.csv", out);
+    assert_int_equal(mkdir(table, 0777), 0);
+    expect_error(src, out, NULL, EXPORT_BAD_INPUT, "runs.csv: it is a directory");
+    snprintf(table, sizeof table, "%s/values.csv", out);
+    assert_string_equal(slurp(table), "old values\n");
+    snprintf(table, sizeof table, "%s/events.csv", out);
+    assert_string_equal(slurp(table), "old events\n");
+    /* the input itself under a table's name */
+    snprintf(table, sizeof table, "%s/runs.csv", out);
+    assert_int_equal(rmdir(table), 0);
+    assert_int_equal(link(src, table), 0);
+    expect_error(table, out, NULL, EXPORT_BAD_INPUT, "is one of the inputs");
+    assert_true(H5Fis_hdf5(table) > 0);
     snprintf(path, sizeof path, "%s/nodir/sub", tmpdir);
     expect_error(src, path, NULL, EXPORT_FAILED, "nodir/sub: No such file or directory");
     path_in_tmp(path, sizeof path, "plain/sub");
@@ -667,22 +692,34 @@ static void test_disk_full(void **state)
     check_values(dir, &(expect){.run_lo = 0, .run_hi = NRUNS - 1});
 }
 
-/* export_remove_temps() removes what a killed export leaves. */
+/* What a killed export leaves (its temporaries, named for its process)
+ * is removed by publish_remove_stale() once the process is gone. */
 static void test_remove_temps(void **state)
 {
     (void)state;
-    char dir[256], path[512];
+    char dir[256], path[512], tmp[600];
     path_in_tmp(dir, sizeof dir, "killed");
     assert_int_equal(mkdir(dir, 0777), 0);
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    assert_true(dead > 0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
     static const char *const names[] = {"values.csv", "events.csv", "runs.csv"};
     for (int k = 0; k < 3; k++) {
-        snprintf(path, sizeof path, "%s/.%s.tmp.12345", dir, names[k]);
-        write_text(path, "partial");
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        assert_int_equal(publish_temp_name(path, (long)dead, tmp, sizeof tmp), 0);
+        write_text(tmp, "partial");
     }
+    /* a live process's temporary stays: this one's parent */
+    snprintf(path, sizeof path, "%s/runs.csv", dir);
+    assert_int_equal(publish_temp_name(path, (long)getppid(), tmp, sizeof tmp), 0);
+    write_text(tmp, "live");
     snprintf(path, sizeof path, "%s/values.csv", dir);
     write_text(path, "kept");
-    export_remove_temps(dir, 12345);
+    assert_int_equal(publish_remove_stale(dir), 3);
     assert_string_equal(slurp(path), "kept");
+    assert_string_equal(slurp(tmp), "live");
     DIR *d = opendir(dir);
     struct dirent *e;
     int n = 0;
@@ -690,7 +727,7 @@ static void test_remove_temps(void **state)
         n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
     if (d)
         closedir(d);
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
 }
 
 int main(void)

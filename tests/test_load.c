@@ -3,7 +3,8 @@
  * test_load.c - the config loader (io/config/load.c): includes resolved
  * as C's #include "...", lines placed in the file that holds them,
  * integers exact at 64 bits, the limits; and the checked getters
- * (io/config/get.c).
+ * (io/config/get.c); the files a command reads (config_input_files, a
+ * scenario's config_file list).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "cmd/cmd.h"
 #include "io/config.h"
 #include "io/config/get.h"
 #include "io/config/load.h"
@@ -343,6 +345,85 @@ static void test_put_string_round_trip(void **state)
     free(buf);
 }
 
+/* ---- the files a command reads (its outputs may be none of them) ---------------------- */
+
+typedef struct {
+    char names[8][600];
+    int n;
+} names;
+
+static int collect(void *ctx, const char *name)
+{
+    names *l = ctx;
+    if (l->n == 8)
+        return -1;
+    snprintf(l->names[l->n++], sizeof l->names[0], "%s", name);
+    return 0;
+}
+
+static void test_input_files(void **state)
+{
+    (void)state;
+    /* every file the loader opened, nested includes by the path resolved
+     * from the file that holds them */
+    put("in_top.cfg", "a = 1;\n@include \"sub/in_mid.cfg\"\n");
+    put("sub/in_mid.cfg", "@include \"in_leaf.cfg\"\n@include \"../in_other.cfg\"\n");
+    put("sub/in_leaf.cfg", "b = 2;\n");
+    put("in_other.cfg", "c = 3;\n");
+    char path[512], want[600];
+    snprintf(path, sizeof path, "%s/in_top.cfg", dir);
+    names l = {.n = 0};
+    assert_int_equal(config_input_files(path, collect, &l), 0);
+    assert_int_equal(l.n, 4);
+    assert_string_equal(l.names[0], path);
+    snprintf(want, sizeof want, "%s/sub/in_mid.cfg", dir);
+    assert_string_equal(l.names[1], want);
+    snprintf(want, sizeof want, "%s/sub/in_leaf.cfg", dir);
+    assert_string_equal(l.names[2], want);
+    snprintf(want, sizeof want, "%s/sub/../in_other.cfg", dir);
+    assert_string_equal(l.names[3], want);
+    /* add's failure is passed on */
+    l.n = 8;
+    assert_int_equal(config_input_files(path, collect, &l), -1);
+    /* a file that does not load: itself alone (its loader says why) */
+    put("in_bad.cfg", "a = 1;\n@include \"in_missing.cfg\"\n");
+    snprintf(path, sizeof path, "%s/in_bad.cfg", dir);
+    l.n = 0;
+    assert_int_equal(config_input_files(path, collect, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.names[0], path);
+    /* a FIFO is not opened (it would block, or lose its text): itself alone */
+    snprintf(path, sizeof path, "%s/in_fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    l.n = 0;
+    assert_int_equal(config_input_files(path, collect, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.names[0], path);
+}
+
+static void test_scenario_files(void **state)
+{
+    (void)state;
+    /* a loaded scenario keeps the loader's list: the file, then its
+     * includes (the baseline's, from its own directory) */
+    config_error e;
+    sim_config *c = config_load_file("scenarios/baseline.cfg", &e);
+    assert_non_null(c);
+    assert_int_equal(config_n_files(c), 3);
+    assert_string_equal(config_file(c, 0), "scenarios/baseline.cfg");
+    assert_string_equal(config_file(c, 1), "scenarios/../configs/default.cfg");
+    assert_string_equal(config_file(c, 2), "scenarios/../configs/calibrated.cfg");
+    assert_null(config_file(c, 3));
+    assert_null(config_file(c, -1));
+    config_free(c);
+    /* text in memory was read from no file */
+    c = config_load_string(sim_embedded_baseline, SIM_EMBEDDED_NAME, &e);
+    assert_non_null(c);
+    assert_int_equal(config_n_files(c), 0);
+    assert_null(config_file(c, 0));
+    config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +435,8 @@ int main(void)
         cmocka_unit_test(test_syntax_placed),
         cmocka_unit_test(test_getters),
         cmocka_unit_test(test_put_string_round_trip),
+        cmocka_unit_test(test_input_files),
+        cmocka_unit_test(test_scenario_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

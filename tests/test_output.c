@@ -26,8 +26,9 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "io/output.h"
-#include "io/resultinfo.h"
+#include "io/result/output.h"
+#include "cmd/cmd.h"
+#include "io/result/reader.h"
 
 #define NRUNS 2
 #define FIXTURE_DIR "/tmp/test_output"
@@ -182,7 +183,7 @@ static void check_record_var(hid_t f, size_t v, int n_rec, int every)
 }
 
 typedef struct {
-    int n_datasets;
+    int n_datasets, n_groups, n_dim_only;
 } walk_count;
 
 /* Every dataset: long_name; units on numbers; scales on every axis
@@ -192,8 +193,22 @@ static herr_t check_object(hid_t f, const char *name, const H5L_info_t *li,
 {
     walk_count *w = data;
     (void)li;
+    H5O_info_t oi;
+    assert_true(H5Oget_info_by_name(f, name, &oi, H5P_DEFAULT) >= 0);
+    if (oi.type == H5O_TYPE_GROUP) { /* the event log: checked by check_events */
+        assert_string_equal(name, "events");
+        w->n_groups++;
+        return 0;
+    }
     hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
     assert_true(ds >= 0);
+    char scale[128] = "";
+    if (H5DSis_scale(ds) > 0 && H5DSget_scale_name(ds, scale, sizeof scale) > 0 &&
+        strstr(scale, "netCDF dimension but not a netCDF variable")) {
+        w->n_dim_only++; /* nv: a dimension without a variable */
+        H5Dclose(ds);
+        return 0;
+    }
     hid_t t = H5Dget_type(ds), dcpl = H5Dget_create_plist(ds);
     unsigned order = 0;
     hsize_t dims[5];
@@ -288,20 +303,20 @@ static void check_events(hid_t f, int n)
     int run[3] = {-1, -1, -1}, step[3] = {-1, -1, -1};
     double value[3] = {0};
     hsize_t dims[1];
-    hid_t ds = H5Dopen2(f, "event_kind", H5P_DEFAULT);
+    hid_t ds = H5Dopen2(f, "events/event_kind", H5P_DEFAULT);
     assert_int_equal(ndims_of(ds, dims), 1);
     assert_int_equal(dims[0], n);
-    assert_scale(f, ds, 0, "event");
+    assert_scale(f, ds, 0, "events/event");
     H5Dclose(ds);
     if (n == 0)
         return;
-    assert_strings(f, "event_kind", kinds, n);
-    assert_strings(f, "event_actor", actors, n);
-    assert_strings(f, "event_target", targets, n);
-    assert_strings(f, "event_label", labels, n);
-    read_all(f, "event_run", H5T_NATIVE_INT, run);
-    read_all(f, "event_step", H5T_NATIVE_INT, step);
-    read_all(f, "event_value", H5T_NATIVE_DOUBLE, value);
+    assert_strings(f, "events/event_kind", kinds, n);
+    assert_strings(f, "events/event_actor", actors, n);
+    assert_strings(f, "events/event_target", targets, n);
+    assert_strings(f, "events/event_label", labels, n);
+    read_all(f, "events/event_run", H5T_NATIVE_INT, run);
+    read_all(f, "events/event_step", H5T_NATIVE_INT, step);
+    read_all(f, "events/event_value", H5T_NATIVE_DOUBLE, value);
     for (int e = 0; e < n; e++) {
         assert_int_equal(run[e], e < 2 ? 0 : 1);
         assert_int_equal(step[e], events[e].step);
@@ -322,10 +337,12 @@ static void check_file(const char *path, int n_rec, int every, int n_ev)
     check_events(f, n_ev);
     assert_true(H5Literate(f, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx,
                            check_object, &w) >= 0);
-    /* 6 coordinates, step, good_unit, seed, the variables, 7 event columns */
-    /* coordinates, step/good_unit/seed, variables, event columns, and the
-     * route axis with route_a and route_b */
-    assert_int_equal(w.n_datasets, 6 + 3 + (int)N_TVARS + 7 + 3);
+    /* 5 coordinates, step, time_bnds, good_unit, seed, the variables, and
+     * the route axis with route_a and route_b; nv, a dimension only; the
+     * group `events` */
+    assert_int_equal(w.n_datasets, 5 + 4 + (int)N_TVARS + 3);
+    assert_int_equal(w.n_dim_only, 1);
+    assert_int_equal(w.n_groups, 1);
     H5Fclose(f);
 }
 
@@ -394,7 +411,7 @@ static void test_roundtrip_every1(void **state)
     path_in_tmp(path, sizeof path, "every1.h5");
     assert_int_equal(write_file(path, p, NULL, 0, n_ev, err, sizeof err), 0);
     check_file(path, 4, 1, 3);
-    assert_int_equal(count_in_dir(".tmp."), 0);
+    assert_int_equal(count_in_dir(".sim-"), 0);
     /* stock of CHN (1), oil (1), run 1, step 2 (2023-03) */
     snprintf(expect, sizeof expect, "--expect CHN oil 1 2023-03-01 %.17g",
              val(0, 1, 2, 1 * NG + 1));
@@ -492,7 +509,7 @@ static void test_open_errors(void **state)
     assert_non_null(strstr(err, "cannot create /proc/out.h5: "));
     opts.path = tmpdir; /* a directory */
     assert_null(output_open(p, &opts, err, sizeof err));
-    assert_non_null(strstr(err, "Is a directory"));
+    assert_non_null(strstr(err, "it is a directory, not a regular file"));
     path_in_tmp(path, sizeof path, "bad.h5");
     opts.path = path;
     opts.vars = bad;
@@ -537,14 +554,14 @@ static void test_abort_keeps_old_file(void **state)
     output_opts opts = {.path = path, .n_runs = 1, .master_seed = 1};
     output *o = output_open(p, &opts, err, sizeof err);
     assert_non_null(o);
-    assert_int_equal(count_in_dir(".keep.h5.tmp."), 1);
+    assert_int_equal(count_in_dir(".keep.h5.sim-"), 1);
     assert_int_equal(output_begin_run(o, 0, 1), 0);
     fill_state(s, 0, 0);
     assert_int_equal(output_record(o, s), 0);
     assert_text(path, "original\n");
     output_abort(o);
     output_abort(NULL);
-    assert_int_equal(count_in_dir(".keep.h5.tmp."), 0);
+    assert_int_equal(count_in_dir(".keep.h5.sim-"), 0);
     assert_text(path, "original\n");
     /* abort before any run, on a fresh name: nothing at all is left */
     path_in_tmp(path, sizeof path, "never.h5");
@@ -645,7 +662,7 @@ static void test_write_failure(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     assert_text(path, "original\n");
-    assert_int_equal(count_in_dir(".full.h5.tmp."), 0);
+    assert_int_equal(count_in_dir(".full.h5.sim-"), 0);
 }
 
 static void test_replace_existing(void **state)
@@ -658,7 +675,7 @@ static void test_replace_existing(void **state)
     write_text(path, "original\n");
     assert_int_equal(write_file(path, p, NULL, 0, n_ev, err, sizeof err), 0);
     assert_true(H5Fis_hdf5(path) > 0);
-    assert_int_equal(count_in_dir(".tmp."), 0);
+    assert_int_equal(count_in_dir(".sim-"), 0);
     params_free(p);
 }
 
@@ -668,7 +685,7 @@ static char *info_text(const char *path, int *rc, char *err, size_t errlen)
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     assert_non_null(mem);
-    *rc = result_info_print(path, mem, err, errlen);
+    *rc = cmd_info_print(path, mem, err, errlen);
     fclose(mem);
     return text;
 }
@@ -827,13 +844,14 @@ static void check_var_sc(hid_t f, size_t v, int n_scen, int n_runs, int n_rec,
     size_t ne = kind_count(k);
     assert_true(ds >= 0);
     assert_int_equal(ndims_of(ds, dims), lead + kind_rank(k));
+    /* (run, [scenario,] time, ...): run first, the record dimension */
+    assert_int_equal(dims[0], n_runs);
+    assert_scale(f, ds, 0, "run");
     if (n_scen) {
-        assert_int_equal(dims[0], n_scen);
-        assert_scale(f, ds, 0, "scenario");
+        assert_int_equal(dims[1], n_scen);
+        assert_scale(f, ds, 1, "scenario");
     }
-    assert_int_equal(dims[lead - 2], n_runs);
     assert_int_equal(dims[lead - 1], n_rec);
-    assert_scale(f, ds, lead - 2, "run");
     assert_scale(f, ds, lead - 1, "time");
     for (int a = 0; a < kind_rank(k); a++)
         assert_scale(f, ds, lead + a, kind_dim(k, a));
@@ -843,7 +861,7 @@ static void check_var_sc(hid_t f, size_t v, int n_scen, int n_runs, int n_rec,
     assert_int_equal(H5Pget_chunk(dcpl, lead + kind_rank(k), chunk),
                      lead + kind_rank(k));
     if (n_scen)
-        assert_int_equal(chunk[0], 1);
+        assert_int_equal(chunk[1], 1);
     assert_int_equal(chunk[lead - 1], n_rec);
     H5Pclose(dcpl);
     double *buf = malloc((size_t)ns * n_runs * (size_t)n_rec * ne * sizeof *buf);
@@ -855,7 +873,7 @@ static void check_var_sc(hid_t f, size_t v, int n_scen, int n_runs, int n_rec,
             for (int i = 0; i < n_rec; i++)
                 for (size_t e = 0; e < ne; e++)
                     assert_true(
-                        buf[(((size_t)sc * n_runs + r) * n_rec + i) * ne + e] ==
+                        buf[(((size_t)r * ns + sc) * n_rec + i) * ne + e] ==
                         val_sc(v, sc, r, (i + 1) * every - 1, e));
     free(buf);
     H5Dclose(ds);
@@ -925,13 +943,13 @@ static void test_run_buffers_out_of_order(void **state)
     static const char *const labels[] = {"agents.RUS.sanctions", "",
                                          "agents.PRK.member"};
     int run[3];
-    assert_strings(f, "event_kind", kinds, 3);
-    assert_strings(f, "event_label", labels, 3);
-    read_all(f, "event_run", H5T_NATIVE_INT, run);
+    assert_strings(f, "events/event_kind", kinds, 3);
+    assert_strings(f, "events/event_label", labels, 3);
+    read_all(f, "events/event_run", H5T_NATIVE_INT, run);
     assert_int_equal(run[0], 0);
     assert_int_equal(run[1], 0);
     assert_int_equal(run[2], 1);
-    assert_true(H5Lexists(f, "event_scenario", H5P_DEFAULT) == 0);
+    assert_true(H5Lexists(f, "events/event_scenario", H5P_DEFAULT) == 0);
     assert_true(H5Lexists(f, "scenario", H5P_DEFAULT) == 0);
     H5Fclose(f);
     free_state(s[0]);
@@ -1078,7 +1096,7 @@ static void test_seed_mismatch(void **state)
     output_run_free(w);
     output_abort(o);
     assert_text(path, "original\n");
-    assert_int_equal(count_in_dir(".seeds.h5.tmp."), 0);
+    assert_int_equal(count_in_dir(".seeds.h5.sim-"), 0);
     free_state(s);
     params_free(p);
 }
@@ -1139,7 +1157,7 @@ static void run_ncdump_scen(const char *path)
     while (fgets(line, sizeof line, pp)) {
         saw[0] |= strstr(line, "scenario = 2 ;") != NULL;
         saw[1] |= strstr(line, "string scenario(scenario)") != NULL;
-        saw[2] |= strstr(line, "double stock(scenario, run, time, agent, good)") != NULL;
+        saw[2] |= strstr(line, "double stock(run, scenario, time, agent, good)") != NULL;
         saw[3] |= strstr(line, "string scenario_config(scenario)") != NULL;
         saw[4] |= strstr(line, "string event_scenario(event)") != NULL;
         assert_null(strstr(line, "phony_dim"));
@@ -1156,7 +1174,7 @@ static void test_scenarios(void **state)
     model_params *p = make_params(4, 1);
     path_in_tmp(path, sizeof path, "paired.h5");
     write_scen_file(path, p);
-    assert_int_equal(count_in_dir(".tmp."), 0);
+    assert_int_equal(count_in_dir(".sim-"), 0);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     check_globals(f);
@@ -1186,21 +1204,22 @@ static void test_scenarios(void **state)
     static const char *const escen[] = {"A", "B", "B"};
     static const char *const kinds[] = {"join", "set", "flareup"};
     int erun[3];
-    assert_strings(f, "event_scenario", escen, 3);
-    assert_strings(f, "event_kind", kinds, 3);
-    read_all(f, "event_run", H5T_NATIVE_INT, erun);
+    assert_strings(f, "events/event_scenario", escen, 3);
+    assert_strings(f, "events/event_kind", kinds, 3);
+    read_all(f, "events/event_run", H5T_NATIVE_INT, erun);
     assert_int_equal(erun[0], 1);
     assert_int_equal(erun[1], 2);
     assert_int_equal(erun[2], 2);
-    hid_t es = H5Dopen2(f, "event_scenario", H5P_DEFAULT);
-    assert_scale(f, es, 0, "event");
+    hid_t es = H5Dopen2(f, "events/event_scenario", H5P_DEFAULT);
+    assert_scale(f, es, 0, "events/event");
     H5Dclose(es);
     walk_count w = {0};
     hsize_t idx = 0;
     assert_true(H5Literate(f, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx,
                            check_object, &w) >= 0);
-    /* as check_file, plus scenario, scenario_config and event_scenario */
-    assert_int_equal(w.n_datasets, 6 + 3 + (int)N_TVARS + 7 + 3 + 3);
+    /* as check_file, plus scenario and scenario_config */
+    assert_int_equal(w.n_datasets, 5 + 4 + (int)N_TVARS + 3 + 2);
+    assert_int_equal(w.n_groups, 1);
     H5Fclose(f);
     run_ncdump_scen(path);
     /* xarray: ds.stock.sel(scenario="B", agent="CHN", good="oil", run=1,
@@ -1471,13 +1490,13 @@ static unsigned char *read_bytes(hid_t f, const char *name, size_t *n)
 /* The event rows of f as "scenario|run|step|kind|...|label" lines. */
 static char **event_rows(hid_t f, int *n_out)
 {
-    static const char *const scols[] = {"event_kind", "event_actor",
-                                        "event_target", "event_label"};
+    static const char *const scols[] = {"events/event_kind", "events/event_actor",
+                                        "events/event_target", "events/event_label"};
     hsize_t dims[1];
-    hid_t ds = H5Dopen2(f, "event", H5P_DEFAULT);
+    hid_t ds = H5Dopen2(f, "events/event", H5P_DEFAULT);
     int n = ndims_of(ds, dims) == 1 ? (int)dims[0] : -1;
     H5Dclose(ds);
-    int has_scen = H5Lexists(f, "event_scenario", H5P_DEFAULT) > 0;
+    int has_scen = H5Lexists(f, "events/event_scenario", H5P_DEFAULT) > 0;
     char **rows = calloc((size_t)n + 1, sizeof *rows);
     char *str[5][16] = {{0}};
     int run[16], step[16];
@@ -1487,10 +1506,10 @@ static char **event_rows(hid_t f, int *n_out)
         for (int c = 0; c < 4; c++)
             read_strings_of(f, scols[c], str[c], n);
         if (has_scen)
-            read_strings_of(f, "event_scenario", str[4], n);
-        read_all(f, "event_run", H5T_NATIVE_INT, run);
-        read_all(f, "event_step", H5T_NATIVE_INT, step);
-        read_all(f, "event_value", H5T_NATIVE_DOUBLE, value);
+            read_strings_of(f, "events/event_scenario", str[4], n);
+        read_all(f, "events/event_run", H5T_NATIVE_INT, run);
+        read_all(f, "events/event_step", H5T_NATIVE_INT, step);
+        read_all(f, "events/event_value", H5T_NATIVE_DOUBLE, value);
     }
     for (int e = 0; e < n; e++) {
         char line[512];

@@ -27,7 +27,7 @@
 #include <hdf5_hl.h>
 
 #include "io/config.h"
-#include "io/output.h"
+#include "io/result/reader.h"
 
 #define NRUNS 4
 #define MONTHS 5
@@ -309,10 +309,10 @@ static void read_all(hid_t f, const char *name, hid_t mtype, void *buf)
 /* The event rows of f as "run|step|kind|actor|target|value|label" lines. */
 static char **event_rows(hid_t f, int *n_out)
 {
-    static const char *const scols[] = {"event_kind", "event_actor",
-                                        "event_target", "event_label"};
+    static const char *const scols[] = {"events/event_kind", "events/event_actor",
+                                        "events/event_target", "events/event_label"};
     hsize_t n = 0;
-    hid_t ds = H5Dopen2(f, "event", H5P_DEFAULT), sp = H5Dget_space(ds);
+    hid_t ds = H5Dopen2(f, "events/event", H5P_DEFAULT), sp = H5Dget_space(ds);
     assert_int_equal(H5Sget_simple_extent_dims(sp, &n, NULL), 1);
     H5Sclose(sp);
     H5Dclose(ds);
@@ -327,9 +327,9 @@ static char **event_rows(hid_t f, int *n_out)
         read_strings_of(f, scols[c], str[c], (int)ne);
     }
     if (ne) {
-        read_all(f, "event_run", H5T_NATIVE_INT, run);
-        read_all(f, "event_step", H5T_NATIVE_INT, step);
-        read_all(f, "event_value", H5T_NATIVE_DOUBLE, value);
+        read_all(f, "events/event_run", H5T_NATIVE_INT, run);
+        read_all(f, "events/event_step", H5T_NATIVE_INT, step);
+        read_all(f, "events/event_value", H5T_NATIVE_DOUBLE, value);
     }
     for (size_t e = 0; e < ne; e++) {
         char line[1024];
@@ -362,7 +362,27 @@ static void assert_same_files_but(const char *pa, const char *pb,
     assert_int_equal(la.n, lb.n);
     for (int k = 0; k < la.n; k++) {
         assert_string_equal(la.names[k], lb.names[k]);
-        assert_same_dataset(fa, fb, la.names[k]);
+        if (strcmp(la.names[k], "events") != 0) {
+            assert_same_dataset(fa, fb, la.names[k]);
+            continue;
+        }
+        /* the group of the event log: its datasets and attributes */
+        hid_t ga = H5Gopen2(fa, "events", H5P_DEFAULT);
+        hid_t gb = H5Gopen2(fb, "events", H5P_DEFAULT);
+        assert_true(ga >= 0 && gb >= 0);
+        name_list ea = links_of(ga), eb = links_of(gb);
+        assert_int_equal(ea.n, eb.n);
+        for (int e = 0; e < ea.n; e++) {
+            char name[128];
+            assert_string_equal(ea.names[e], eb.names[e]);
+            snprintf(name, sizeof name, "events/%s", ea.names[e]);
+            assert_same_dataset(fa, fb, name);
+        }
+        assert_same_attrs(ga, gb, "events", NULL);
+        free_names(&ea);
+        free_names(&eb);
+        H5Gclose(ga);
+        H5Gclose(gb);
     }
     assert_same_attrs(fa, fb, "/", skip);
     int nea, neb;
@@ -722,9 +742,9 @@ static void test_many_events(void **state)
 /* Reverse the rows of every event column of `path` in place. */
 static void reverse_events(const char *path)
 {
-    static const char *const cols[] = {"event_run", "event_step", "event_kind",
-                                       "event_actor", "event_target",
-                                       "event_value", "event_label"};
+    static const char *const cols[] = {"events/event_run", "events/event_step", "events/event_kind",
+                                       "events/event_actor", "events/event_target",
+                                       "events/event_value", "events/event_label"};
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(f >= 0);
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
@@ -849,6 +869,26 @@ static void set_event_string(const char *path, const char *col, hsize_t row,
     H5Fclose(f);
 }
 
+/* The file opens, but the event log (read at the first run) is refused. */
+static void expect_events_error(const char *path, const model_params *p,
+                                const char *part)
+{
+    char err[1024] = "";
+    output_reader *r = output_reader_open(path, err, sizeof err);
+    if (!r)
+        fail_msg("%s: %s", path, err);
+    const model_event *ev;
+    int n;
+    assert_int_equal(output_reader_run(r, p, 0, NULL, &ev, &n), -1);
+    if (!strstr(output_reader_error(r), part))
+        fail_msg("error for %s: '%s' lacks '%s'", path, output_reader_error(r), part);
+    /* a scan, as sim merge's guarded child does, reads the event log too
+     * (a comparison file's runs are refused by merge itself) */
+    if (!strstr(part, "scenario axis"))
+        assert_int_equal(output_reader_scan(r, NULL, NULL), -1);
+    output_reader_close(r);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -862,10 +902,10 @@ static void test_open_errors(void **state)
     expect_open_error(tmpdir, "Is a directory");
     path_in_tmp(path, sizeof path, "text.h5");
     write_text(path, "netcdf baseline {\n dimensions:\n}\n");
-    expect_open_error(path, "text.h5: not an HDF5 file");
+    expect_open_error(path, "text.h5 is not an HDF5 file");
     path_in_tmp(path, sizeof path, "empty.h5");
     write_text(path, "");
-    expect_open_error(path, "empty.h5: not an HDF5 file");
+    expect_open_error(path, "empty.h5 is not an HDF5 file");
 
     /* truncated copies of a real file */
     path_in_tmp(src, sizeof src, "whole.h5");
@@ -881,14 +921,14 @@ static void test_open_errors(void **state)
     /* event rows the reader cannot give back */
     path_in_tmp(path, sizeof path, "bad-kind.h5");
     copy_truncated(src, path, 1.0);
-    set_event_string(path, "event_kind", 4, "bogus");
-    expect_open_error(path, "event row 4 (run 2, bogus, actor 'CHN', target "
-                            "'RUS') has an unknown kind");
+    set_event_string(path, "events/event_kind", 4, "bogus");
+    expect_events_error(path, p, "event row 4 (run 2, bogus, actor 'CHN', target "
+                                 "'RUS') has an unknown kind");
     copy_truncated(src, path, 1.0);
-    set_event_string(path, "event_target", 1, "XYZ");
-    expect_open_error(path, "event row 1 (run 0, flareup, actor 'RUS', target "
-                            "'XYZ') has an agent that is not in the agent "
-                            "coordinate");
+    set_event_string(path, "events/event_target", 1, "XYZ");
+    expect_events_error(path, p, "event row 1 (run 0, flareup, actor 'RUS', target "
+                                 "'XYZ') has an agent that is not in the agent "
+                                 "coordinate");
 
     /* HDF5, but not ours */
     path_in_tmp(path, sizeof path, "foreign.h5");
@@ -904,7 +944,7 @@ static void test_open_errors(void **state)
     H5Dclose(ds);
     H5Sclose(sp);
     H5Fclose(f);
-    expect_open_error(path, "(no 'config' attribute)");
+    expect_open_error(path, "(no 'scenario' attribute)");
 
     /* a comparison file: a scenario axis */
     static const char *const scen[2] = {"A", "B"};
@@ -915,7 +955,8 @@ static void test_open_errors(void **state)
     output *o = output_open(p, &opts, err, sizeof err);
     assert_non_null(o);
     assert_int_equal(output_close(o, err, sizeof err), 0);
-    expect_open_error(path, "compare.h5: it has a scenario axis");
+    /* it opens (sim info, sim export read it), but gives no runs back */
+    expect_events_error(path, p, "compare.h5: it has a scenario axis");
 
     /* NULL is harmless */
     output_reader_close(NULL);

@@ -18,6 +18,7 @@
 
 #include "exp/calibrate.h"
 #include "io/posterior.h"
+#include "io/result/output.h"
 #include "io/targets.h"
 #include "model/seedhash.h"
 
@@ -362,11 +363,52 @@ static int write_checkpoint(void *arg, const smc_history *h, abc_status st,
     return posterior_write(c->path, &pm, err, errlen);
 }
 
-/* The posterior medians as a `calibrated` group, written atomically.
- * Every string goes through the escaping writer (config_put_string): the
- * command holds the user's arguments (an output path with a quote, say). */
+#define CALIBRATED_MARK "# calibrated.cfg - written by `sim calibrate`"
+
+/* The files a fit reads: the scenario and the targets file with what they
+ * include, and the posterior of --posterior.  With `dest` (--write-config),
+ * less dest when it holds what an earlier calibration wrote and is none
+ * of those three itself: the baseline includes configs/calibrated.cfg,
+ * which a new fit replaces (its values are read before the fit starts).
+ * NULL after an error line. */
+static publish_inputs *calibrate_inputs(const sim_config *cfg, const char *scenario,
+                                        const char *targets, const char *posterior,
+                                        const char *dest)
+{
+    publish_inputs *in = cmd_inputs("calibrate", &targets, 1, &cfg, 1);
+    if (!in)
+        return NULL;
+    char first[sizeof CALIBRATED_MARK] = "";
+    struct stat st; /* a FIFO would block: regular files only */
+    FILE *f = dest && stat(dest, &st) == 0 && S_ISREG(st.st_mode) ? fopen(dest, "r")
+                                                                   : NULL;
+    if (f) {
+        if (!fgets(first, sizeof first, f))
+            first[0] = '\0';
+        fclose(f);
+    }
+    publish_inputs *top = publish_inputs_alloc();
+    int ok = top && (!posterior || publish_inputs_add(in, posterior) == 0) &&
+             publish_inputs_add(top, targets) == 0 &&
+             (!scenario || publish_inputs_add(top, scenario) == 0) &&
+             (!posterior || publish_inputs_add(top, posterior) == 0);
+    if (ok && strcmp(first, CALIBRATED_MARK) == 0 && !publish_inputs_match(top, dest))
+        publish_inputs_remove(in, dest);
+    publish_inputs_free(top);
+    if (!ok) {
+        cmd_error("calibrate", "out of memory");
+        publish_inputs_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+/* The posterior medians as a `calibrated` group, through the publisher;
+ * its command is the last line of the history (this one).  Every string
+ * goes through the escaping writer (config_put_string): the command holds
+ * the user's arguments (an output path with a quote, say). */
 static int write_config(const char *path, const target_file *tf, const smc_history *h,
-                        const char *history, const char *const *inputs, int n_inputs)
+                        const char *history, const publish_inputs *inputs)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -375,7 +417,9 @@ static int write_config(const char *path, const target_file *tf, const smc_histo
         cmd_error("calibrate", "out of memory");
         return -1;
     }
-    fprintf(f, "# calibrated.cfg - written by `sim calibrate`; the baseline includes it.\n"
+    const char *line = strrchr(history, '\n');
+    history = line ? line + 1 : history;
+    fprintf(f, CALIBRATED_MARK "; the baseline includes it.\n"
                "# The posterior medians of an ABC-SMC fit (%d particles, %d generations,\n"
                "# tolerance %.4g); the posterior itself is the fit's file.\n"
                "calibrated = {\n  command = ",
@@ -406,7 +450,7 @@ static int write_config(const char *path, const target_file *tf, const smc_histo
         free(buf);
         return -1;
     }
-    int rc = cmd_write_file("calibrate", path, buf, len, inputs, n_inputs);
+    int rc = cmd_write_file("calibrate", path, buf, len, inputs);
     free(buf);
     return rc;
 }
@@ -424,6 +468,9 @@ typedef struct {
     posterior_file *post;
     char *history, *config_text, *targets_text, *out, *ckpt;
     double *values, *truth, *observed;
+    publish_inputs *in;     /* never written over */
+    publish_inputs *cfg_in; /* the same for --write-config (calibrate_inputs) */
+    char (*punit)[128];     /* [d] the parameters' units */
 } cal_state;
 
 static void cal_state_free(cal_state *s)
@@ -440,6 +487,9 @@ static void cal_state_free(cal_state *s)
     free(s->values);
     free(s->truth);
     free(s->observed);
+    free(s->punit);
+    publish_inputs_free(s->in);
+    publish_inputs_free(s->cfg_in);
     config_free(s->cfg);
     cmd_args_free(&s->a);
 }
@@ -477,6 +527,50 @@ static int run_check(cal_state *s, const calib_exec *x, unsigned long long maste
         printf("\n(model median and 5-95%% of %d runs, each drawing its parameters "
                "from %s: parameter uncertainty and chance)\n", n, s->a.posterior);
     return outside ? EXIT_OUTSIDE : EXIT_OK;
+}
+
+/* The result's name (-o, or <scenario>_posterior.h5, _recovery.h5 with
+ * --recover), its checkpoint's, and the checks of them and of
+ * --write-config against the inputs (io/publish.h).  EXIT_OK, or the exit
+ * code after an error line. */
+static int name_outputs(cal_state *s, const model_params *p)
+{
+    const cmd_args *a = &s->a;
+    const char *suffix = a->recover ? "_recovery.h5" : "_posterior.h5";
+    if (a->output) {
+        s->out = strdup(a->output);
+    } else if ((s->out = malloc(strlen(p->g.name) + 20))) {
+        sprintf(s->out, "%s%s", p->g.name, suffix);
+    }
+    size_t len = s->out ? strlen(s->out) + 32 : 0;
+    if (s->out && (s->ckpt = malloc(len)) &&
+        publish_sibling(s->out, ".checkpoint", s->ckpt, len) < 0) {
+        cmd_error("calibrate", "%s: the path is too long", s->out);
+        return EXIT_INPUT;
+    }
+    if (!s->out || !s->ckpt) {
+        cmd_error("calibrate", "out of memory");
+        return EXIT_RUNTIME;
+    }
+    if (!(s->in = calibrate_inputs(s->cfg, s->scenario, s->targets, a->posterior,
+                                      NULL)) ||
+        (a->write_config &&
+         !(s->cfg_in = calibrate_inputs(s->cfg, s->scenario, s->targets,
+                                        a->posterior, a->write_config))))
+        return EXIT_RUNTIME;
+    int rc;
+    if ((rc = cmd_check_output("calibrate", s->out, s->in)) != 0 ||
+        (rc = cmd_check_output("calibrate", s->ckpt, s->in)) != 0 ||
+        (a->write_config &&
+         (rc = cmd_check_output("calibrate", a->write_config, s->cfg_in)) != 0))
+        return rc;
+    if (a->write_config && (publish_same_target(a->write_config, s->out) ||
+                            publish_same_target(a->write_config, s->ckpt))) {
+        cmd_error("calibrate", "--write-config %s is the posterior file %s or its "
+                  "checkpoint: give another name", a->write_config, s->out);
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
 }
 
 static int cmd_calibrate_main(int argc, char **argv)
@@ -559,6 +653,11 @@ static int cmd_calibrate_main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* the files, refused now rather than after the work: the result, its
+     * checkpoint while the fit runs, --write-config */
+    if (!a->check && (rc = name_outputs(&s, p)) != EXIT_OK)
+        goto done;
+    rc = EXIT_INPUT;
     /* the identities, measured across draws from the prior */
     if (a->draws > 0 &&
         calibrate_identity(p, s.tf->ms, s.tf->free, s.tf->n_free, a->draws, master, &x,
@@ -577,25 +676,6 @@ static int cmd_calibrate_main(int argc, char **argv)
         goto done;
     }
     int d = s.tf->n_free, m = s.st->m;
-    /* the files: the result, and its checkpoint while the fit runs */
-    const char *suffix = a->recover ? "_recovery.h5" : "_posterior.h5";
-    if (a->output) {
-        s.out = strdup(a->output);
-    } else if ((s.out = malloc(strlen(p->g.name) + 20))) {
-        sprintf(s.out, "%s%s", p->g.name, suffix);
-    }
-    if (s.out && (s.ckpt = malloc(strlen(s.out) + 16)))
-        sprintf(s.ckpt, "%s.checkpoint", s.out);
-    if (!s.out || !s.ckpt) {
-        cmd_error("calibrate", "out of memory");
-        rc = EXIT_RUNTIME;
-        goto done;
-    }
-    const char *inputs[3] = {s.targets, s.scenario, a->posterior};
-    if (cmd_check_target("calibrate", s.out, inputs, 3) ||
-        cmd_check_target("calibrate", s.ckpt, inputs, 3) ||
-        (a->write_config && cmd_check_target("calibrate", a->write_config, inputs, 3)))
-        goto done;
     /* the recovery check: the scenario's own values are the truth, its
      * ensemble means the targets */
     if (a->recover) {
@@ -664,6 +744,19 @@ static int cmd_calibrate_main(int argc, char **argv)
             posterior_file_free(prev);
             goto done;
         }
+        if (prev->history[0]) { /* the history goes on: its lines, then this one */
+            size_t n = strlen(prev->history) + strlen(s.history) + 2;
+            char *joined = malloc(n);
+            if (!joined) {
+                cmd_error("calibrate", "out of memory");
+                posterior_file_free(prev);
+                rc = EXIT_RUNTIME;
+                goto done;
+            }
+            snprintf(joined, n, "%s\n%s", prev->history, s.history);
+            free(s.history);
+            s.history = joined;
+        }
         smc_history_free(s.h);
         s.h = prev->h;
         prev->h = NULL;
@@ -684,13 +777,18 @@ static int cmd_calibrate_main(int argc, char **argv)
     const char **sroles = calloc((size_t)m + 1, sizeof *sroles);
     const char **sdates = calloc((size_t)m + 1, sizeof *sdates);
     double *lo = calloc((size_t)m + 1, sizeof *lo), *hi = calloc((size_t)m + 1, sizeof *hi);
+    const char **punits = calloc((size_t)d + 1, sizeof *punits);
+    s.punit = calloc((size_t)d + 1, sizeof *s.punit);
     if (!pnames || !ptexts || !ptext || !snames || !slabels || !sunits || !sroles ||
-        !sdates || !lo || !hi) {
+        !sdates || !lo || !hi || !punits || !s.punit) {
         cmd_error("calibrate", "out of memory");
         rc = EXIT_RUNTIME;
         goto free_meta;
     }
     for (int k = 0; k < d; k++) {
+        /* from the parameter table, as a sweep's param_unit */
+        output_param_unit(p, s.tf->free[k].ref, s.punit[k], sizeof s.punit[k]);
+        punits[k] = s.punit[k];
         pnames[k] = s.tf->free[k].path;
         prior_format(&s.tf->free[k].pr, ptext[k], sizeof ptext[k]);
         ptexts[k] = ptext[k];
@@ -719,14 +817,15 @@ static int cmd_calibrate_main(int argc, char **argv)
         {"distance_rms", rms}};
     ckpt_ctx ck = {.path = s.ckpt};
     ck.meta = (posterior_meta){
-        .param_names = pnames, .prior_texts = ptexts, .stat_names = snames,
-        .stat_labels = slabels, .stat_units = sunits, .stat_roles = sroles,
-        .stat_dates = sdates, .observed = s.observed ? s.observed : s.st->observed,
-        .low = lo, .high = hi, .scale = s.st->scale, .weight = s.st->weight,
+        .param_names = pnames, .param_units = punits, .prior_texts = ptexts,
+        .stat_names = snames, .stat_labels = slabels, .stat_units = sunits,
+        .stat_roles = sroles, .stat_dates = sdates,
+        .observed = s.observed ? s.observed : s.st->observed, .low = lo, .high = hi,
+        .scale = s.st->scale, .weight = s.st->weight,
         .fit_hash = fit_hash, .seed = master, .settings = settings_attrs,
         .n_settings = (int)(sizeof settings_attrs / sizeof settings_attrs[0]),
         .config_text = s.config_text, .targets_text = s.targets_text,
-        .history = s.history};
+        .history = s.history, .inputs = s.in};
     calib_fit_opts fo = {.particles = a->particles, .max_generations = a->generations,
                          .replicates = a->replicates, .max_attempts = a->max_attempts,
                          .alpha = a->alpha, .tolerance = a->tolerance,
@@ -816,12 +915,13 @@ static int cmd_calibrate_main(int argc, char **argv)
     if (a->write_config) {
         if (status != ABC_CONVERGED)
             cmd_error("calibrate", "--write-config: not written, the fit did not converge");
-        else if (write_config(a->write_config, s.tf, s.h, s.history, inputs, 3))
+        else if (write_config(a->write_config, s.tf, s.h, s.history, s.cfg_in))
             rc = EXIT_RUNTIME;
     }
     if (!a->quiet)
         printf("\nwrote %s\n", s.out);
 free_meta:
+    free(punits);
     free(pnames);
     free(ptexts);
     free(ptext);

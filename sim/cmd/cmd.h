@@ -11,13 +11,16 @@
 #include "cmd/progress.h"
 #include "io/config.h"
 #include "io/posterior.h"
+#include "io/publish.h"
 
 /* Exit codes (documented in the README and in `sim --help`). */
 enum {
     EXIT_OK = 0,      /* success                                     */
     EXIT_RUNTIME = 1, /* runtime failure: I/O, disk full, no memory  */
     EXIT_INPUT = 2,   /* bad usage or bad input                      */
-    EXIT_INTERRUPTED = 3, /* a sweep or a fit stopped by SIGTERM/SIGINT */
+    EXIT_INTERRUPTED = 3, /* a sweep or a fit stopped by SIGTERM/SIGINT
+                           * (other commands end by the signal itself,
+                           * their temporary files removed: 130, 143) */
     EXIT_OUTSIDE = 4, /* calibrate --check: a figure outside its range;
                        * calibrate --recover: a parameter not recovered */
     EXIT_NOT_CONVERGED = 5 /* calibrate: the fit did not converge (the
@@ -77,17 +80,11 @@ int cmd_data_dirs(char (*dirs)[4096], int max);
  * none. */
 progress *cmd_progress(const cmd_args *a, const char *what, const char *unit,
                        long total);
-/* May path be written?  Not when it is an existing non-regular file (a
- * device, a directory) or one of the n inputs: 0, or -1 after the error
- * line. */
-int cmd_check_target(const char *cmd, const char *path,
-                     const char *const *inputs, int n);
-/* Write text to path atomically (a temporary name in its directory,
- * fsync, rename); refuses a path that is an existing non-regular file or
- * one of the `inputs` (n of them).  0, or -1 after an error line (errno
- * kept: EINVAL for a refusal). */
+/* Write text to path through the publisher (a temporary name in its
+ * directory, fsync, rename; io/publish.h), refusing a path that is not a
+ * regular file or is one of the inputs.  0, or -1 after an error line. */
 int cmd_write_file(const char *cmd, const char *path, const char *text,
-                   size_t len, const char *const *inputs, int n);
+                   size_t len, const publish_inputs *inputs);
 /* The worse of two exit codes: bad input over a runtime failure over
  * success. */
 int cmd_worse(int a, int b);
@@ -98,6 +95,11 @@ int cmd_worse(int a, int b);
  * (exit 2). */
 posterior_file *cmd_load_posterior(const char *cmd, const char *path,
                                    const model_params *p, param_ref **refs);
+/* The units of the posterior's parameters in p, from the parameter table
+ * (output_param_unit): f->d strings in one allocation (one free()), for
+ * param_unit of the runs' files.  NULL when memory is short. */
+char **cmd_posterior_units(const posterior_file *f, const model_params *p,
+                           const param_ref *refs);
 /* Median and the 5% and 95% quantiles of x[0], x[stride], ... (n values;
  * NaN values are left out; all NaN when none is left). */
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
@@ -133,6 +135,27 @@ typedef struct {
  * may be NULL) and *out_len get what it wrote to fd (out may be NULL). */
 int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
                 char **out, size_t *out_len);
+/* The files a command reads: each of files[n] (a sweep, targets or
+ * measures file; NULL entries skipped) with every configuration it
+ * @includes (config_input_files), and every file each loaded scenario
+ * cfgs[n_cfgs] was read from (config_file: the loader's own list, so a
+ * scenario given as a pipe is not read again).  NULL after printing "out
+ * of memory". */
+publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n,
+                           const sim_config *const *cfgs, int n_cfgs);
+/* Add every file the scenario c was read from to in: 0, or -1 (out of
+ * memory).  NULL adds nothing. */
+int cmd_inputs_add_config(publish_inputs *in, const sim_config *c);
+/* Refuse up front, before any work, an output that publishing would
+ * refuse (io/publish.h): 0, or the exit code after printing one line
+ * (EXIT_INPUT for a destination that is not a regular file or is an
+ * input, EXIT_RUNTIME for a missing or unusable directory). */
+int cmd_check_output(const char *cmd, const char *path,
+                     const publish_inputs *in);
+/* The summary of a result file that `sim info` prints.  0, or -1 with one
+ * line in err (the file is missing, damaged or not a result file of this
+ * program). */
+int cmd_info_print(const char *path, FILE *out, char *err, size_t errlen);
 /* Set: cmd_error prints nothing (the ranks of sim-mpi other than 0 while
  * they parse the line rank 0 reports on). */
 extern int cmd_silent;

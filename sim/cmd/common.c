@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 #include "version.h"
 
 void cmd_quantiles(const double *x, size_t stride, int n, double *median,
@@ -108,6 +108,47 @@ int cmd_preflight(const char *cmd, const model_params *p,
     return 0;
 }
 
+static int add_input(void *ctx, const char *name)
+{
+    return publish_inputs_add(ctx, name);
+}
+
+int cmd_inputs_add_config(publish_inputs *in, const sim_config *c)
+{
+    int rc = 0;
+    for (int k = 0; c && rc == 0 && k < config_n_files(c); k++)
+        rc = publish_inputs_add(in, config_file(c, k));
+    return rc;
+}
+
+publish_inputs *cmd_inputs(const char *cmd, const char *const *files, int n,
+                           const sim_config *const *cfgs, int n_cfgs)
+{
+    publish_inputs *in = publish_inputs_alloc();
+    int rc = in ? 0 : -1;
+    for (int k = 0; rc == 0 && k < n; k++)
+        if (files[k])
+            rc = config_input_files(files[k], add_input, in);
+    for (int k = 0; rc == 0 && k < n_cfgs; k++)
+        rc = cmd_inputs_add_config(in, cfgs[k]);
+    if (rc < 0) {
+        cmd_error(cmd, "out of memory");
+        publish_inputs_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+int cmd_check_output(const char *cmd, const char *path,
+                     const publish_inputs *in)
+{
+    char err[1200];
+    int rc = publish_check(path, in, err, sizeof err);
+    if (rc == PUBLISH_OK)
+        return 0;
+    cmd_error(cmd, "%s", err);
+    return rc == PUBLISH_REFUSED ? EXIT_INPUT : EXIT_RUNTIME;
+}
 int cmd_silent = 0;
 
 void cmd_error(const char *cmd, const char *fmt, ...)
@@ -278,80 +319,22 @@ int cmd_worse(int a, int b)
     return a != EXIT_OK ? a : b;
 }
 
-int cmd_check_target(const char *cmd, const char *path,
-                     const char *const *inputs, int n)
-{
-    struct stat st, in;
-    if (stat(path, &st) != 0)
-        return 0;
-    if (!S_ISREG(st.st_mode)) {
-        cmd_error(cmd, "%s exists and is not a regular file: not replaced", path);
-        return -1;
-    }
-    for (int k = 0; k < n; k++)
-        if (inputs[k] && stat(inputs[k], &in) == 0 && in.st_dev == st.st_dev &&
-            in.st_ino == st.st_ino) {
-            cmd_error(cmd, "%s is an input (%s): not replaced", path, inputs[k]);
-            return -1;
-        }
-    return 0;
-}
-
 int cmd_write_file(const char *cmd, const char *path, const char *text,
-                   size_t len, const char *const *inputs, int n)
+                   size_t len, const publish_inputs *inputs)
 {
-    if (cmd_check_target(cmd, path, inputs, n)) {
-        errno = EINVAL;
+    char err[1200];
+    publish_file *pf = publish_begin(path, inputs, NULL, err, sizeof err);
+    FILE *f = pf ? publish_stream(pf) : NULL;
+    if (!f) {
+        if (pf)
+            publish_abort(pf);
+        cmd_error(cmd, "%s", pf ? "out of memory" : err);
         return -1;
     }
-    char tmp[4200], dir[4200];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        slash[slash == dir ? 1 : 0] = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, base, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0) {
-        cmd_error(cmd, "cannot create %s: %s", path, strerror(errno));
+    fwrite(text, 1, len, f); /* a short write: publish_commit reports it */
+    if (publish_commit(pf, inputs, err, sizeof err) != PUBLISH_OK) {
+        cmd_error(cmd, "%s", err);
         return -1;
-    }
-    size_t at = 0;
-    while (at < len) {
-        ssize_t w = write(fd, text + at, len - at);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        at += (size_t)w;
-    }
-    int bad = at < len;
-    int saved = errno;
-    if (!bad && fsync(fd) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (close(fd) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad) {
-        unlink(tmp);
-        cmd_error(cmd, "cannot write %s: %s", path, strerror(saved));
-        errno = saved;
-        return -1;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
     }
     return 0;
 }
@@ -416,4 +399,21 @@ posterior_file *cmd_load_posterior(const char *cmd, const char *path,
                 "its last generation is used\n", cmd_program, cmd, path, f->status,
                 f->reason);
     return f;
+}
+
+#define UNIT_MAX 128 /* bytes of a parameter's unit */
+
+char **cmd_posterior_units(const posterior_file *f, const model_params *p,
+                           const param_ref *refs)
+{
+    size_t d = (size_t)f->d;
+    char **u = malloc(d * (sizeof *u + UNIT_MAX) + 1);
+    if (!u)
+        return NULL;
+    char *at = (char *)(u + d);
+    for (size_t k = 0; k < d; k++, at += UNIT_MAX) {
+        output_param_unit(p, refs[k], at, UNIT_MAX);
+        u[k] = at;
+    }
+    return u;
 }

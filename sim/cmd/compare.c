@@ -16,7 +16,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "exp/ensemble.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "io/targets.h"
 
 static const cmd_opt compare_opts[] = {
@@ -391,6 +391,7 @@ static int cmd_compare_main(int argc, char **argv)
         cmd_args_free(&a);
         return rc > 0 ? EXIT_OK : EXIT_INPUT;
     }
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
     rc = EXIT_INPUT;
     int ns = a.n_operands;
     sim_config **c = calloc((size_t)ns + 1, sizeof(sim_config *));
@@ -404,11 +405,13 @@ static int cmd_compare_main(int argc, char **argv)
     const ensemble **members = calloc((size_t)ns + 1, sizeof(const ensemble *));
     target_file *tf = NULL;
     output *out = NULL;
+    publish_inputs *inputs = NULL;
     char *history = NULL, *path = NULL;
     text tab = {0};
     progress *pr = NULL;
     char err[1024];
     posterior_file *post = NULL;
+    char **punits = NULL;
     param_ref **refs = calloc((size_t)ns + 1, sizeof(param_ref *));
     if (!c || !values || !texts || !own || !files || !names || !file_ptrs ||
         !ens || !members || !refs) {
@@ -447,6 +450,11 @@ static int cmd_compare_main(int argc, char **argv)
                 goto done;
             }
         }
+        if (!(punits = cmd_posterior_units(post, pa, refs[0]))) {
+            cmd_error("compare", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
     }
     config_error ce;
     char mfound[4096];
@@ -480,6 +488,20 @@ static int cmd_compare_main(int argc, char **argv)
             snprintf(path + at, len - at, ".h5");
         }
     }
+    file_ptrs[ns] = a.measures ? mfound : NULL; /* read too */
+    if (!path)
+        cmd_error("compare", "out of memory");
+    if (!path || !(inputs = cmd_inputs("compare", &file_ptrs[ns], 1,
+                                          (const sim_config *const *)c, ns)) ||
+        (a.posterior && publish_inputs_add(inputs, a.posterior) < 0)) {
+        if (path && inputs)
+            cmd_error("compare", "out of memory");
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if ((rc = cmd_check_output("compare", path, inputs)) != 0)
+        goto done;
+    rc = EXIT_INPUT;
     history = cmd_history(argc + 1, argv - 1);
     int ok = path && history;
     for (int s = 0; ok && s < ns; s++) {
@@ -493,21 +515,23 @@ static int cmd_compare_main(int argc, char **argv)
         goto done;
     }
     if (a.table) {
-        if (strcmp(a.table, path) == 0) {
-            cmd_error("compare", "--table %s is the result file", a.table);
+        if (publish_same_target(a.table, path)) {
+            cmd_error("compare", "--table %s is the result file %s: give another "
+                      "name", a.table, path);
             goto done;
         }
-        if (cmd_check_target("compare", a.table, file_ptrs, ns))
+        if ((rc = cmd_check_output("compare", a.table, inputs)) != 0)
             goto done;
+        rc = EXIT_INPUT;
     }
     int n_vars;
     const char *const *vars = config_output_vars(c[0], &n_vars);
     if (cmd_preflight("compare", pa, vars, n_vars, ns, n, a.jobs, path))
         goto done;
-    static const char *const attr_names[] = {"posterior", "posterior_fit_hash",
-                                             "posterior_status"};
-    const char *attr_values[] = {a.posterior, post ? post->fit_hash : "",
-                                 post ? post->status : ""};
+    const output_attr attrs[] = {
+        {"posterior", a.posterior ? a.posterior : "", 0},
+        {"posterior_fit_hash", post ? post->fit_hash : "", 0},
+        {"posterior_status", post ? post->status : "", 0}};
     output_opts opts = {.path = path, .config_text = texts[0], .history = history,
                         .vars = vars, .n_vars = n_vars, .n_runs = n,
                         .master_seed = master, .n_scenarios = ns,
@@ -515,8 +539,9 @@ static int cmd_compare_main(int argc, char **argv)
                         .scenario_configs = (const char *const *)texts,
                         .n_params = post ? post->d : 0,
                         .param_names = post ? (const char *const *)post->param_names : NULL,
-                        .attr_names = attr_names, .attr_values = attr_values,
-                        .n_attrs = post ? 3 : 0};
+                        .param_units = (const char *const *)punits,
+                        .attrs = attrs, .n_attrs = post ? 3 : 0,
+                        .inputs = inputs};
     out = output_open(pa, &opts, err, sizeof err);
     if (!out) {
         cmd_error("compare", "%s", err);
@@ -555,8 +580,9 @@ static int cmd_compare_main(int argc, char **argv)
             rc = EXIT_RUNTIME;
             goto done;
         }
-        const char *inputs[2] = {path, NULL};
-        if (cmd_write_file("compare", a.table, tab.s, tab.len, inputs, 1)) {
+        /* the result file is an input of the table now */
+        if (publish_inputs_add(inputs, path) != 0 ||
+            cmd_write_file("compare", a.table, tab.s, tab.len, inputs)) {
             rc = EXIT_RUNTIME;
             goto done;
         }
@@ -579,8 +605,10 @@ static int cmd_compare_main(int argc, char **argv)
     rc = EXIT_OK;
 done:
     output_abort(out);
+    publish_inputs_free(inputs);
     targets_free(tf);
     posterior_file_free(post);
+    free(punits);
     for (int s = 0; refs && s < ns; s++)
         free(refs[s]);
     free(refs);

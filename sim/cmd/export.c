@@ -50,9 +50,11 @@ const cmd_spec cmd_export_spec = {
         "  events.csv  scenario,run,time,step,kind,actor,target,value,label\n"
         "  runs.csv    run,seed[,point][,one column per swept parameter]\n",
     .after =
-        "Exit 2 when the file is missing, damaged or not a result file of this\n"
-        "program, or a variable or run is not in it; exit 1 when DIR cannot be\n"
-        "written (nothing is left under the final names then).\n",
+        "The three files are replaced together or not at all.  Exit 2 when the\n"
+        "file is missing, damaged or not a result file of this program, or a\n"
+        "variable or run is not in it, or DIR (or a table's name in it) is not\n"
+        "a directory (a regular file) or is FILE.h5 itself; exit 1 when DIR\n"
+        "cannot be written (nothing is left under the final names then).\n",
     .opts = export_options,
     .complete = "*.h5",
     .main = cmd_export_main,
@@ -174,15 +176,24 @@ static int cmd_export_main(int argc, char **argv)
                   !job.path ? "no file given" : "no output given: --csv DIR");
         goto done;
     }
-    struct stat st;
-    int existed = stat(job.o.dir, &st) == 0;
-    job.o.tmp_id = (long)getpid();
+    char err[1200];
+    export_status st = export_check_dest(job.path, job.o.dir, err, sizeof err);
+    if (st != EXPORT_OK) {
+        cmd_error("export", "%s", err);
+        rc = st == EXPORT_BAD_INPUT ? EXIT_INPUT : EXIT_RUNTIME;
+        goto done;
+    }
+    struct stat sb;
+    int existed = stat(job.o.dir, &sb) == 0;
+    /* Ctrl-C, kill: the child removes its temporaries, then this ends */
+    publish_catch_signals();
     cmd_guard g = {.child = child, .arg = &job, .seconds = EXPORT_STALL_SECONDS,
                    .progress = 1, .max_memory = EXPORT_MAX_MEMORY};
     rc = cmd_guarded("export", job.path, &g, NULL, NULL);
     if (rc != EXIT_OK) {
-        /* what a killed child left behind (it removes its own otherwise) */
-        export_remove_temps(job.o.dir, job.o.tmp_id);
+        /* what a killed child left behind (it removes its own otherwise):
+         * its process is gone, so its temporaries are stale */
+        publish_remove_stale(job.o.dir);
         if (!existed)
             rmdir(job.o.dir);
     }

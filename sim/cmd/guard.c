@@ -120,25 +120,35 @@ int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
     }
     fflush(stdout);
     fflush(stderr);
+    /* the child's stderr is kept aside: passed on when it ends normally,
+     * dropped when it crashes (glibc's "free(): invalid pointer" and the
+     * like would be a second line) */
+    FILE *errs = tmpfile();
     pid_t pid = fork();
     if (pid < 0) {
         cmd_error(cmd, "cannot start the reader: %s", strerror(errno));
         close(fd[0]);
         close(fd[1]);
+        if (errs)
+            fclose(errs);
         return EXIT_RUNTIME;
     }
     if (pid == 0) {
         close(fd[0]);
+        if (errs)
+            dup2(fileno(errs), STDERR_FILENO);
         limit_memory(g->max_memory);
         int rc = g->child(g->arg, fd[1]);
         fflush(stdout);
         _exit(rc);
     }
     close(fd[1]);
+    publish_set_child(pid); /* a signal to this process goes to it too */
     int timed_out = gather(fd[0], pid, g, &buf, &len, &lost);
     close(fd[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    publish_set_child(0);
     int rc;
     if (timed_out) {
         cmd_error(cmd, "cannot read %s: HDF5 %s %.0f s (a damaged file?)", path,
@@ -155,6 +165,15 @@ int cmd_guarded(const char *cmd, const char *path, const cmd_guard *g,
             cmd_error(cmd, "out of memory for the reader's output");
             rc = EXIT_RUNTIME;
         }
+    }
+    if (errs) {
+        if (!timed_out && !WIFSIGNALED(status) && fseek(errs, 0, SEEK_SET) == 0) {
+            char line[1024];
+            size_t got;
+            while ((got = fread(line, 1, sizeof line, errs)) > 0)
+                fwrite(line, 1, got, stderr);
+        }
+        fclose(errs);
     }
     if (out && out_len) {
         *out = buf;

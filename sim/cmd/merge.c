@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "exp/merge.h"
+#include "io/result/reader.h"
 
 static const cmd_opt merge_options[] = {
     {OPT_OUTPUT, "the merged file (required)"}, {OPT_QUIET, NULL}, {0, NULL}};
@@ -26,7 +27,12 @@ const cmd_spec cmd_merge_spec = {
         "sweep_hash attributes agree) and hold every run exactly once; a\n"
         "missing, duplicated or foreign shard is named and nothing is written.\n"
         "Each file is first read whole in a child process: a file so damaged\n"
-        "that the HDF5 library crashes on it is named, with exit 2.\n",
+        "that the HDF5 library crashes on it is named, with exit 2.  OUT may\n"
+        "not be one of the files (however spelt), nor a directory or a device.\n"
+        "The history attribute keeps the lines of the files' histories, then\n"
+        "this command's.  Shards hold their own runs, labelled with their index\n"
+        "in the sweep, so `ncrcat` joins them as well (README, Working with\n"
+        "results).\n",
     .opts = merge_options,
     .complete = "*.h5",
     .main = cmd_merge_main,
@@ -72,6 +78,13 @@ static int cmd_merge_main(int argc, char **argv)
         cmd_args_free(&a);
         return rc > 0 ? EXIT_OK : EXIT_INPUT;
     }
+    publish_inputs *inputs = publish_inputs_alloc();
+    if (!inputs) {
+        cmd_error("merge", "out of memory");
+        cmd_args_free(&a);
+        return EXIT_RUNTIME;
+    }
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
     const char *out = a.output;
     const char *const *in = (const char *const *)a.operands;
     int n = a.n_operands;
@@ -81,10 +94,13 @@ static int cmd_merge_main(int argc, char **argv)
         goto done;
     }
     for (int k = 0; k < n; k++)
-        if (strcmp(in[k], out) == 0) {
-            cmd_error("merge", "%s is both an input and the output", out);
+        if (publish_inputs_add(inputs, in[k]) < 0) {
+            cmd_error("merge", "out of memory");
+            rc = EXIT_RUNTIME;
             goto done;
         }
+    if ((rc = cmd_check_output("merge", out, inputs)) != 0)
+        goto done;
     /* libhdf5 1.10 crashes on some damaged files: read each input in a
      * child first, so that such a file is one line and exit 2 */
     for (int k = 0; k < n; k++) {
@@ -100,7 +116,7 @@ static int cmd_merge_main(int argc, char **argv)
     char err[1024];
     char *history = cmd_history(argc + 1, argv - 1);
     merge_opts mo = {.path = out, .history = history ? history : "sim merge",
-                     .require_complete = 1};
+                     .require_complete = 1, .inputs = inputs};
     int written = 0;
     if (merge_files(in, n, &mo, &written, err, sizeof err)) {
         cmd_error("merge", "%s", err);
@@ -116,6 +132,7 @@ static int cmd_merge_main(int argc, char **argv)
         printf("merged %d files, %d runs, into %s\n", n, written, out);
     rc = EXIT_OK;
 done:
+    publish_inputs_free(inputs);
     cmd_args_free(&a);
     return rc;
 }

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "exp/ensemble.h"
-#include "io/output.h"
+#include "io/result/output.h"
 
 static const cmd_opt run_opts[] = {
     {OPT_OUTPUT, "result file (default: <scenario name>.h5); with one "
@@ -155,6 +155,7 @@ typedef struct {
     double seconds;       /* when its file was published */
     posterior_file *post; /* --posterior, bound to this scenario */
     param_ref *refs;
+    char **units;         /* [post->d] their units (param_unit) */
     ensemble e;
 } scenario;
 
@@ -185,7 +186,7 @@ static void finished(void *ctx, int m, int failed, const char *err)
 
 /* Load scenario s and name its file: 0, or its exit code (the error
  * printed or left in s->err). */
-static int prepare(scenario *s, const cmd_args *a)
+static int prepare(scenario *s, const cmd_args *a, publish_inputs *inputs)
 {
     static const char *const where[] = {"scenarios", NULL};
     char found[4096];
@@ -194,6 +195,11 @@ static int prepare(scenario *s, const cmd_args *a)
     int rc;
     if (!(s->c = cmd_load_scenario(file, a, &rc)))
         return rc;
+    /* it and what it includes are inputs of every file of the batch */
+    if (cmd_inputs_add_config(inputs, s->c) < 0) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return EXIT_RUNTIME;
+    }
     const model_params *p = config_params(s->c);
     int n = a->replicates;
     if (a->output) {
@@ -219,28 +225,34 @@ static int prepare(scenario *s, const cmd_args *a)
         return EXIT_INPUT;
     if (a->posterior && !(s->post = cmd_load_posterior("run", a->posterior, p, &s->refs)))
         return EXIT_INPUT;
+    if (s->post && !(s->units = cmd_posterior_units(s->post, p, s->refs))) {
+        snprintf(s->err, sizeof s->err, "out of memory");
+        return EXIT_RUNTIME;
+    }
     return EXIT_OK;
 }
 
 /* Open scenario s's file (temporary until published): 0, or its exit
  * code with the reason in s->err. */
-static int open_output(scenario *s, const cmd_args *a, const char *history)
+static int open_output(scenario *s, const cmd_args *a, const char *history,
+                       const publish_inputs *inputs)
 {
     const model_params *p = config_params(s->c);
     int n = a->replicates, n_vars;
     const char *const *vars = config_output_vars(s->c, &n_vars);
     const posterior_file *post = s->post;
-    static const char *const attr_names[] = {"posterior", "posterior_fit_hash",
-                                             "posterior_status"};
-    const char *attr_values[] = {a->posterior, post ? post->fit_hash : "",
-                                 post ? post->status : ""};
+    const output_attr attrs[] = {
+        {"posterior", a->posterior ? a->posterior : "", 0},
+        {"posterior_fit_hash", post ? post->fit_hash : "", 0},
+        {"posterior_status", post ? post->status : "", 0}};
     output_opts opts = {.path = s->path, .config_text = s->text,
                         .history = history, .vars = vars, .n_vars = n_vars,
                         .n_runs = n, .master_seed = (unsigned long long)p->g.seed,
                         .n_params = post ? post->d : 0,
                         .param_names = post ? (const char *const *)post->param_names : NULL,
-                        .attr_names = attr_names, .attr_values = attr_values,
-                        .n_attrs = post ? 3 : 0};
+                        .param_units = (const char *const *)s->units,
+                        .attrs = attrs, .n_attrs = post ? 3 : 0,
+                        .inputs = inputs};
     if (!(s->out = output_open(p, &opts, s->err, sizeof s->err)))
         return EXIT_RUNTIME;
     /* with a posterior, run r draws its parameters from it */
@@ -279,6 +291,7 @@ static void scenario_free(scenario *s, int n_runs)
     free(s->path);
     posterior_file_free(s->post);
     free(s->refs);
+    free(s->units);
     config_free(s->c);
 }
 
@@ -303,18 +316,23 @@ static int cmd_run_main(int argc, char **argv)
         cmd_args_free(&a);
         return EXIT_INPUT;
     }
+    publish_catch_signals(); /* Ctrl-C, kill: no temporary file left */
     batch b = {.t0 = now_seconds()};
     scenario *s = calloc((size_t)n, sizeof *s);
     const ensemble **members = calloc((size_t)n, sizeof(const ensemble *));
     b.member = calloc((size_t)n, sizeof *b.member);
     char *history = cmd_history(argc + 1, argv - 1);
+    publish_inputs *inputs = cmd_inputs("run", NULL, 0, NULL, 0);
     progress *pr = NULL;
-    if (!s || !members || !b.member || !history) {
+    /* the posterior read is an input too */
+    if (!s || !members || !b.member || !history || !inputs ||
+        (a.posterior && publish_inputs_add(inputs, a.posterior) < 0)) {
         cmd_error("run", "out of memory");
         free(s);
         free(members);
         free(b.member);
         free(history);
+        publish_inputs_free(inputs);
         cmd_args_free(&a);
         return EXIT_RUNTIME;
     }
@@ -322,7 +340,7 @@ static int cmd_run_main(int argc, char **argv)
     int n_members = 0;
     for (int k = 0; k < n; k++) {
         s[k].file = a.n_operands ? a.operands[k] : NULL;
-        s[k].rc = prepare(&s[k], &a);
+        s[k].rc = prepare(&s[k], &a, inputs);
         /* two scenarios of one name would write one file */
         for (int j = 0; s[k].rc == EXIT_OK && j < k; j++)
             if (s[j].path && strcmp(s[j].path, s[k].path) == 0) {
@@ -332,8 +350,17 @@ static int cmd_run_main(int argc, char **argv)
                          s[j].file ? s[j].file : "the baseline");
                 s[k].rc = EXIT_INPUT;
             }
+        if (s[k].rc != EXIT_OK && s[k].err[0]) {
+            cmd_error("run", "%s", s[k].err);
+            s[k].err[0] = '\0';
+        }
+    }
+    /* every scenario's files known: no output may be one of them */
+    for (int k = 0; k < n; k++) {
         if (s[k].rc == EXIT_OK)
-            s[k].rc = open_output(&s[k], &a, history);
+            s[k].rc = cmd_check_output("run", s[k].path, inputs);
+        if (s[k].rc == EXIT_OK)
+            s[k].rc = open_output(&s[k], &a, history, inputs);
         if (s[k].rc == EXIT_OK) {
             b.member[n_members] = k;
             members[n_members++] = &s[k].e;
@@ -382,6 +409,7 @@ static int cmd_run_main(int argc, char **argv)
     fflush(stdout);
     for (int k = 0; k < n; k++)
         scenario_free(&s[k], a.replicates);
+    publish_inputs_free(inputs);
     free(s);
     free(members);
     free(b.member);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "exp/merge.h"
+#include "io/result/reader.h"
 #include "exp/runner.h"
 #include "exp/shard.h"
 #include "exp/sweep.h"
@@ -41,13 +42,21 @@ static const cmd_opt sweep_opts_list[] = {
 static int cmd_sweep_main(int argc, char **argv);
 
 static const char sweep_after[] =
+    "FILE may not be the sweep file, its scenario or a file they include.\n"
+    "A shard's file holds its own runs, each labelled with its index in the\n"
+    "sweep (run(run)), so that the shards' files join into the sweep's by\n"
+    "`sim merge` or by `ncrcat`.\n"
+    "\n"
     "Finished runs are kept in FILE.parts/ until the sweep is complete, in\n"
     "part files closed every --checkpoint seconds: a sweep killed at any\n"
     "moment (even SIGKILL) loses at most the runs of the part being written.\n"
     "--resume keeps every run of the closed parts and runs the others; the\n"
     "final data are those of an uninterrupted sweep.  SIGTERM or SIGINT\n"
-    "finishes the runs under way, writes a valid FILE in which point(run) = -1\n"
-    "marks the runs not done, keeps FILE.parts/ and exits 3.\n";
+    "finishes the runs under way, writes a valid FILE holding the runs done\n"
+    "(labelled with their index in the sweep), keeps FILE.parts/ and exits 3.\n"
+    "One process at a time works on FILE (a lock in FILE.parts/): a second\n"
+    "sweep or --resume on it exits 2 naming the first; --resume takes up\n"
+    "only the same job (shard, sweep file, scenario, --posterior).\n";
 
 const cmd_spec cmd_sweep_spec = {
     .name = "sweep",
@@ -153,6 +162,8 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     sweep_spec *s = NULL;
     sweep_plan *pl = NULL;
     char *text = NULL, *history = NULL, *path = NULL, **pnames = NULL;
+    char **punits = NULL;
+    publish_inputs *inputs = NULL;
     char **partfiles = NULL;
     int n_partfiles = 0;
     unsigned char *done_runs = NULL;
@@ -223,6 +234,16 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto done;
     }
+    /* the sweep file and what it includes, the scenario and its includes
+     * (as the loader read them) */
+    const sim_config *scen = s->cfg;
+    if (!(inputs = cmd_inputs("sweep", &file, 1, &scen, 1)) ||
+        (args->posterior && publish_inputs_add(inputs, args->posterior) < 0)) {
+        if (inputs)
+            cmd_error("sweep", "out of memory");
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
     /* runs are written, and dealt to shards, in blocks of B consecutive
      * runs: one chunk of every variable; every shard gets one at least */
     int block = sweep_block_runs(pl, shard_n);
@@ -255,6 +276,9 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
         rc = EXIT_OK;
         goto done;
     }
+    if ((rc = cmd_check_output("sweep", path, inputs)) != 0)
+        goto done;
+    rc = EXIT_INPUT;
     if (cmd_preflight("sweep", p, (const char *const *)s->vars, s->n_vars, 0,
                       pl->n_runs, jobs, path))
         goto done;
@@ -295,35 +319,62 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     so.post_refs = post_refs;
     int n_values = sweep_n_values(pl, &so);
     pnames = calloc((size_t)n_values + 1, sizeof *pnames);
-    if (!text || !pnames) {
+    punits = calloc((size_t)n_values + 1, sizeof *punits);
+    if (!text || !pnames || !punits) {
         cmd_error("sweep", "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
-    for (int a = 0; a < s->n_axes; a++)
+    for (int a = 0; a < s->n_axes; a++) {
+        char unit[160];
         pnames[a] = s->axes[a].path;
-    for (int k = 0; post && k < post->d; k++)
+        sweep_axis_unit(s, a, unit, sizeof unit);
+        if (!(punits[a] = strdup(unit))) {
+            cmd_error("sweep", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+    }
+    /* then the posterior's parameters, as each run used them */
+    for (int k = 0; post && k < post->d; k++) {
+        char unit[160];
         pnames[s->n_axes + k] = post->param_names[k];
+        output_param_unit(p, post_refs[k], unit, sizeof unit);
+        if (!(punits[s->n_axes + k] = strdup(unit))) {
+            cmd_error("sweep", "out of memory");
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+    }
     /* a shard says which; a whole sweep's file carries no shard attribute,
      * so it is the same however it was computed */
-    static const char *const attr_names[] = {"sweep_hash", "event_log",
-                                             "sweep_design", "sweep_points",
-                                             "sweep_replicates", "shard"};
-    char points[32], reps[32];
-    snprintf(points, sizeof points, "%d", s->points);
-    snprintf(reps, sizeof reps, "%d", s->replicates);
-    const char *attr_values[] = {hash, s->events ? "recorded" : "not recorded "
-                                 "(sweep.events = false)", s->design, points,
-                                 reps, shard};
-    enum { N_JOB_ATTRS = 5 }; /* carried over by merge_files */
-    int n_attrs = shard_n > 1 ? N_JOB_ATTRS + 1 : N_JOB_ATTRS;
+    output_attr attrs[] = {
+        {"sweep_hash", hash, 0},
+        {"event_log", s->events ? "recorded" : "not recorded (sweep.events = false)", 0},
+        {"sweep_design", s->design, 0},
+        {"sweep_points", NULL, s->points},
+        {"sweep_replicates", NULL, s->replicates},
+        {"sweep_runs", NULL, pl->n_runs},
+        {"posterior", args->posterior, 0},
+        {"posterior_fit_hash", post ? post->fit_hash : "", 0},
+        {"posterior_status", post ? post->status : "", 0},
+        {"shard_index", NULL, shard_i},
+        {"shard_count", NULL, shard_n}};
+    /* the job's (carried over by merge_files), the posterior's, the shard's */
+    enum { N_JOB_ATTRS = 6, N_POST_ATTRS = 3 };
+    int n_attrs = N_JOB_ATTRS;
+    if (post)
+        n_attrs += N_POST_ATTRS;
+    for (int k = 0; shard_n > 1 && k < 2; k++)
+        attrs[n_attrs++] = attrs[N_JOB_ATTRS + N_POST_ATTRS + k];
     output_opts po = (output_opts){.config_text = text, .history = history,
                             .vars = (const char *const *)s->vars, .n_vars = s->n_vars,
                             .n_runs = pl->n_runs, .master_seed = pl->master,
                             .n_params = n_values,
                             .param_names = (const char *const *)pnames,
-                            .attr_names = attr_names, .attr_values = attr_values,
-                            .n_attrs = n_attrs,
+                            .param_units = (const char *const *)punits,
+                            .attrs = attrs, .n_attrs = n_attrs,
+                            .inputs = inputs,
                             /* the parts' chunks are the blocks */
                             .runs_per_chunk = block};
     parts_set_output(pt, p, &po);
@@ -354,14 +405,20 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     /* join the parts into the result */
     n_partfiles = parts_list(pt, &partfiles);
     merge_opts mo = {.path = path, .history = history,
-                     .attr_names = attr_names + N_JOB_ATTRS,
-                     .attr_values = attr_values + N_JOB_ATTRS,
-                     .n_attrs = n_attrs - N_JOB_ATTRS};
+                     .attrs = attrs + N_JOB_ATTRS, .n_attrs = n_attrs - N_JOB_ATTRS,
+                     .inputs = inputs};
     int written = 0;
-    if (r == 0 && n_partfiles == 1) {
-        /* one part holding every run: it is the result, as written */
-        if (parts_publish(partfiles[0], path) == 0)
+    if (r == 0 && n_partfiles == 1 && shard_n == 1) {
+        /* one part holding every run: it is the result, as written (a
+         * shard's is joined instead: its file holds its runs only) */
+        int prc = publish_rename(partfiles[0], path, inputs, err, sizeof err);
+        if (prc == PUBLISH_OK)
             goto finished;
+        if (prc == PUBLISH_REFUSED) {
+            cmd_error("sweep", "%s (finished runs are kept in %s)", err,
+                      parts_dir(pt));
+            goto done;
+        }
         /* else the merge below makes the result */
     }
     if (n_partfiles == 0) { /* no run finished (or a shard with none) */
@@ -384,7 +441,7 @@ int cmd_sweep_run(const cmd_args *args, int argc, char **argv)
     }
     if (r == 1) {
         cmd_error("sweep", "interrupted: %d of %d runs done and written to %s "
-                  "(point(run) = -1 marks the others); go on with --resume",
+                  "(run(run) holds their indices); go on with --resume",
                   before + ran, mine, path);
         rc = EXIT_INTERRUPTED;
         goto done;
@@ -407,6 +464,10 @@ done:
     if (partfiles)
         parts_free_names(partfiles, n_partfiles > 0 ? n_partfiles : 0);
     free(done_runs);
+    for (int a = 0; punits && punits[a]; a++) /* NULL-terminated */
+        free(punits[a]);
+    free(punits);
+    publish_inputs_free(inputs);
     free(pnames);
     free(text);
     free(history);

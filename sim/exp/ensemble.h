@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "exp/runner.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "io/posterior.h"
 #include "model/measure.h"
 

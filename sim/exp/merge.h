@@ -10,23 +10,29 @@
 
 #include <stddef.h>
 
-#include "io/output.h"
+#include "io/publish.h"
+#include "io/result/output.h"
 
 typedef struct {
     const char *path;          /* the merged file */
-    const char *history;       /* the command line */
+    const char *history;       /* the command line (after the inputs' lines) */
     /* attributes beyond those carried over from the first input
-     * (sweep_hash, event_log, sweep_design, sweep_points, sweep_replicates) */
-    const char *const *attr_names, *const *attr_values;
+     * (sweep_hash, event_log, sweep_design, sweep_points, sweep_replicates,
+     * sweep_runs) */
+    const output_attr *attrs;
     int n_attrs;
-    int require_complete;      /* every run must be present in the inputs */
+    int require_complete;      /* every run of the job must be present;
+                                  else the file holds the runs present,
+                                  each with its index in the job */
+    const publish_inputs *inputs; /* the merged file may be none of them */
 } merge_opts;
 
 /* Merge the n inputs.  Every input must come from the same job (the same
  * `sweep_hash` attribute, or the same `config` when there is none), and no
- * run may be in two inputs.  0; -1 with one line in err; with
- * require_complete, a missing run is an error that names the runs. *done
- * (may be NULL) gets the number of runs written. */
+ * run may be in two inputs.  The history attribute holds the inputs' lines
+ * (each once, in order), then o->history.  0; -1 with one line in err;
+ * with require_complete, a missing run is an error that names the runs.
+ * *done (may be NULL) gets the number of runs written. */
 int merge_files(const char *const *inputs, int n, const merge_opts *o,
                 int *done, char *err, size_t errlen);
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 #include "model/measure.h"
 #include "model/model.h"
 

@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/publish.h"
+#include "io/result/reader.h"
+
 struct sweep_parts {
     char dir[4200];
     int lock_fd;
@@ -69,30 +72,6 @@ int parts_close_part(void *ctx, output *o, char *err, size_t len)
         return 0;
     output_abort(o);
     return -1;
-}
-
-static void sync_dir_of(const char *path)
-{
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    int fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-int parts_publish(const char *part, const char *path)
-{
-    if (rename(part, path) != 0)
-        return -1;
-    sync_dir_of(path);
-    return 0;
 }
 
 static int list_in(const char *dir, char ***names)
@@ -291,9 +270,14 @@ static int scan_parts(const char *dir, const parts_job *job, unsigned char *done
             return -1;
         }
         const char *h = output_reader_attr(r, "sweep_hash");
-        const char *s = output_reader_attr(r, "shard");
-        if (!s)
-            s = "0/1";
+        /* a shard's parts say which (numbers); a whole sweep's say none */
+        long long si = 0, sn = 1;
+        if (output_reader_attr(r, "shard_count") &&
+            (output_reader_attr_number(r, "shard_index", &si) != 0 ||
+             output_reader_attr_number(r, "shard_count", &sn) != 0))
+            si = sn = -1;
+        char s[48];
+        snprintf(s, sizeof s, "%lld/%lld", si, sn);
         if (!h || strcmp(h, hash) != 0 || output_reader_n_runs(r) != n_runs ||
             strcmp(s, shard) != 0) {
             say(err, len, "%s belongs to another sweep (%s); remove %s to start "
@@ -370,7 +354,15 @@ sweep_parts *parts_open(const parts_job *job, int n_runs, unsigned char *done,
         return NULL;
     }
     pt->lock_fd = -1;
-    snprintf(pt->dir, sizeof pt->dir, "%s.parts", job->path);
+    /* OUT.parts, shortened with a hash when that name would be too long
+     * (as the publisher's temporaries are) */
+    if (publish_sibling(job->path, ".parts", pt->dir, sizeof pt->dir) < 0) {
+        say(err, len, "cannot make a parts directory beside %s: the path is "
+            "too long", job->path);
+        *status = PARTS_REFUSED;
+        parts_close(pt);
+        return NULL;
+    }
     int fresh = mkdir(pt->dir, 0777) == 0;
     struct stat st;
     if (!fresh && errno != EEXIST) {
@@ -466,9 +458,10 @@ void parts_finish(sweep_parts *pt)
         return;
     /* moved aside first, in one step: a process waiting for the lock then
      * finds no directory (or a new one), never a half-removed one */
-    char gone[4300];
-    snprintf(gone, sizeof gone, "%s.done.%ld", pt->dir, (long)getpid());
-    if (rename(pt->dir, gone) == 0)
+    char gone[4300], suffix[40];
+    snprintf(suffix, sizeof suffix, ".done.%ld", (long)getpid());
+    if (publish_sibling(pt->dir, suffix, gone, sizeof gone) == 0 &&
+        rename(pt->dir, gone) == 0)
         remove_dir(gone);
     else
         remove_dir(pt->dir);

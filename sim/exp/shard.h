@@ -4,7 +4,8 @@
  * files until the sweep is complete, the lock that lets one process at a
  * time work on an output, and the record that --resume checks.
  *
- * FILE.parts/ holds
+ * FILE.parts/ (io/publish.h's publish_sibling: shortened with a hash when
+ * FILE's name is too long for the suffix) holds
  *   lock         flock()ed by the process working on FILE for its whole
  *                life; it names that process (pid, host, start, command)
  *   job          what the directory is for: the sweep's hash (sweep file
@@ -28,7 +29,7 @@
 
 #include <stddef.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 
 typedef struct sweep_parts sweep_parts;
 
@@ -70,10 +71,6 @@ int parts_list(const sweep_parts *pt, char ***names);
 void parts_free_names(char **names, int n);
 /* The directory. */
 const char *parts_dir(const sweep_parts *pt);
-
-/* Rename the closed part `part` to `path` and sync the directory: 0, or
- * -1 (errno set) leaving it where it was. */
-int parts_publish(const char *part, const char *path);
 
 /* The sweep is complete: remove the directory, release the lock. */
 void parts_finish(sweep_parts *pt);

@@ -79,6 +79,26 @@ void sweep_point_values(const sweep_plan *pl, int point, double *values)
         values[a] = design_value(pl->d, point, a);
 }
 
+void sweep_axis_unit(const sweep_spec *s, int a, char *buf, size_t len)
+{
+    const model_params *p = config_params(s->cfg);
+    const sweep_axis *x = &s->axes[a];
+    const event_spec *e = x->target != SWEEP_PARAM && x->event >= 0 &&
+                                  x->event < p->n_events
+                              ? &p->events[x->event]
+                              : NULL;
+    switch (x->target) {
+    case SWEEP_PARAM: output_param_unit(p, x->ref, buf, len); return;
+    case SWEEP_EVENT_MONTH: snprintf(buf, len, "1"); return;
+    case SWEEP_EVENT_RAMP: snprintf(buf, len, "month"); return;
+    default:
+        if (e && (e->kind == EV_SET || e->kind == EV_ADD))
+            output_param_unit(p, e->ref, buf, len);
+        else
+            snprintf(buf, len, e && e->kind == EV_UNFREEZE ? "USD" : "1");
+    }
+}
+
 int sweep_block_runs(const sweep_plan *pl, int shard_n)
 {
     const sweep_spec *s = pl->spec;

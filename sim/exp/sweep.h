@@ -15,7 +15,7 @@
 #include <signal.h>
 
 #include "exp/design.h"
-#include "io/output.h"
+#include "io/result/output.h"
 #include "io/posterior.h"
 #include "io/sweepfile.h"
 
@@ -64,6 +64,11 @@ typedef struct {
     void (*progress)(void *ctx, long done, long total);
     void *progress_ctx;
 } sweep_opts;
+
+/* The unit of axis a's values, into buf: the parameter table's (with the
+ * good's own unit put in), "1" for an event's month (a step), "month" for
+ * its ramp, the unit of what it sets for its value. */
+void sweep_axis_unit(const sweep_spec *s, int a, char *buf, size_t len);
 
 /* Runs in a block when the plan's runs are split into shard_n shards: as
  * output_block_size for the recorded variables, at most n_runs / shard_n

@@ -57,6 +57,23 @@ sim_config *config_load_string(const char *text, const char *name,
                                config_error *err);
 void config_free(sim_config *c);
 
+/* The files a scenario was read from, as the loader opened them: [0] the
+ * file given to config_load_file, then every file it @includes, nested
+ * ones too, each by the path the loader resolved (relative to the file
+ * that holds the @include).  None for config_load_string.  These are the
+ * inputs an output must not overwrite (io/publish.h). */
+int config_n_files(const sim_config *c);
+const char *config_file(const sim_config *c, int k);
+
+/* Call add(ctx, name) for the file at `path` and every file it @includes,
+ * as the loader resolves and opens them (a sweep, targets or measures
+ * file, or a scenario not loaded as a sim_config).  A path that is not a
+ * regular file (a pipe, which cannot be read twice) is passed on alone,
+ * unread; a file that cannot be read or parsed, alone too (its loader
+ * reports the error).  0, or -1 when add does. */
+int config_input_files(const char *path, int (*add)(void *ctx, const char *name),
+                       void *ctx);
+
 /* Override one parameter: "path=value", e.g. "agents.RUS.sanctions=0.8",
  * or a field of a named event, "events.NAME.month" (.date, .value, .ramp).
  * The path must name an existing parameter instance (param table scope,

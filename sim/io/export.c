@@ -2,36 +2,31 @@
 /*
  * export.c - a result file as tidy CSV tables (see export.h).
  *
- * The file is read with the hardened readers of resultinfo.c (shapes
- * checked before every read, string lengths and counts bounded), so a
- * damaged or foreign file is an error with a reason, never a read out of
+ * The file is read through the one result reader (io/result/reader.h:
+ * shapes checked before every read, string lengths and counts bounded), so
+ * a damaged or foreign file is an error with a reason, never a read out of
  * bounds.  What HDF5 itself does on a damaged file is out of our hands:
- * `sim export` runs this in a child process (cmd_guarded).
+ * `sim export` runs this in a child process (cmd_guarded).  The tables
+ * are published together (io/publish.h).
  */
 #include "io/export.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <hdf5.h>
-
-#include "io/output.h"
-#include "io/resultinfo.h"
-#include "model/vars.h"
+#include "io/publish.h"
+#include "io/result/reader.h"
 
 #define EX_BLOCK ((size_t)1 << 18)    /* values read at once (2 MiB)    */
 #define EX_ROWS 4096                  /* event and run rows at once     */
-#define EX_MAX_RECORDS ((size_t)1 << 20) /* time coordinate read whole  */
-#define EX_CHUNK_CACHE ((size_t)4 << 20) /* > the writer's largest chunk */
-#define EX_CACHE_SLOTS 1009
-#define EX_MAX_RANK 6 /* scenario, run, time, agent, partner, good */
+#define EX_MAX_RANK 6 /* run, scenario, time, agent, partner, good */
 #define EX_BUFSIZ ((size_t)1 << 16)
 
 #ifdef __GNUC__
@@ -50,20 +45,23 @@ static const char events_header[] =
 
 /* One output file, written under its temporary name. */
 typedef struct {
-    const char *name;
-    char *final, *tmp;
+    publish_file *pub;
     FILE *fp;
+    char *final;
     int err; /* errno of the first failure, 0 */
 } ex_out;
 
 enum { OUT_VALUES, OUT_EVENTS, OUT_RUNS, N_OUTS };
+static const char *const out_names[N_OUTS] = {EXPORT_VALUES, EXPORT_EVENTS,
+                                              EXPORT_RUNS};
 
 /* A record variable to export. */
 typedef struct {
-    const char *name; /* static (output_var_names) */
+    int k;             /* the reader's index */
+    const char *name;  /* static (the variable table) */
     int rank;
     int role[EX_MAX_RANK];
-    hsize_t dims[EX_MAX_RANK];
+    size_t dims[EX_MAX_RANK];
     char *unit;        /* the units as a CSV field */
     char **good_unit;  /* [n goods] the good's own unit put in; NULL: unit */
 } ex_var;
@@ -73,13 +71,13 @@ typedef struct {
     const export_opts *o;
     char *err;
     size_t errlen;
-    hid_t f;
+    output_reader *r;
+    publish_inputs *inputs;  /* the file read: no table may be it */
     char *scenario; /* the file's scenario name, as a CSV field */
-    char *tunits;
+    const char *tunits;
     size_t n[N_ROLES];       /* coordinate lengths; n[R_SCEN] 0: none */
     char **label[N_ROLES];   /* CSV fields by index (R_RUN: none) */
     size_t maxlen[N_ROLES];  /* longest label */
-    char **units;            /* good_unit, raw */
     size_t run_lo, run_hi;   /* runs exported: [run_lo, run_hi) */
     int some_runs;           /* not all of them */
     ex_var *vars;
@@ -101,7 +99,6 @@ FMT(3, 4) static int fail(ex_ctx *c, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->err, c->errlen, fmt, ap);
     va_end(ap);
-    H5Eclear2(H5E_DEFAULT);
     return status;
 }
 
@@ -168,13 +165,12 @@ static void out_field(ex_out *w, const char *s)
     out_put(w, "\"", 1);
 }
 
-static char *join_path(const char *dir, const char *prefix, const char *name,
-                       const char *suffix)
+static char *join_path(const char *dir, const char *name)
 {
-    size_t n = strlen(dir) + strlen(prefix) + strlen(name) + strlen(suffix) + 2;
+    size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
     if (p)
-        snprintf(p, n, "%s/%s%s%s", dir, prefix, name, suffix);
+        snprintf(p, n, "%s/%s", dir, name);
     return p;
 }
 
@@ -184,22 +180,42 @@ static int write_failed(ex_ctx *c, const ex_out *w, int e)
                 strerror(e ? e : EIO));
 }
 
+export_status export_check_dest(const char *path, const char *dir, char *err,
+                                size_t errlen)
+{
+    if (publish_check_dir(dir, err, errlen) != PUBLISH_OK)
+        return EXPORT_BAD_INPUT;
+    publish_inputs *in = publish_inputs_alloc();
+    if (!in || publish_inputs_add(in, path) < 0) {
+        publish_inputs_free(in);
+        snprintf(err, errlen, "cannot export %s: out of memory", path);
+        return EXPORT_FAILED;
+    }
+    struct stat st;
+    int rc = EXPORT_OK;
+    for (int k = 0; rc == EXPORT_OK && k < N_OUTS && stat(dir, &st) == 0; k++) {
+        char *final = join_path(dir, out_names[k]);
+        if (!final)
+            rc = EXPORT_FAILED;
+        else if (publish_check(final, in, err, errlen) == PUBLISH_REFUSED)
+            rc = EXPORT_BAD_INPUT;
+        free(final);
+    }
+    publish_inputs_free(in);
+    return rc;
+}
+
 /* The directory (made when missing) and the temporary files. */
 static int open_outputs(ex_ctx *c)
 {
-    static const char *const names[N_OUTS] = {EXPORT_VALUES, EXPORT_EVENTS,
-                                              EXPORT_RUNS};
     const char *dir = c->o->dir;
-    char suffix[32];
     struct stat st;
-    snprintf(suffix, sizeof suffix, ".tmp.%ld",
-             c->o->tmp_id ? c->o->tmp_id : (long)getpid());
     if (!dir || !dir[0])
         return fail(c, EXPORT_FAILED, "no output directory given");
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
-            return fail(c, EXPORT_FAILED, "cannot write to %s: %s", dir,
-                        strerror(ENOTDIR));
+            return fail(c, EXPORT_BAD_INPUT, "refusing to write into %s: it is "
+                        "not a directory", dir);
     } else if (errno != ENOENT || mkdir(dir, 0777) != 0) {
         return fail(c, EXPORT_FAILED, "cannot create %s: %s", dir,
                     strerror(errno));
@@ -208,84 +224,51 @@ static int open_outputs(ex_ctx *c)
     }
     for (int k = 0; k < N_OUTS; k++) {
         ex_out *w = &c->out[k];
-        w->name = names[k];
-        w->final = join_path(dir, "", names[k], "");
-        w->tmp = join_path(dir, ".", names[k], suffix);
-        if (!w->final || !w->tmp)
+        int status;
+        if (!(w->final = join_path(dir, out_names[k])))
             return nomem(c);
-        int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        if (fd < 0)
-            return fail(c, EXPORT_FAILED, "cannot create %s: %s", w->final,
-                        strerror(errno));
-        w->fp = fdopen(fd, "w");
-        if (!w->fp) {
-            close(fd);
-            unlink(w->tmp);
+        w->pub = publish_begin(w->final, c->inputs, &status, c->err, c->errlen);
+        if (!w->pub)
+            return status == PUBLISH_REFUSED ? EXPORT_BAD_INPUT : EXPORT_FAILED;
+        if (!(w->fp = publish_stream(w->pub)))
             return nomem(c);
-        }
         setvbuf(w->fp, NULL, _IOFBF, EX_BUFSIZ);
     }
     return 0;
 }
 
-/* Flush, sync and close every file, then give each its final name. */
+/* Every table complete: publish them together. */
 static int publish(ex_ctx *c)
 {
+    publish_file *f[N_OUTS];
     for (int k = 0; k < N_OUTS; k++) {
         ex_out *w = &c->out[k];
         if (w->err == 0 && fflush(w->fp) != 0)
             w->err = errno ? errno : EIO;
-        if (w->err == 0 && fsync(fileno(w->fp)) != 0)
-            w->err = errno;
-        if (fclose(w->fp) != 0 && w->err == 0)
-            w->err = errno ? errno : EIO;
-        w->fp = NULL;
         if (w->err)
             return write_failed(c, w, w->err);
     }
     for (int k = 0; k < N_OUTS; k++) {
-        ex_out *w = &c->out[k];
-        if (rename(w->tmp, w->final) != 0)
-            return fail(c, EXPORT_FAILED, "cannot rename %s to %s: %s",
-                        w->tmp, w->final, strerror(errno));
-        free(w->tmp);
-        w->tmp = NULL; /* published: not removed on a later failure */
+        f[k] = c->out[k].pub;
+        c->out[k].pub = NULL; /* freed by publish_commit_all */
+        c->out[k].fp = NULL;
     }
-    int fd = open(c->o->dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd); /* best effort: the files are complete by now */
-        close(fd);
-    }
-    return 0;
+    int rc = publish_commit_all(f, N_OUTS, c->inputs, c->err, c->errlen);
+    return rc == PUBLISH_OK ? 0
+           : rc == PUBLISH_REFUSED ? EXPORT_BAD_INPUT
+                                   : EXPORT_FAILED;
 }
 
 /* After a failure: the temporary files, and the directory if made here. */
 static void discard(ex_ctx *c)
 {
     for (int k = 0; k < N_OUTS; k++) {
-        ex_out *w = &c->out[k];
-        if (w->fp)
-            fclose(w->fp);
-        w->fp = NULL;
-        if (w->tmp)
-            unlink(w->tmp);
+        publish_abort(c->out[k].pub);
+        c->out[k].pub = NULL;
+        c->out[k].fp = NULL;
     }
     if (c->made_dir)
         rmdir(c->o->dir);
-}
-
-void export_remove_temps(const char *dir, long tmp_id)
-{
-    static const char *const names[N_OUTS] = {EXPORT_VALUES, EXPORT_EVENTS,
-                                              EXPORT_RUNS};
-    char suffix[32];
-    snprintf(suffix, sizeof suffix, ".tmp.%ld", tmp_id);
-    for (int k = 0; k < N_OUTS; k++) {
-        char *tmp = join_path(dir, ".", names[k], suffix);
-        if (tmp)
-            unlink(tmp);
-        free(tmp);
-    }
 }
 
 /* ---- numbers ----------------------------------------------------------- */
@@ -310,143 +293,107 @@ static size_t format_value(double v, char *buf, size_t len)
 
 /* ---- the file's coordinates -------------------------------------------- */
 
-/* n strings of coordinate `name` as CSV fields into c->label[role]. */
-static int load_labels(ex_ctx *c, int role, const char *name, size_t n)
+/* Labels of a role as CSV fields into c->label[role], from the reader's
+ * names. */
+static int load_labels(ex_ctx *c, int role, size_t n,
+                       const char *(*name)(const output_reader *, int))
 {
-    char **raw = result_strings(c->f, name, n, 0, n);
-    if (!raw)
-        return fail(c, EXPORT_BAD_INPUT, "cannot read %s: its '%s' coordinate "
-                    "is missing or damaged", c->path, name);
     c->label[role] = calloc(n + 1, sizeof *c->label[role]);
     for (size_t i = 0; c->label[role] && i < n; i++) {
-        if (!(c->label[role][i] = csv_field(raw[i])))
+        if (!(c->label[role][i] = csv_field(name(c->r, (int)i))))
             break;
         size_t len = strlen(c->label[role][i]);
         c->maxlen[role] = len > c->maxlen[role] ? len : c->maxlen[role];
     }
-    int ok = c->label[role] && (n == 0 || c->label[role][n - 1]);
-    result_strings_free(raw, n);
-    return ok ? 0 : nomem(c);
+    return c->label[role] && (n == 0 || c->label[role][n - 1]) ? 0 : nomem(c);
 }
 
 /* The record dates, YYYY-MM-DD, from `time` and its units. */
 static int load_times(ex_ctx *c)
 {
     size_t n = c->n[R_TIME];
-    hsize_t zero = 0, cnt = n;
-    if (n > EX_MAX_RECORDS)
-        return fail(c, EXPORT_BAD_INPUT, "cannot read %s: 'time' has %zu "
-                    "records, more than a result file holds", c->path, n);
-    hid_t ds = H5Dopen2(c->f, "time", H5P_DEFAULT);
-    if (ds >= 0)
-        c->tunits = result_attr_text(ds, "units");
-    double *t = malloc((n ? n : 1) * sizeof *t);
-    int ok = ds >= 0 && t &&
-             result_read(ds, H5T_NATIVE_DOUBLE, 1, &zero, &cnt, t) == 0;
-    if (ds >= 0)
-        H5Dclose(ds);
+    const char *units = output_reader_time_units(c->r);
     char date[32];
-    if (ok && n && result_date(c->tunits, t[0], date, sizeof date) < 0) {
-        free(t);
+    if (n && result_date(units, output_reader_time(c->r, 0), date, sizeof date) < 0)
         return fail(c, EXPORT_BAD_INPUT, "cannot read %s: 'time' is not in "
                     "units of \"days since YYYY-MM-DD\"", c->path);
-    }
-    c->label[R_TIME] = ok ? calloc(n + 1, sizeof(char *)) : NULL;
+    c->label[R_TIME] = calloc(n + 1, sizeof(char *));
     for (size_t i = 0; c->label[R_TIME] && i < n; i++) {
         /* a time that is not a date (NaN, far out): an empty field */
-        if (result_date(c->tunits, t[i], date, sizeof date) < 0)
+        if (result_date(units, output_reader_time(c->r, (int)i), date,
+                        sizeof date) < 0)
             date[0] = '\0';
         if (!(c->label[R_TIME][i] = strdup(date)))
             break;
         if (strlen(date) > c->maxlen[R_TIME])
             c->maxlen[R_TIME] = strlen(date);
     }
-    ok = ok && c->label[R_TIME] && (n == 0 || c->label[R_TIME][n - 1]);
-    free(t);
-    if (!ok)
-        return c->label[R_TIME] ? nomem(c)
-                                : fail(c, EXPORT_BAD_INPUT, "cannot read %s: "
-                                       "'time' is damaged", c->path);
-    return 0;
+    return c->label[R_TIME] && (n == 0 || c->label[R_TIME][n - 1]) ? 0 : nomem(c);
 }
 
 static int load_coords(ex_ctx *c)
 {
-    char *name = result_attr_text(c->f, "scenario");
-    c->scenario = name ? csv_field(name) : NULL;
-    free(name);
-    if (!c->scenario)
-        return fail(c, EXPORT_BAD_INPUT, "cannot read %s: its 'scenario' "
-                    "attribute is damaged", c->path);
-    c->n[R_SCEN] = result_length(c->f, "scenario");
-    c->n[R_RUN] = result_length(c->f, "run");
-    c->n[R_TIME] = result_length(c->f, "time");
-    c->n[R_AGENT] = result_length(c->f, "agent");
-    c->n[R_PARTNER] = result_length(c->f, "partner");
-    c->n[R_ROUTE] = result_length(c->f, "route");
-    c->n[R_GOOD] = result_length(c->f, "good");
+    const char *name = output_reader_attr(c->r, "scenario");
+    if (!name || !(c->scenario = csv_field(name)))
+        return fail(c, name ? EXPORT_FAILED : EXPORT_BAD_INPUT,
+                    "cannot read %s: its 'scenario' attribute is damaged", c->path);
+    c->tunits = output_reader_time_units(c->r);
+    c->n[R_SCEN] = (size_t)output_reader_n_scenarios(c->r);
+    c->n[R_RUN] = (size_t)output_reader_n_runs(c->r);
+    c->n[R_TIME] = (size_t)output_reader_n_records(c->r);
+    c->n[R_AGENT] = (size_t)output_reader_n_agents(c->r);
+    c->n[R_PARTNER] = c->n[R_AGENT];
+    c->n[R_ROUTE] = (size_t)output_reader_n_routes(c->r);
+    c->n[R_GOOD] = (size_t)output_reader_n_goods(c->r);
     c->maxlen[R_SCEN] = strlen(c->scenario);
     c->maxlen[R_RUN] = 24;
     int rc = 0;
     if (c->n[R_SCEN])
-        rc = load_labels(c, R_SCEN, "scenario", c->n[R_SCEN]);
+        rc = load_labels(c, R_SCEN, c->n[R_SCEN], output_reader_scenario);
     if (rc == 0)
         rc = load_times(c);
     if (rc == 0)
-        rc = load_labels(c, R_AGENT, "agent", c->n[R_AGENT]);
-    if (rc == 0 && c->n[R_PARTNER])
-        rc = load_labels(c, R_PARTNER, "partner", c->n[R_PARTNER]);
-    if (rc == 0 && c->n[R_ROUTE])
-        rc = load_labels(c, R_ROUTE, "route", c->n[R_ROUTE]);
+        rc = load_labels(c, R_AGENT, c->n[R_AGENT], output_reader_agent);
     if (rc == 0)
-        rc = load_labels(c, R_GOOD, "good", c->n[R_GOOD]);
-    if (rc)
-        return rc;
-    c->units = result_strings(c->f, "good_unit", c->n[R_GOOD], 0, c->n[R_GOOD]);
-    if (!c->units)
-        return fail(c, EXPORT_BAD_INPUT, "cannot read %s: its 'good_unit' "
-                    "coordinate is missing or damaged", c->path);
-    return 0;
+        rc = load_labels(c, R_PARTNER, c->n[R_PARTNER], output_reader_agent);
+    if (rc == 0 && c->n[R_ROUTE])
+        rc = load_labels(c, R_ROUTE, c->n[R_ROUTE], output_reader_route);
+    if (rc == 0)
+        rc = load_labels(c, R_GOOD, c->n[R_GOOD], output_reader_good);
+    return rc;
 }
 
 /* ---- variables --------------------------------------------------------- */
 
-/* The axes of a variable of this shape after (run, time). */
-static int shape_roles(var_shape shape, int *role)
+/* The unit of a value of good `good_unit` from the file's units_metadata
+ * ("good_unit month-1" -> "rounds month-1", "USD good_unit-1" -> "USD per
+ * rounds"). */
+static char *unit_for_good(const char *meta, const char *good_unit)
 {
-    switch (shape) {
-    case VAR_AG: role[0] = R_AGENT; role[1] = R_GOOD; return 2;
-    case VAR_APG:
-        role[0] = R_AGENT; role[1] = R_PARTNER; role[2] = R_GOOD; return 3;
-    case VAR_AP: role[0] = R_AGENT; role[1] = R_PARTNER; return 2;
-    case VAR_G: role[0] = R_GOOD; return 1;
-    case VAR_A: role[0] = R_AGENT; return 1;
-    case VAR_RG: role[0] = R_ROUTE; role[1] = R_GOOD; return 2;
-    default: return 0;
-    }
-}
-
-/* units with the good's own unit put in: "good units month-1 (see
- * good_unit)" -> "rounds month-1", "USD per good unit (see good_unit)" ->
- * "USD per rounds". */
-static char *unit_for_good(const char *units, const char *good_unit)
-{
-    static const char see[] = " (see good_unit)";
-    const char *at = strstr(units, "good unit");
-    size_t n = strlen(units) + strlen(good_unit) + 1;
-    char *s = malloc(n), *q;
+    static const char tok[] = "good_unit";
+    size_t n = strlen(meta) + 4 * (strlen(good_unit) + 4) + 1;
+    char *s = malloc(n), *at = s;
     if (!s)
         return NULL;
-    if (!at) {
-        snprintf(s, n, "%s", units);
-    } else {
-        size_t skip = strncmp(at, "good units", 10) == 0 ? 10 : 9;
-        snprintf(s, n, "%.*s%s%s", (int)(at - units), units, good_unit,
-                 at + skip);
+    *s = '\0';
+    for (const char *p = meta; *p;) {
+        const char *hit = strstr(p, tok);
+        if (!hit) {
+            snprintf(at, n - (size_t)(at - s), "%s", p);
+            break;
+        }
+        at += snprintf(at, n - (size_t)(at - s), "%.*s", (int)(hit - p), p);
+        p = hit + sizeof tok - 1;
+        if (strncmp(p, "-1", 2) == 0) {
+            at += snprintf(at, n - (size_t)(at - s), "per %s", good_unit);
+            p += 2;
+        } else {
+            at += snprintf(at, n - (size_t)(at - s), "%s", good_unit);
+        }
+        if (at - s >= (ptrdiff_t)n - 1)
+            break;
     }
-    if ((q = strstr(s, see)) != NULL)
-        memmove(q, q + sizeof see - 1, strlen(q + sizeof see - 1) + 1);
-    q = csv_field(s);
+    char *q = csv_field(s);
     free(s);
     return q;
 }
@@ -459,88 +406,86 @@ static void var_free(ex_var *v)
     free(v->good_unit);
 }
 
-/* Check variable `name` against the coordinates and take its units. */
-static int var_load(ex_ctx *c, const char *name, ex_var *v)
+static int role_of(const char *axis)
 {
-    const state_var *sv = state_var_find(name);
-    int inner[3], n_inner = sv ? shape_roles(sv->shape, inner) : 0;
-    hsize_t dims[EX_MAX_RANK];
-    v->name = name;
-    v->rank = 0;
-    if (c->n[R_SCEN])
-        v->role[v->rank++] = R_SCEN;
-    v->role[v->rank++] = R_RUN;
-    v->role[v->rank++] = R_TIME;
-    for (int a = 0; a < n_inner; a++)
-        v->role[v->rank++] = inner[a];
-    hid_t ds = sv ? H5Dopen2(c->f, name, H5P_DEFAULT) : -1;
-    hid_t s = ds >= 0 ? H5Dget_space(ds) : -1;
-    int ok = s >= 0 && H5Sget_simple_extent_ndims(s) == v->rank &&
-             H5Sget_simple_extent_dims(s, dims, NULL) == v->rank;
-    for (int a = 0; ok && a < v->rank; a++) {
-        v->dims[a] = c->n[v->role[a]];
-        ok = dims[a] == v->dims[a];
+    static const char *const names[N_ROLES] = {"scenario", "run",   "time",
+                                               "agent",    "partner", "route",
+                                               "good"};
+    for (int r = 0; r < N_ROLES; r++)
+        if (strcmp(names[r], axis) == 0)
+            return r;
+    return -1;
+}
+
+/* Variable k of the file: its axes and units. */
+static int var_load(ex_ctx *c, int k, ex_var *v)
+{
+    size_t dims[EX_MAX_RANK];
+    const char *axes[EX_MAX_RANK];
+    v->k = k;
+    v->name = output_reader_var_name(c->r, k);
+    v->rank = output_reader_var_dims(c->r, k, dims, axes);
+    for (int a = 0; a < v->rank; a++) {
+        v->role[a] = role_of(axes[a]);
+        v->dims[a] = dims[a];
+        if (v->role[a] < 0)
+            return fail(c, EXPORT_BAD_INPUT, "cannot read %s: '%s' has an axis "
+                        "'%s' that values.csv has no column for", c->path,
+                        v->name, axes[a]);
     }
-    char *units = ok ? result_attr_text(ds, "units") : NULL;
-    if (s >= 0)
-        H5Sclose(s);
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (!ok)
-        return fail(c, EXPORT_BAD_INPUT, "cannot read %s: '%s' does not have "
-                    "the dimensions of its coordinates", c->path, name);
+    const char *units = output_reader_var_attr(c->r, k, "units");
     v->unit = csv_field(units ? units : "");
-    int ok_units = v->unit != NULL;
-    /* a variable on `good` in "good units": each good's own unit */
-    if (ok_units && units && strstr(units, "good unit") && c->n[R_GOOD] &&
+    if (!v->unit)
+        return nomem(c);
+    const char *meta = output_reader_var_attr(c->r, k, "units_metadata");
+    /* a variable in the goods' own units: each good's unit put in */
+    if (meta && strstr(meta, "good_unit") && c->n[R_GOOD] &&
         v->role[v->rank - 1] == R_GOOD) {
+        char *m = strdup(meta);
         v->good_unit = calloc(c->n[R_GOOD] + 1, sizeof(char *));
-        ok_units = v->good_unit != NULL;
-        for (size_t k = 0; ok_units && k < c->n[R_GOOD]; k++)
-            ok_units = (v->good_unit[k] = unit_for_good(units, c->units[k])) != NULL;
+        int ok = m && v->good_unit;
+        for (size_t g = 0; ok && g < c->n[R_GOOD]; g++)
+            ok = (v->good_unit[g] = unit_for_good(
+                      m, output_reader_good_unit(c->r, (int)g))) != NULL;
+        free(m);
+        if (!ok)
+            return nomem(c);
     }
-    free(units);
-    return ok_units ? 0 : nomem(c);
+    return 0;
 }
 
 /* The variables asked for (checked), or every one in the file. */
 static int choose_vars(ex_ctx *c)
 {
-    const char *const *all = output_var_names();
     const export_opts *o = c->o;
-    int n_all = 0;
-    while (all[n_all])
-        n_all++;
-    c->vars = calloc((size_t)(o->vars ? o->n_vars : n_all) + 1, sizeof *c->vars);
+    int n_file = output_reader_n_vars(c->r);
+    c->vars = calloc((size_t)(o->vars ? o->n_vars : n_file) + 1, sizeof *c->vars);
     if (!c->vars)
         return nomem(c);
-    if (o->vars) {
-        for (int k = 0; k < o->n_vars; k++) {
-            const char *name = o->vars[k];
-            int known = -1;
-            for (int j = 0; j < n_all && known < 0; j++)
-                if (strcmp(all[j], name) == 0)
-                    known = j;
-            if (known < 0)
-                return fail(c, EXPORT_BAD_INPUT, "unknown variable '%s' ('sim "
-                            "info FILE' lists those of a file)", name);
-            for (int j = 0; j < k; j++)
-                if (strcmp(o->vars[j], name) == 0)
-                    return fail(c, EXPORT_BAD_INPUT, "variable '%s' given "
-                                "twice", name);
-            if (H5Lexists(c->f, name, H5P_DEFAULT) <= 0)
-                return fail(c, EXPORT_BAD_INPUT, "%s does not record '%s'",
-                            c->path, name);
-            int rc = var_load(c, all[known], &c->vars[c->n_vars++]);
+    if (!o->vars) {
+        for (int k = 0; k < n_file; k++) {
+            int rc = var_load(c, k, &c->vars[c->n_vars++]);
             if (rc)
                 return rc;
         }
         return 0;
     }
-    for (int j = 0; j < n_all; j++) {
-        int rc = H5Lexists(c->f, all[j], H5P_DEFAULT) > 0
-                     ? var_load(c, all[j], &c->vars[c->n_vars++])
-                     : 0;
+    for (int j = 0; j < o->n_vars; j++) {
+        const char *name = o->vars[j];
+        if (!output_var_known(name))
+            return fail(c, EXPORT_BAD_INPUT, "unknown variable '%s' ('sim "
+                        "info FILE' lists those of a file)", name);
+        for (int i = 0; i < j; i++)
+            if (strcmp(o->vars[i], name) == 0)
+                return fail(c, EXPORT_BAD_INPUT, "variable '%s' given "
+                            "twice", name);
+        int k = 0;
+        while (k < n_file && strcmp(output_reader_var_name(c->r, k), name) != 0)
+            k++;
+        if (k == n_file)
+            return fail(c, EXPORT_BAD_INPUT, "%s does not record '%s'",
+                        c->path, name);
+        int rc = var_load(c, k, &c->vars[c->n_vars++]);
         if (rc)
             return rc;
     }
@@ -561,7 +506,7 @@ static void row_set(const ex_ctx *c, const ex_var *v, ex_row *r, int axis,
 {
     int role = v->role[axis];
     if (role == R_RUN) {
-        snprintf(r->run, sizeof r->run, "%zu", i);
+        snprintf(r->run, sizeof r->run, "%d", output_reader_run_label(c->r, (int)i));
         return;
     }
     r->field[role] = c->label[role][i];
@@ -612,8 +557,8 @@ static int line_room(ex_ctx *c, const ex_var *v)
 }
 
 /* The rows of the slab (start, count) read into c->buf. */
-static void emit_slab(ex_ctx *c, const ex_var *v, const hsize_t *start,
-                      const hsize_t *count, size_t n)
+static void emit_slab(ex_ctx *c, const ex_var *v, const size_t *start,
+                      const size_t *count, size_t n)
 {
     ex_row r = {.unit = v->unit};
     size_t pos[EX_MAX_RANK] = {0};
@@ -641,9 +586,9 @@ static void emit_slab(ex_ctx *c, const ex_var *v, const hsize_t *start,
  * index at a time. */
 static int export_var(ex_ctx *c, const ex_var *v)
 {
-    hsize_t lo[EX_MAX_RANK] = {0}, ext[EX_MAX_RANK] = {0};
-    hsize_t idx[EX_MAX_RANK] = {0}, start[EX_MAX_RANK] = {0};
-    hsize_t count[EX_MAX_RANK] = {0};
+    size_t lo[EX_MAX_RANK] = {0}, ext[EX_MAX_RANK] = {0};
+    size_t idx[EX_MAX_RANK] = {0}, start[EX_MAX_RANK] = {0};
+    size_t count[EX_MAX_RANK] = {0};
     size_t inner = 1;
     for (int a = 0; a < v->rank; a++) {
         int run = v->role[a] == R_RUN;
@@ -656,21 +601,12 @@ static int export_var(ex_ctx *c, const ex_var *v)
     while (s > 0 && ext[s] > 0 && ext[s] <= c->block / inner)
         inner *= (size_t)ext[s--];
     /* axes > s hold `inner` values; axis s goes `step` indices at a time */
-    hsize_t step = c->block / inner > ext[s] ? ext[s] : c->block / inner;
+    size_t step = c->block / inner > ext[s] ? ext[s] : c->block / inner;
     if (step == 0)
         step = 1;
     int rc = line_room(c, v);
     if (rc)
         return rc;
-    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    if (dapl >= 0)
-        H5Pset_chunk_cache(dapl, EX_CACHE_SLOTS, EX_CHUNK_CACHE, 1.0);
-    hid_t ds = H5Dopen2(c->f, v->name, dapl >= 0 ? dapl : H5P_DEFAULT);
-    if (dapl >= 0)
-        H5Pclose(dapl);
-    if (ds < 0)
-        return fail(c, EXPORT_BAD_INPUT, "cannot read '%s' in %s: the file is "
-                    "damaged", v->name, c->path);
     for (int a = 0; a < v->rank; a++) {
         idx[a] = lo[a];
         start[a] = lo[a];
@@ -681,13 +617,12 @@ static int export_var(ex_ctx *c, const ex_var *v)
         count[s] = lo[s] + ext[s] - idx[s] < step ? lo[s] + ext[s] - idx[s] : step;
         for (int a = 0; a < s; a++)
             start[a] = idx[a];
-        if (result_read(ds, H5T_NATIVE_DOUBLE, v->rank, start, count, c->buf)) {
-            rc = fail(c, EXPORT_BAD_INPUT, "cannot read '%s' in %s: the file "
-                      "is damaged", v->name, c->path);
+        if (output_reader_read(c->r, v->k, start, count, c->buf)) {
+            rc = fail(c, EXPORT_BAD_INPUT, "%s", output_reader_error(c->r));
             break;
         }
         heartbeat(c, 0);
-        emit_slab(c, v, start, count, inner * (size_t)count[s]);
+        emit_slab(c, v, start, count, inner * count[s]);
         if (c->out[OUT_VALUES].err) {
             rc = write_failed(c, &c->out[OUT_VALUES], c->out[OUT_VALUES].err);
             break;
@@ -702,7 +637,6 @@ static int export_var(ex_ctx *c, const ex_var *v)
         if (idx[a] >= lo[a] + ext[a])
             break;
     }
-    H5Dclose(ds);
     return rc;
 }
 
@@ -719,243 +653,122 @@ static int write_values(ex_ctx *c)
 
 /* ---- runs.csv ---------------------------------------------------------- */
 
-/* An optional run column (seed, point): open when present with n rows. */
-static hid_t open_column(ex_ctx *c, const char *name, int rank,
-                         const hsize_t *dims, int *bad)
+static void runs_header(ex_ctx *c, int points)
 {
-    hsize_t d[2];
-    if (H5Lexists(c->f, name, H5P_DEFAULT) <= 0)
-        return -1;
-    hid_t ds = H5Dopen2(c->f, name, H5P_DEFAULT);
-    hid_t s = ds >= 0 ? H5Dget_space(ds) : -1;
-    int ok = s >= 0 && H5Sget_simple_extent_ndims(s) == rank &&
-             H5Sget_simple_extent_dims(s, d, NULL) == rank && d[0] == dims[0] &&
-             (rank == 1 || d[1] == dims[1]);
-    if (s >= 0)
-        H5Sclose(s);
-    if (!ok && ds >= 0) {
-        H5Dclose(ds);
-        ds = -1;
-    }
-    if (!ok) {
-        *bad = 1;
-        fail(c, EXPORT_BAD_INPUT, "cannot read %s: '%s' does not have the "
-             "dimensions of its coordinates", c->path, name);
-    }
-    return ds;
-}
-
-typedef struct {
-    hid_t seed, point, values;
-    size_t rows; /* runs read at once */
-    size_t n_params;
-    char **params;
-    unsigned long long *seeds;
-    long long *points;
-    double *vals;
-} ex_runs;
-
-static void runs_close(ex_runs *r)
-{
-    if (r->seed >= 0)
-        H5Dclose(r->seed);
-    if (r->point >= 0)
-        H5Dclose(r->point);
-    if (r->values >= 0)
-        H5Dclose(r->values);
-    result_strings_free(r->params, r->n_params);
-    free(r->seeds);
-    free(r->points);
-    free(r->vals);
-}
-
-static int runs_open(ex_ctx *c, ex_runs *r)
-{
-    hsize_t dims[2] = {c->n[R_RUN], 0};
-    int bad = 0;
-    r->seed = open_column(c, "seed", 1, dims, &bad);
-    r->point = open_column(c, "point", 1, dims, &bad);
-    r->n_params = result_length(c->f, "param");
-    dims[1] = r->n_params;
-    r->values = r->n_params ? open_column(c, "param_value", 2, dims, &bad) : -1;
-    if (bad)
-        return -1;
-    if (r->n_params && (r->values < 0 ||
-                        !(r->params = result_strings(c->f, "param", r->n_params,
-                                                     0, r->n_params))))
-        return fail(c, EXPORT_BAD_INPUT, "cannot read %s: its 'param' or "
-                    "'param_value' is missing or damaged", c->path);
-    r->rows = r->n_params > EX_BLOCK / EX_ROWS ? EX_BLOCK / r->n_params : EX_ROWS;
-    if (r->rows == 0)
-        r->rows = 1;
-    r->seeds = malloc(r->rows * sizeof *r->seeds);
-    r->points = malloc(r->rows * sizeof *r->points);
-    r->vals = malloc(r->rows * (r->n_params + 1) * sizeof *r->vals);
-    return r->seeds && r->points && r->vals ? 0 : nomem(c);
-}
-
-static void runs_header(ex_out *w, const ex_runs *r)
-{
+    ex_out *w = &c->out[OUT_RUNS];
     out_puts(w, "run,seed");
-    if (r->point >= 0)
+    if (points)
         out_puts(w, ",point");
-    for (size_t k = 0; r->params && k < r->n_params; k++) {
+    for (int k = 0; k < output_reader_n_params(c->r); k++) {
         out_put(w, ",", 1);
-        out_field(w, r->params[k]);
+        out_field(w, output_reader_param_name(c->r, k));
     }
     out_put(w, "\n", 1);
 }
 
-static int runs_block(ex_ctx *c, ex_runs *r, size_t first, size_t n)
-{
-    hsize_t start[2] = {first, 0}, count[2] = {n, r->n_params};
-    if ((r->seed >= 0 &&
-         result_read(r->seed, H5T_NATIVE_ULLONG, 1, start, count, r->seeds)) ||
-        (r->point >= 0 &&
-         result_read(r->point, H5T_NATIVE_LLONG, 1, start, count, r->points)) ||
-        (r->values >= 0 &&
-         result_read(r->values, H5T_NATIVE_DOUBLE, 2, start, count, r->vals)))
-        return fail(c, EXPORT_BAD_INPUT, "cannot read the runs' seeds or "
-                    "parameters in %s: the file is damaged", c->path);
-    heartbeat(c, 0);
-    ex_out *w = &c->out[OUT_RUNS];
-    char num[40];
-    for (size_t i = 0; i < n; i++) {
-        int len = snprintf(num, sizeof num, "%zu,", first + i);
-        out_put(w, num, (size_t)len);
-        if (r->seed >= 0) {
-            len = snprintf(num, sizeof num, "%llu", r->seeds[i]);
-            out_put(w, num, (size_t)len);
-        }
-        if (r->point >= 0) {
-            len = snprintf(num, sizeof num, ",%lld", r->points[i]);
-            out_put(w, num, (size_t)len);
-        }
-        for (size_t k = 0; k < r->n_params; k++) {
-            out_put(w, ",", 1);
-            out_put(w, num, format_value(r->vals[i * r->n_params + k], num,
-                                         sizeof num));
-        }
-        out_put(w, "\n", 1);
-    }
-    c->count.runs += n;
-    return w->err ? write_failed(c, w, w->err) : 0;
-}
-
 static int write_runs(ex_ctx *c)
 {
-    ex_runs r = {.seed = -1, .point = -1, .values = -1};
-    int rc = runs_open(c, &r);
-    if (rc == 0)
-        runs_header(&c->out[OUT_RUNS], &r);
-    for (size_t at = c->run_lo; rc == 0 && at < c->run_hi; at += r.rows)
-        rc = runs_block(c, &r, at,
-                        c->run_hi - at < r.rows ? c->run_hi - at : r.rows);
-    runs_close(&r);
+    int n_params = output_reader_n_params(c->r), points = n_params > 0;
+    double *vals = malloc(((size_t)n_params + 1) * sizeof *vals);
+    ex_out *w = &c->out[OUT_RUNS];
+    char num[40];
+    if (!vals)
+        return nomem(c);
+    runs_header(c, points);
+    int rc = 0;
+    for (size_t run = c->run_lo; rc == 0 && run < c->run_hi; run++) {
+        unsigned long seed;
+        int point;
+        if (output_reader_run_info(c->r, (int)run, &seed, &point, vals) < 0) {
+            rc = fail(c, EXPORT_BAD_INPUT, "%s", output_reader_error(c->r));
+            break;
+        }
+        if ((run - c->run_lo) % EX_ROWS == 0)
+            heartbeat(c, 0);
+        int len = snprintf(num, sizeof num, "%d,%lu",
+                           output_reader_run_label(c->r, (int)run), seed);
+        out_put(w, num, (size_t)len);
+        if (points) {
+            len = snprintf(num, sizeof num, ",%d", point);
+            out_put(w, num, (size_t)len);
+        }
+        for (int k = 0; k < n_params; k++) {
+            out_put(w, ",", 1);
+            out_put(w, num, format_value(vals[k], num, sizeof num));
+        }
+        out_put(w, "\n", 1);
+        c->count.runs++;
+        if (w->err)
+            rc = write_failed(c, w, w->err);
+    }
+    free(vals);
     return rc;
 }
 
 /* ---- events.csv -------------------------------------------------------- */
 
-enum { EV_SCEN, EV_KIND, EV_ACTOR, EV_TARGET, EV_LABEL, EV_N_TEXT };
-static const char *const ev_text[EV_N_TEXT] = {
-    "event_scenario", "event_kind", "event_actor", "event_target",
-    "event_label"};
-
-typedef struct {
-    hid_t run, step, value;
-    long long runs[EX_ROWS], steps[EX_ROWS];
-    double values[EX_ROWS];
-    char **text[EV_N_TEXT];
-} ex_events;
-
-static void events_close(ex_events *e, size_t n)
+/* Is the run labelled `label` among the runs exported? */
+static int run_exported(const ex_ctx *c, int label)
 {
-    if (e->run >= 0)
-        H5Dclose(e->run);
-    if (e->step >= 0)
-        H5Dclose(e->step);
-    if (e->value >= 0)
-        H5Dclose(e->value);
-    for (int k = 0; k < EV_N_TEXT; k++) {
-        result_strings_free(e->text[k], n);
-        e->text[k] = NULL;
-    }
+    if (!c->some_runs)
+        return 1;
+    int slot = output_reader_run_slot(c->r, label);
+    return slot >= 0 && (size_t)slot >= c->run_lo && (size_t)slot < c->run_hi;
 }
 
-static void event_row(ex_ctx *c, const ex_events *e, size_t i)
+static void event_row(ex_ctx *c, const output_event_row *e)
 {
     ex_out *w = &c->out[OUT_EVENTS];
     char num[40], date[32] = "";
-    if (e->text[EV_SCEN])
-        out_field(w, e->text[EV_SCEN][i]);
+    if (c->n[R_SCEN])
+        out_field(w, e->scenario);
     else
         out_puts(w, c->scenario);
-    int len = snprintf(num, sizeof num, ",%lld,", e->runs[i]);
+    int len = snprintf(num, sizeof num, ",%d,", e->run);
     out_put(w, num, (size_t)len);
-    if (e->steps[i] >= 0)
-        result_month_date(c->tunits, (long)e->steps[i], date, sizeof date);
+    if (e->step >= 0)
+        result_month_date(c->tunits, (long)e->step, date, sizeof date);
     out_puts(w, date);
-    len = snprintf(num, sizeof num, ",%lld", e->steps[i]);
+    len = snprintf(num, sizeof num, ",%d", e->step);
     out_put(w, num, (size_t)len);
-    for (int k = EV_KIND; k <= EV_TARGET; k++) {
+    const char *text[] = {e->kind, e->actor, e->target};
+    for (int k = 0; k < 3; k++) {
         out_put(w, ",", 1);
-        out_field(w, e->text[k][i]);
+        out_field(w, text[k]);
     }
     out_put(w, ",", 1);
-    out_put(w, num, format_value(e->values[i], num, sizeof num));
+    out_put(w, num, format_value(e->value, num, sizeof num));
     out_put(w, ",", 1);
-    out_field(w, e->text[EV_LABEL][i]);
+    out_field(w, e->label);
     out_put(w, "\n", 1);
     c->count.events++;
 }
 
-static int events_block(ex_ctx *c, ex_events *e, size_t n_ev, size_t first,
-                        size_t n)
-{
-    hsize_t start = first, count = n;
-    int ok = result_read(e->run, H5T_NATIVE_LLONG, 1, &start, &count, e->runs) == 0 &&
-             result_read(e->step, H5T_NATIVE_LLONG, 1, &start, &count, e->steps) == 0 &&
-             result_read(e->value, H5T_NATIVE_DOUBLE, 1, &start, &count, e->values) == 0;
-    for (int k = 0; ok && k < EV_N_TEXT; k++)
-        ok = (k == EV_SCEN && !c->n[R_SCEN]) ||
-             (e->text[k] = result_strings(c->f, ev_text[k], n_ev, first, n)) != NULL;
-    int rc = ok ? 0 : fail(c, EXPORT_BAD_INPUT, "cannot read the events in "
-                           "%s: the event table is damaged", c->path);
-    heartbeat(c, 0);
-    for (size_t i = 0; ok && i < n; i++)
-        if (!c->some_runs || (e->runs[i] >= (long long)c->run_lo &&
-                              e->runs[i] < (long long)c->run_hi))
-            event_row(c, e, i);
-    for (int k = 0; k < EV_N_TEXT; k++) {
-        result_strings_free(e->text[k], n);
-        e->text[k] = NULL;
-    }
-    ex_out *w = &c->out[OUT_EVENTS];
-    return rc ? rc : w->err ? write_failed(c, w, w->err) : 0;
-}
-
 static int write_events(ex_ctx *c)
 {
-    ex_events *e = calloc(1, sizeof *e);
-    size_t n_ev = result_length(c->f, "event_run");
-    if (!e)
+    size_t n_ev = output_reader_n_events(c->r);
+    output_event_row *rows = malloc(EX_ROWS * sizeof *rows);
+    if (!rows)
         return nomem(c);
     out_puts(&c->out[OUT_EVENTS], events_header);
-    e->run = e->step = e->value = -1;
     int rc = 0;
-    if (n_ev) {
-        e->run = H5Dopen2(c->f, "event_run", H5P_DEFAULT);
-        e->step = H5Dopen2(c->f, "event_step", H5P_DEFAULT);
-        e->value = H5Dopen2(c->f, "event_value", H5P_DEFAULT);
-        if (e->run < 0 || e->step < 0 || e->value < 0)
-            rc = fail(c, EXPORT_BAD_INPUT, "cannot read the events in %s: the "
-                      "event table is incomplete or damaged", c->path);
+    for (size_t at = 0; rc == 0 && at < n_ev; at += EX_ROWS) {
+        size_t n = n_ev - at;
+        if (n > EX_ROWS)
+            n = EX_ROWS;
+        if (output_reader_events(c->r, at, n, rows) < 0) {
+            rc = fail(c, EXPORT_BAD_INPUT, "%s", output_reader_error(c->r));
+            break;
+        }
+        heartbeat(c, 0);
+        for (size_t i = 0; i < n; i++)
+            if (run_exported(c, rows[i].run))
+                event_row(c, &rows[i]);
+        ex_out *w = &c->out[OUT_EVENTS];
+        if (w->err)
+            rc = write_failed(c, w, w->err);
     }
-    for (size_t at = 0; rc == 0 && at < n_ev; at += EX_ROWS)
-        rc = events_block(c, e, n_ev, at, n_ev - at < EX_ROWS ? n_ev - at : EX_ROWS);
-    events_close(e, 0);
-    free(e);
+    free(rows);
     return rc;
 }
 
@@ -982,7 +795,7 @@ static int check_runs(ex_ctx *c)
 static int check_size(ex_ctx *c)
 {
     double rows = (double)(c->run_hi - c->run_lo) +
-                  (double)result_length(c->f, "event_run");
+                  (double)output_reader_n_events(c->r);
     for (int k = 0; k < c->n_vars; k++) {
         double n = 1.0;
         for (int a = 0; a < c->vars[k].rank; a++)
@@ -999,19 +812,19 @@ static int check_size(ex_ctx *c)
 static void ctx_free(ex_ctx *c)
 {
     for (int r = 0; r < N_ROLES; r++)
-        result_strings_free(c->label[r], c->n[r]);
-    result_strings_free(c->units, c->n[R_GOOD]);
+        for (size_t i = 0; c->label[r] && i < c->n[r]; i++)
+            free(c->label[r][i]);
+    for (int r = 0; r < N_ROLES; r++)
+        free(c->label[r]);
     for (int k = 0; c->vars && k < c->n_vars; k++)
         var_free(&c->vars[k]);
     free(c->vars);
-    for (int k = 0; k < N_OUTS; k++) {
+    for (int k = 0; k < N_OUTS; k++)
         free(c->out[k].final);
-        free(c->out[k].tmp);
-    }
     free(c->scenario);
-    free(c->tunits);
     free(c->buf);
     free(c->line);
+    publish_inputs_free(c->inputs);
 }
 
 export_status export_csv(const char *path, const export_opts *o,
@@ -1019,12 +832,16 @@ export_status export_csv(const char *path, const export_opts *o,
 {
     ex_ctx c = {.path = path, .o = o, .err = err, .errlen = errlen,
                 .block = o->block ? o->block : EX_BLOCK};
-    output_library_init();
     err[0] = '\0';
-    c.f = result_open(path, err, errlen);
-    if (c.f < 0)
+    c.r = output_reader_open(path, err, errlen);
+    if (!c.r)
         return EXPORT_BAD_INPUT;
-    int rc = load_coords(&c);
+    int rc = 0;
+    if (!(c.inputs = publish_inputs_alloc()) ||
+        publish_inputs_add(c.inputs, path) < 0)
+        rc = nomem(&c);
+    if (rc == 0)
+        rc = load_coords(&c);
     if (rc == 0)
         rc = check_runs(&c);
     if (rc == 0)
@@ -1050,8 +867,7 @@ export_status export_csv(const char *path, const export_opts *o,
     if (rc == 0 && counts)
         *counts = c.count;
     ctx_free(&c);
-    H5Eclear2(H5E_DEFAULT);
-    H5Fclose(c.f);
+    output_reader_close(c.r);
     return rc == 0 ? EXPORT_OK : rc == EXPORT_FAILED ? EXPORT_FAILED
                                                      : EXPORT_BAD_INPUT;
 }

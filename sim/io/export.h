@@ -16,22 +16,28 @@
  *               scenario is the scenario coordinate in a `sim compare`
  *               file and the file's scenario name otherwise; value is
  *               written so that it reads back as the same double, NA for
- *               NaN (a run not done), Inf and -Inf; unit is the
- *               variable's units with the good's own unit put in ("rounds
- *               month-1" rather than "good units month-1 (see good_unit)").
+ *               NaN (a run not done), Inf and -Inf; run is the run's
+ *               label (its index in its job); unit is the variable's
+ *               units, for a variable in the goods' own units with the
+ *               good's unit put in (units_metadata "good_unit month-1"
+ *               gives "rounds month-1").
  *   events.csv  scenario,run,time,step,kind,actor,target,value,label
  *               the event table, one row per event, in the file's order;
  *               time is the first day of the month the event applied in.
- *   runs.csv    run,seed[,point][,PARAM...]  one row per run: its seed and,
+ *   runs.csv    run,seed[,point][,PARAM...]  one row per run (its label):
+ *               its seed and,
  *               in a sweep, its design point (-1: not done) and one column
  *               per swept parameter (named by its path).
  *
+ * The file is read through the one result reader (io/result/reader.h).
  * Memory does not grow with the file: variables are read a bounded
- * hyperslab at a time, events and runs a block of rows at a time.  Each
- * file is written under a temporary name in the directory
- * (".NAME.tmp.ID"), flushed, fsynced, and renamed once all three are
- * complete; after a failure no file is left under a final name and any
- * file already there is untouched.
+ * hyperslab at a time, events and runs a block of rows at a time.  The
+ * three files are written through the publisher (io/publish.h): each
+ * under a temporary name in the directory, and all three renamed only
+ * once all are complete (publish_commit_all); after a failure no file is
+ * left under a final name and any file already there is untouched.  A
+ * table whose name is taken by a directory or a device, or by the input
+ * file itself, is refused before anything is written.
  */
 #ifndef SIM_IO_EXPORT_H
 #define SIM_IO_EXPORT_H
@@ -56,10 +62,9 @@ typedef struct {
     const char *const *vars;     /* record variables, in this order; NULL:
                                     every one in the file, in file order */
     int n_vars;
-    long first_run, last_run;    /* runs to export; last_run < 0: to the
-                                    end (first_run 0, last_run -1: all) */
-    long tmp_id;                 /* temporary names .NAME.tmp.<tmp_id>;
-                                    0: the process id */
+    long first_run, last_run;    /* runs to export (positions on the run
+                                    axis); last_run < 0: to the end
+                                    (first_run 0, last_run -1: all) */
     double max_rows;             /* refuse a file with more rows than this
                                     (0: no limit; the fuzz harness) */
     size_t block;                /* values read at once; 0: the default */
@@ -79,8 +84,11 @@ typedef struct {
  * naming the file and the reason. */
 export_status export_csv(const char *path, const export_opts *o,
                          export_counts *counts, char *err, size_t errlen);
-/* Remove the temporary files export_csv() would have left in dir with
- * this tmp_id, had it been killed. */
-void export_remove_temps(const char *dir, long tmp_id);
+/* Refuse up front what export_csv would refuse of the destination: dir is
+ * not a directory, or one of the tables' names in it is taken by a
+ * directory, a device or the input file `path`.  EXPORT_OK, or
+ * EXPORT_BAD_INPUT with one line in err.  Changes nothing. */
+export_status export_check_dest(const char *path, const char *dir, char *err,
+                                size_t errlen);
 
 #endif

@@ -4,21 +4,17 @@
  */
 #include "posterior.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
 #include "io/config.h"
-#include "io/output.h"
-#include "io/resultinfo.h"
+#include "io/result/h5read.h"
+#include "io/result/output.h"
 #include "model/seedhash.h"
 #include "version.h"
 
@@ -225,7 +221,20 @@ static int strings(writer *w, const smc_history *h, const char *name, int d,
     return variable(w, h, name, 1, &d, w->vstr, w->vstr, s, NULL, long_name);
 }
 
-static int write_body(writer *w, const posterior_meta *pm)
+/* A text attribute on the dataset `name` written already. */
+static int annotate(writer *w, const char *name, const char *attr, const char *text)
+{
+    if (w->failed)
+        return -1;
+    hid_t ds = H5Dopen2(w->file, name, H5P_DEFAULT);
+    if (ds < 0)
+        return wfail(w, "cannot write attribute '%s' of '%s'", attr, name);
+    int rc = attr_text(w, ds, attr, text);
+    H5Dclose(ds);
+    return rc;
+}
+
+static int write_vars(writer *w, const posterior_meta *pm, const char *const *units)
 {
     const smc_history *h = pm->h;
     static const int g_p_d[3] = {D_GEN, D_PARTICLE, D_PARAM};
@@ -234,16 +243,22 @@ static int write_body(writer *w, const posterior_meta *pm)
     static const int g[1] = {D_GEN};
     static const int st[1] = {D_STAT};
     hid_t F64 = H5T_IEEE_F64LE, D = H5T_NATIVE_DOUBLE;
-    char source[256];
-    snprintf(source, sizeof source, "bloc-sim %s (git commit %s)", sim_version, sim_commit);
-    int converged = pm->converged, N = h->N, gens = h->n_gen;
     if (coordinate(w, h, D_GEN, NULL, "ABC-SMC generation (0: draws from the prior)") ||
         coordinate(w, h, D_PARTICLE, NULL, "particle of a generation") ||
         coordinate(w, h, D_PARAM, pm->param_names, "calibrated parameter (config path)") ||
         coordinate(w, h, D_STAT, pm->stat_names, "summary statistic (measure name)") ||
         strings(w, h, "prior", D_PARAM, pm->prior_texts, "prior distribution") ||
-        variable(w, h, "param_value", 3, g_p_d, F64, D, h->theta, NULL,
+        strings(w, h, "param_unit", D_PARAM, units,
+                "unit of the calibrated parameter (from the parameter table)") ||
+        variable(w, h, "param_value", 3, g_p_d, F64, D, h->theta, "1",
                  "parameter value of a particle") ||
+        /* as param_value in a sweep's result file (io/result) */
+        annotate(w, "param_value", "coordinates", "param_unit") ||
+        annotate(w, "param_value", "units_metadata", "param_unit") ||
+        annotate(w, "param_value", "comment",
+                 "The parameters have units of their own: the values of "
+                 "parameter p are in param_unit(p); units is the factor "
+                 "common to all (1).") ||
         variable(w, h, "weight", 2, g_p, F64, D, h->weight, "1",
                  "normalised importance weight of a particle") ||
         variable(w, h, "distance", 2, g_p, F64, D, h->distance, "1",
@@ -280,6 +295,16 @@ static int write_body(writer *w, const posterior_meta *pm)
         strings(w, h, "stat_date", D_STAT, pm->stat_dates,
                 "last month the statistic measures (YYYY-MM)"))
         return -1;
+    return 0;
+}
+
+/* The global attributes: text, and numbers as numbers. */
+static int write_attrs(writer *w, const posterior_meta *pm)
+{
+    const smc_history *h = pm->h;
+    char source[256];
+    snprintf(source, sizeof source, "bloc-sim %s (git commit %s)", sim_version, sim_commit);
+    int converged = pm->converged, N = h->N, gens = h->n_gen;
     hid_t f = w->file;
     if (attr_text(w, f, "Conventions", "CF-1.8") ||
         attr_text(w, f, "title", "bloc-sim calibration: ABC-SMC posterior") ||
@@ -296,66 +321,51 @@ static int write_body(writer *w, const posterior_meta *pm)
         attr_number(w, f, "master_seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &pm->seed))
         return -1;
     for (int k = 0; k < pm->n_settings; k++)
-        if (attr_number(w, f, pm->settings[k].name, F64, D, &pm->settings[k].value))
+        if (attr_number(w, f, pm->settings[k].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                        &pm->settings[k].value))
             return -1;
     return 0;
 }
 
-/* fsync the directory of `path` (so that a rename in it is durable). */
-static void sync_dir(const char *path)
+static int write_body(writer *w, const posterior_meta *pm)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        slash[slash == dir ? 1 : 0] = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+    const smc_history *h = pm->h;
+    const char **units = calloc((size_t)h->d + 1, sizeof *units);
+    if (!units)
+        return wfail(w, "out of memory");
+    for (int k = 0; k < h->d; k++)
+        units[k] = pm->param_units && pm->param_units[k] ? pm->param_units[k] : "1";
+    int rc = write_vars(w, pm, units);
+    free(units);
+    return rc ? -1 : write_attrs(w, pm);
 }
 
 int posterior_write(const char *path, const posterior_meta *pm, char *err,
                     size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "cannot write %s: not a regular file", path);
-        return -1;
-    }
-    size_t n = strlen(path) + 40;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(err, errlen, "cannot write %s: out of memory", path);
-        return -1;
-    }
-    const char *slash = strrchr(path, '/');
-    int dlen = slash ? (int)(slash - path + 1) : 0;
-    snprintf(tmp, n, "%.*s.%s.tmp.%ld", dlen, path, path + dlen, (long)getpid());
     output_library_init();
-    writer w = {.file = -1, .dim = {-1, -1, -1, -1}, .err = err, .errlen = errlen};
+    /* the temporary (checked, registered, stale ones removed), then the
+     * HDF5 file in it */
+    publish_file *pf = publish_begin(path, pm->inputs, NULL, err, errlen);
+    if (!pf)
+        return -1;
+    publish_close_fd(pf); /* HDF5 opens it by name */
+    writer w = {.file = -1, .dim = {-1, -1, -1, -1}, .vstr = -1, .err = err,
+                .errlen = errlen};
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
     unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
     if (fcpl >= 0 && fapl >= 0 && H5Pset_link_creation_order(fcpl, order) >= 0 &&
         H5Pset_attr_creation_order(fcpl, order) >= 0 &&
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0)
-        w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+        w.file = H5Fcreate(publish_temp(pf), H5F_ACC_TRUNC, fcpl, fapl);
     if (fcpl >= 0)
         H5Pclose(fcpl);
     if (fapl >= 0)
         H5Pclose(fapl);
-    int rc = -1;
     if (w.file < 0) {
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        snprintf(err, errlen, "cannot create %s: %s", path,
-                 fd < 0 ? strerror(errno) : "HDF5 cannot create it");
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-        free(tmp);
+        snprintf(err, errlen, "cannot create %s: HDF5 cannot create the file", path);
+        publish_abort(pf);
+        H5Eclear2(H5E_DEFAULT);
         return -1;
     }
     w.vstr = H5Tcopy(H5T_C_S1);
@@ -370,26 +380,16 @@ int posterior_write(const char *path, const posterior_meta *pm, char *err,
         H5Tclose(w.vstr);
     if (H5Fclose(w.file) < 0)
         wfail(&w, "cannot close the file");
-    if (!w.failed) {
-        int fd = open(tmp, O_RDONLY);
-        if (fd < 0 || fsync(fd) != 0)
-            wfail(&w, "cannot sync: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-    }
-    if (!w.failed && rename(tmp, path) != 0)
-        wfail(&w, "cannot rename to the final name: %s", strerror(errno));
     if (w.failed) {
         char why[512];
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "cannot write %s: %s", path, why);
-        unlink(tmp);
-    } else {
-        sync_dir(path);
-        rc = 0;
+        publish_abort(pf);
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
     }
-    free(tmp);
-    return rc;
+    /* synced, checked again, renamed, the directory synced */
+    return publish_commit(pf, pm->inputs, err, errlen) == PUBLISH_OK ? 0 : -1;
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -399,102 +399,132 @@ void posterior_file_free(posterior_file *f)
     if (!f)
         return;
     smc_history_free(f->h);
-    if (f->param_names)
-        result_strings_free(f->param_names, (size_t)f->d);
+    free(f->param_names);
     free(f->status);
     free(f->reason);
     free(f->fit_hash);
+    free(f->history);
     free(f);
 }
 
-/* Read the whole dataset `name` of rank `rank` with the given shape. */
-static int read_all(hid_t file, const char *name, int rank, const hsize_t *shape,
-                    double *buf)
+/* The whole dataset `name` of rank `rank` and exactly the given shape. */
+static int read_all(h5read_ctx *c, hid_t file, const char *name, int rank,
+                    const hsize_t *shape, double *buf)
 {
     hsize_t start[3] = {0, 0, 0};
     hsize_t total = 1;
     for (int a = 0; a < rank; a++)
         total *= shape[a];
-    if (total == 0)
-        return 0;
-    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t ds = h5read_dataset(c, file, name, rank, shape, NULL);
     if (ds < 0)
         return -1;
-    int rc = result_read(ds, H5T_NATIVE_DOUBLE, rank, start, shape, buf);
+    /* a dimension of length 0 is taken as any by h5read_dataset */
+    hsize_t dims[3];
+    hid_t sp = H5Dget_space(ds);
+    int ok = sp >= 0 && H5Sget_simple_extent_dims(sp, dims, NULL) == rank;
+    for (int a = 0; ok && a < rank; a++)
+        ok = dims[a] == shape[a];
+    if (sp >= 0)
+        H5Sclose(sp);
+    int rc = !ok ? h5read_fail(c, "cannot read %s: '%s' does not have the shape "
+                               "this program writes", c->path, name)
+             : total > 0 ? h5read_slab(c, ds, name, rank, start, shape,
+                                       H5T_NATIVE_DOUBLE, buf)
+                         : 0;
     H5Dclose(ds);
     return rc;
+}
+
+/* The sizes and attributes: 0, or -1 with err. */
+static int read_head(h5read_ctx *c, hid_t file, posterior_file *f, int *particles,
+                     int *gens, size_t *d, size_t *m)
+{
+    int ok[4];
+    int nd = h5read_length(c, file, "param", &ok[0]);
+    int nm = h5read_length(c, file, "stat", &ok[1]);
+    int np = h5read_length(c, file, "particle", &ok[2]);
+    int ng = h5read_length(c, file, "generation", &ok[3]);
+    H5Eclear2(H5E_DEFAULT);
+    if (h5read_attr_number(file, "particles", H5T_NATIVE_INT, particles) ||
+        h5read_attr_number(file, "generations", H5T_NATIVE_INT, gens) ||
+        !(f->status = h5read_attr_text(file, "status")) || nd <= 0)
+        return h5read_fail(c, "%s is not a posterior file of sim calibrate", c->path);
+    f->reason = h5read_attr_text(file, "status_reason");
+    f->fit_hash = h5read_attr_text(file, "fit_hash");
+    f->history = h5read_attr_text(file, "history");
+    if (!f->history)
+        f->history = strdup("");
+    if (h5read_attr_number(file, "converged", H5T_NATIVE_INT, &f->converged) ||
+        !f->reason || !f->fit_hash || !f->history || !ok[0] || !ok[1] || !ok[2] ||
+        !ok[3] || *particles < 1 || *particles > 10000000 || *gens < 0 ||
+        *gens > 100000 || nd > 10000 || nm > 100000 || np != *particles || ng != *gens)
+        return h5read_fail(c, "%s: a damaged posterior file (attributes do not "
+                           "match the dimensions)", c->path);
+    *d = (size_t)nd;
+    *m = (size_t)nm;
+    return 0;
 }
 
 posterior_file *posterior_read(const char *path, char *err, size_t errlen)
 {
     output_library_init();
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    hid_t file = h5read_open(path, H5P_DEFAULT, err, errlen);
+    if (file < 0)
         return NULL;
-    }
-    if (!S_ISREG(st.st_mode) || H5Fis_hdf5(path) <= 0) {
-        snprintf(err, errlen, "%s is not an HDF5 file", path);
-        return NULL;
-    }
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) {
-        snprintf(err, errlen, "cannot open %s: HDF5 cannot read it", path);
-        return NULL;
-    }
+    void *pool = NULL;
+    h5read_ctx c = {.path = path, .err = err, .errlen = errlen,
+                    .xfer = h5read_xfer(&pool), .pool = &pool};
     posterior_file *f = calloc(1, sizeof *f);
     int particles = 0, gens = 0;
-    size_t d = result_length(file, "param"), m = result_length(file, "stat");
-    if (!f || result_attr_number(file, "particles", H5T_NATIVE_INT, &particles) ||
-        result_attr_number(file, "generations", H5T_NATIVE_INT, &gens) ||
-        !(f->status = result_attr_text(file, "status")) || d == 0) {
-        snprintf(err, errlen, "%s is not a posterior file of sim calibrate", path);
+    size_t d = 0, m = 0;
+    if (!f || c.xfer < 0) {
+        snprintf(err, errlen, "cannot read %s: out of memory", path);
         goto bad;
     }
-    f->reason = result_attr_text(file, "status_reason");
-    f->fit_hash = result_attr_text(file, "fit_hash");
-    if (result_attr_number(file, "converged", H5T_NATIVE_INT, &f->converged) ||
-        !f->reason || !f->fit_hash || particles < 1 || particles > 10000000 ||
-        gens < 0 || gens > 100000 || d > 10000 || m > 100000 ||
-        result_length(file, "particle") != (size_t)particles ||
-        result_length(file, "generation") != (size_t)gens) {
-        snprintf(err, errlen, "%s: a damaged posterior file (attributes do not "
-                 "match the dimensions)", path);
+    if (read_head(&c, file, f, &particles, &gens, &d, &m))
         goto bad;
-    }
     f->d = (int)d;
-    f->param_names = result_strings(file, "param", d, 0, d);
-    f->h = smc_history_alloc(particles, (int)d, (int)m);
-    if (!f->param_names || !f->h) {
-        snprintf(err, errlen, "%s: cannot read the parameter names", path);
+    if (!(f->param_names = h5read_strings(&c, file, "param", d)))
+        goto bad;
+    if (!(f->h = smc_history_alloc(particles, (int)d, (int)m))) {
+        snprintf(err, errlen, "cannot read %s: out of memory", path);
         goto bad;
     }
     for (f->h->n_gen = 0; f->h->cap_gen < gens; f->h->n_gen = f->h->cap_gen)
         if (smc_history_grow(f->h)) {
-            snprintf(err, errlen, "%s: out of memory", path);
+            snprintf(err, errlen, "cannot read %s: out of memory", path);
             goto bad;
         }
     f->h->n_gen = gens;
     hsize_t G = (hsize_t)gens, N = (hsize_t)particles;
     hsize_t s3d[3] = {G, N, d}, s3m[3] = {G, N, m}, s2[2] = {G, N}, s1[1] = {G};
-    if (read_all(file, "param_value", 3, s3d, f->h->theta) ||
-        read_all(file, "weight", 2, s2, f->h->weight) ||
-        read_all(file, "distance", 2, s2, f->h->distance) ||
-        (m > 0 && read_all(file, "stat_value", 3, s3m, f->h->stats)) ||
-        read_all(file, "tolerance", 1, s1, f->h->tolerance) ||
-        read_all(file, "ess", 1, s1, f->h->ess) ||
-        read_all(file, "acceptance_rate", 1, s1, f->h->acceptance) ||
-        read_all(file, "simulations", 1, s1, f->h->simulations) ||
-        read_all(file, "proposals", 1, s1, f->h->proposals) ||
-        read_all(file, "seconds", 1, s1, f->h->seconds)) {
+    if (read_all(&c, file, "param_value", 3, s3d, f->h->theta) ||
+        read_all(&c, file, "weight", 2, s2, f->h->weight) ||
+        read_all(&c, file, "distance", 2, s2, f->h->distance) ||
+        (m > 0 && read_all(&c, file, "stat_value", 3, s3m, f->h->stats)) ||
+        read_all(&c, file, "tolerance", 1, s1, f->h->tolerance) ||
+        read_all(&c, file, "ess", 1, s1, f->h->ess) ||
+        read_all(&c, file, "acceptance_rate", 1, s1, f->h->acceptance) ||
+        read_all(&c, file, "simulations", 1, s1, f->h->simulations) ||
+        read_all(&c, file, "proposals", 1, s1, f->h->proposals) ||
+        read_all(&c, file, "seconds", 1, s1, f->h->seconds)) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "%s: a damaged posterior file (cannot read its "
-                 "generations)", path);
+                 "generations: %s)", path, why);
         goto bad;
     }
+    H5Pclose(c.xfer);
+    h5read_release(&pool);
     H5Fclose(file);
+    H5Eclear2(H5E_DEFAULT);
     return f;
 bad:
+    if (c.xfer >= 0)
+        H5Pclose(c.xfer);
+    h5read_release(&pool);
     H5Fclose(file);
+    H5Eclear2(H5E_DEFAULT);
     posterior_file_free(f);
     return NULL;
 }

@@ -5,7 +5,8 @@
  * xarray.
  *
  *   dimensions  generation, particle, param, stat
- *   param_value(generation, particle, param)  a particle's parameters
+ *   param_value(generation, particle, param)  a particle's parameters, in
+ *                                             the units param_unit(param)
  *   weight(generation, particle)              normalised importance weight
  *   distance(generation, particle)            to the targets (scaled)
  *   stat_value(generation, particle, stat)    its simulated statistics
@@ -16,13 +17,17 @@
  *   global attributes: status, converged, status_reason, fit_hash, ...
  *
  * The posterior is the last generation: its particles with their weights.
- * Files are written under a temporary name and renamed when complete.
+ * Files are written through the publisher (io/publish.h): under a
+ * temporary name, synced, renamed when complete, and never over a file
+ * that is not a regular one or is one of the command's inputs.  They are
+ * read back with the result module's checked reads (io/result/h5read.h).
  */
 #ifndef SIM_IO_POSTERIOR_H
 #define SIM_IO_POSTERIOR_H
 
 #include <stddef.h>
 
+#include "io/publish.h"
 #include "model/params.h"
 
 /* Every generation of a fit, in memory.  Arrays are [generation][...]. */
@@ -56,6 +61,8 @@ typedef struct {
 typedef struct {
     const smc_history *h;
     const char *const *param_names;  /* [d] config paths */
+    const char *const *param_units;  /* [d] their units, from the parameter
+                                      * table (NULL: "1") */
     const char *const *prior_texts;  /* [d] */
     const char *const *stat_names;   /* [m] */
     const char *const *stat_labels;  /* [m] */
@@ -69,11 +76,15 @@ typedef struct {
     unsigned long long seed;
     const posterior_setting *settings;
     int n_settings;
-    const char *config_text, *targets_text, *history;
+    const char *config_text, *targets_text;
+    const char *history;             /* earlier lines (a resumed fit's) and
+                                      * this command's, one per line */
+    const publish_inputs *inputs;    /* never written over (may be NULL) */
 } posterior_meta;
 
-/* Write the file at `path` atomically: a temporary beside it, fsynced and
- * renamed.  0, or -1 with one line in err. */
+/* Write the file at `path` through the publisher.  0, or -1 with one line
+ * in err (a destination that is not a regular file or is one of
+ * pm->inputs is refused). */
 int posterior_write(const char *path, const posterior_meta *pm, char *err,
                     size_t errlen);
 
@@ -83,6 +94,7 @@ typedef struct {
     int d;
     char **param_names;   /* [d] */
     char *status, *reason, *fit_hash;
+    char *history;        /* the history attribute ("" when absent) */
     int converged;
 } posterior_file;
 

@@ -14,7 +14,7 @@
 
 #include "io/config/get.h"
 #include "io/config/load.h"
-#include "io/output.h"
+#include "io/result/output.h"
 
 #define SWEEP_MAX_AXES 64
 #define SWEEP_MAX_VALUES 100000

@@ -45,12 +45,13 @@ grep -q '^sim: bad.cfg:2: ' "$ERR" && ok "the bad scenario's own error line is t
     not_ok "no error line for bad.cfg"
 compare "the batch's baseline is still the baseline run alone" same out/baseline.h5 alone/baseline.h5
 
-# one scenario whose file cannot be written: exit 1, the others kept, nothing under its name
+# one scenario whose output is a directory: refused (exit 2, as any output
+# that is not a regular file), the others kept, nothing under its name
 rm -f "$W"/out/*
 mkdir "$W/out/dedollarisation.h5"
 sim run "$SC/baseline.cfg" "$SC/dedollarisation.cfg" "$SC/sanctions_relief.cfg" --outdir out \
     --replicates 3 -j2 -q
-expect_rc "a batch with one unwritable output" 1
+expect_rc "a batch with one output that is a directory" 2
 [ -s "$W/out/baseline.h5" ] && [ -s "$W/out/sanctions_relief.h5" ] &&
     ok "the others' files are written" || not_ok "a file of the others is missing"
 [ -d "$W/out/dedollarisation.h5" ] && [ -z "$(ls -A "$W/out/dedollarisation.h5")" ] &&
@@ -95,7 +96,7 @@ got=$("$PYTHON" - "$W/c3.h5" <<'PY'
 import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     print(",".join(s.decode() if isinstance(s, bytes) else s for s in f["scenario"][...]),
-          f["stock"].shape[0])
+          f["stock"].shape[1])  # stock(run, scenario, time, agent, good)
 PY
 )
 [ "$got" = "baseline,dedollarisation,sanctions_escalation 3" ] &&

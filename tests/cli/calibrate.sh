@@ -5,7 +5,11 @@
 # for any --jobs and any number of MPI ranks, resume after SIGKILL with the
 # same posterior, SIGTERM, a fit that is not done (exit 5), identities,
 # --fit-until, --recover, --posterior for run, compare and sweep, and bad
-# input.
+# input.  The posterior follows the result files' conventions (UDUNITS-2
+# units, numbers as numbers, param_unit, history appended by --resume),
+# and every file calibrate writes goes through the publisher: never over
+# an input however spelt (the scenario, what it includes, the targets,
+# the posterior read), a device or a FIFO.
 . "$(dirname "$0")/common.inc"
 
 cp -r "$ROOT/scenarios" "$ROOT/configs" "$W/"
@@ -140,6 +144,9 @@ sim calibrate $T_ALL --particles 150 --generations 8 -o killed.h5 --resume
 expect_rc "--resume" 5
 has "resumed from the checkpoint" "$ERR" "calibrate: resuming after generation"
 same_fit "resume after SIGKILL gives the same posterior (bit for bit)" whole.h5 killed.h5
+"$PYTHON" "$ROOT/tests/cli/check_cf.py" posterior "$W/killed.h5" --history 2 >"$T/log/cf" 2>&1
+[ $? -eq 0 ] && ok "the resumed posterior: conventions, its history appended by --resume" ||
+    { not_ok "the resumed posterior's conventions"; show "$T/log/cf"; }
 [ ! -e "$W/killed.h5.checkpoint" ] && ok "the checkpoint is removed at the end" || not_ok "checkpoint left"
 sim calibrate $T_ALL --particles 100 --generations 8 -o killed.h5 --resume -q
 expect_rc "--resume with no checkpoint starts afresh" 5
@@ -221,11 +228,17 @@ last = post.param_value.isel(generation=-1)
 for r in range(run.sizes["run"]):
     k = int(run.point[r])
     assert run.param_value[r].item() == last[k, 0].item(), r
-assert post.weight.isel(generation=-1)[run.point.values].min() > 0
+# point has _FillValue -1 (a run not done), which xarray decodes to floats
+assert not np.isnan(run.point.values).any()
+assert post.weight.isel(generation=-1)[run.point.values.astype(int)].min() > 0
 assert len(set(run.param_value.values[:, 0])) > 1
 print("ok")
 PY
 [ $? -eq 0 ] && ok "each run records its particle and uses its values" || { not_ok "run file"; show "$T/log/py"; }
+"$PYTHON" "$ROOT/tests/cli/check_cf.py" posterior "$W/baseline_posterior.h5" --run "$W/post_run.h5" \
+    >"$T/log/cf" 2>&1
+[ $? -eq 0 ] && ok "the posterior and a run drawing from it: units, numbers, param_unit, history" ||
+    { not_ok "the posterior's conventions"; show "$T/log/cf"; }
 sim run --posterior baseline_posterior.h5 --replicates 6 --jobs 1 -o post_run1.h5 -q
 compare "run --posterior: the same runs for any --jobs" same post_run.h5 post_run1.h5
 sim compare scenarios/baseline.cfg scenarios/dedollarisation.cfg --posterior baseline_posterior.h5 \
@@ -284,11 +297,47 @@ expect_rc "--check with --recover" 2
 cp "$W/fit.cfg" "$W/fit_copy.cfg"
 sim calibrate --targets fit.cfg -o fit.cfg
 expect_rc "-o naming the targets file" 2
-message_is "fit.cfg is an input (fit.cfg): not replaced" && ok "said so" || { not_ok "message"; show "$ERR"; }
+message_is "refusing to write fit.cfg: it is one of the inputs" && ok "said so" || { not_ok "message"; show "$ERR"; }
 cmp -s "$W/fit.cfg" "$W/fit_copy.cfg" && ok "the targets file is untouched" || not_ok "fit.cfg changed"
 sim calibrate --targets fit.cfg -o /dev/null
 expect_rc "-o /dev/null" 2
-message_is "/dev/null exists and is not a regular file: not replaced" && ok "said so" || { not_ok "message"; show "$ERR"; }
+message_is "refusing to write /dev/null: it is a character device, not a regular file" &&
+    ok "said so" || { not_ok "message"; show "$ERR"; }
+# the publisher's refusals, for every file calibrate writes, before the fit
+cp "$W/scenarios/baseline.cfg" "$W/scenario.before"
+cp "$W/configs/default.cfg" "$W/default.before"
+cp "$W/baseline_posterior.h5" "$W/posterior.before"
+sim calibrate scenarios/baseline.cfg --targets fit.cfg -o ./scenarios/../scenarios/baseline.cfg
+expect_rc "-o naming the scenario, spelt otherwise" 2
+message_is "is the same file as the input scenarios/baseline.cfg" && ok "said so" ||
+    { not_ok "message"; show "$ERR"; }
+sim calibrate scenarios/baseline.cfg --targets fit.cfg -o configs/calibrated.cfg
+expect_rc "-o naming the calibrated.cfg the scenario includes (a posterior is no config)" 2
+sim calibrate scenarios/baseline.cfg --targets fit.cfg --write-config configs/default.cfg -o wd.h5
+expect_rc "--write-config naming the default.cfg the scenario includes" 2
+message_is "refusing to write configs/default.cfg" "input" && ok "said so" || { not_ok "message"; show "$ERR"; }
+sim calibrate --targets fit.cfg -o same.h5 --write-config same.h5
+expect_rc "--write-config naming the posterior file" 2
+(cd "$W" && mkfifo fifo)
+sim calibrate --targets fit.cfg -o wf.h5 --write-config fifo
+expect_rc "--write-config naming a FIFO (no hang)" 2
+message_is "refusing to write fifo: it is a FIFO" && ok "said so" || { not_ok "message"; show "$ERR"; }
+sim calibrate --targets fit.cfg -o fifo
+expect_rc "-o naming a FIFO" 2
+sim run --posterior baseline_posterior.h5 --months 2 -o ./baseline_posterior.h5
+expect_rc "run --posterior P -o P (spelt otherwise)" 2
+message_is "is the same file as the input baseline_posterior.h5" && ok "said so" ||
+    { not_ok "message"; show "$ERR"; }
+sim compare scenarios/baseline.cfg scenarios/dedollarisation.cfg --posterior baseline_posterior.h5 \
+    --months 2 --replicates 2 -o cmp2.h5 --table baseline_posterior.h5
+expect_rc "compare --posterior P --table P" 2
+sim sweep sw.cfg --posterior baseline_posterior.h5 -o baseline_posterior.h5 -q
+expect_rc "sweep --posterior P -o P" 2
+cmp -s "$W/scenarios/baseline.cfg" "$W/scenario.before" && cmp -s "$W/configs/default.cfg" "$W/default.before" &&
+    cmp -s "$W/baseline_posterior.h5" "$W/posterior.before" && [ -p "$W/fifo" ] &&
+    [ ! -e "$W/same.h5" ] && [ ! -e "$W/wd.h5" ] && [ ! -e "$W/cmp2.h5" ] &&
+    ok "the scenario, its include, the posterior and the FIFO untouched, no file written" ||
+    not_ok "an input changed or a file was written"
 printf 'targets = ( { name = "x"; variables = ["stock"]; value = 1.0; range = [0.0, 2.0]; } );\nfree = ( { path = "agents.RUS.secondary"; } );\n' > "$W/noprior.cfg"
 sim calibrate --targets noprior.cfg
 expect_rc "a free parameter without a prior" 2

@@ -46,14 +46,10 @@ def text(x):
     return x.decode() if isinstance(x, bytes) else str(x)
 
 
-def unit_for(units, good_unit):
-    """The unit column: the good's own unit put into 'good units'."""
-    if 'good unit' not in units:
-        return units
-    i = units.index('good unit')
-    skip = 10 if units[i:].startswith('good units') else 9
-    s = units[:i] + good_unit + units[i + skip:]
-    return s.replace(' (see good_unit)', '')
+def unit_for(meta, good_unit):
+    """The unit column of a variable in the goods' own units: its
+    units_metadata with the good's unit put in for good_unit."""
+    return meta.replace('good_unit-1', 'per ' + good_unit).replace('good_unit', good_unit)
 
 
 def read_values(path):
@@ -122,8 +118,9 @@ def check_values(h5, d, vars_, runs):
         if 'scenario' not in da.dims:
             ok = ok and (sub['scenario'] == scen_attr).all()
         units = da.attrs.get('units', '')
-        if 'good' in da.dims:
-            exp_unit = np.array([unit_for(units, good_unit[goods.index(g)])
+        meta = da.attrs.get('units_metadata', '')
+        if 'good' in da.dims and 'good_unit' in meta:
+            exp_unit = np.array([unit_for(meta, good_unit[goods.index(g)])
                                  for g in sub['good']])
         else:
             exp_unit = np.array([units] * len(sub))
@@ -143,13 +140,14 @@ def check_events(h5, d, runs):
     check('events.csv: the columns', list(e.columns) == EVENT_COLS,
           list(e.columns))
     f = h5py.File(h5, 'r')
-    if 'event_run' not in f:
+    g = f['events']  # the event log's group
+    if 'event_run' not in g or len(g['event_run']) == 0:
         check('events.csv: no events', len(e) == 0)
         return
-    run = f['event_run'][()]
+    run = g['event_run'][()]
     keep = np.ones(len(run), bool)
-    if runs:
-        keep = (run >= runs[0]) & (run <= runs[1])
+    if runs:  # positions on the run axis; the event table names run labels
+        keep = np.isin(run, f['run'][runs[0]:runs[1] + 1])
     ok = len(e) == keep.sum()
     check('events.csv: one row per event (%d)' % keep.sum(), ok, len(e))
     if not ok or len(e) == 0:
@@ -158,15 +156,15 @@ def check_events(h5, d, runs):
             'actor': 'event_actor', 'target': 'event_target',
             'value': 'event_value', 'label': 'event_label'}
     for c, h in cols.items():
-        x = f[h][()][keep]
+        x = g[h][()][keep]
         if x.dtype.kind in 'OS':
             x = np.array([text(s) for s in x])
             same = (e[c].to_numpy().astype(str) == x).all()
         else:
             same = np.array_equal(e[c].to_numpy(), x, equal_nan=True)
         check('events.csv: %s' % c, same)
-    if 'event_scenario' in f:
-        x = np.array([text(s) for s in f['event_scenario'][()][keep]])
+    if 'event_scenario' in g:
+        x = np.array([text(s) for s in g['event_scenario'][()][keep]])
         check('events.csv: scenario', (e['scenario'].to_numpy() == x).all())
     else:
         check('events.csv: scenario', (e['scenario'] == text(f.attrs['scenario'])).all())
@@ -191,7 +189,7 @@ def check_runs(h5, d, runs):
     check('runs.csv: one row per run', len(r) == hi - lo + 1, len(r))
     if len(r) != hi - lo + 1:
         return
-    check('runs.csv: run', (r['run'].to_numpy() == np.arange(lo, hi + 1)).all())
+    check('runs.csv: run (its label)', (r['run'].to_numpy() == f['run'][lo:hi + 1]).all())
     seeds = f['seed'][lo:hi + 1]
     check('runs.csv: seed exact',
           [int(s) for s in r['seed']] == [int(s) for s in seeds])

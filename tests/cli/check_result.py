@@ -201,9 +201,11 @@ def h5_checks(c, path):
         c.check(False, "h5py.File(%s)" % path, str(e))
         return
 
+    # netCDF-4's dimensions without a coordinate variable (nv, the event
+    # dimension of the group `events`) are scales but no variables
     datasets = []
     f.visititems(lambda n, o: datasets.append(n)
-                 if isinstance(o, h5py.Dataset) else None)
+                 if isinstance(o, h5py.Dataset) and not _dim_only(o) else None)
 
     def long_names():
         bad = [n for n in datasets if not _text_attr(f[n], "long_name")]
@@ -260,6 +262,14 @@ def _text_attr(obj, name):
     if isinstance(v, bytes):
         v = v.decode("utf-8", "replace")
     return str(v).strip()
+
+
+def _dim_only(obj):
+    name = obj.attrs.get("NAME")
+    if isinstance(name, bytes):
+        name = name.decode()
+    return _is_scale(obj) and str(name).startswith(
+        "This is a netCDF dimension but not a netCDF variable")
 
 
 def _is_scale(obj):

@@ -43,7 +43,7 @@ if "$PYTHON" - "$W/cmp.h5" <<'PY'
 import sys, xarray as xr
 ds = xr.open_dataset(sys.argv[1])
 assert list(ds.scenario.values) == ["baseline", "sanctions_escalation"], ds.scenario.values
-assert ds.stock.dims[:2] == ("scenario", "run"), ds.stock.dims
+assert ds.stock.dims[:2] == ("run", "scenario"), ds.stock.dims
 a = ds.production.sel(scenario="baseline", agent="RUS", good="drones").sum("time")
 b = ds.production.sel(scenario="sanctions_escalation", agent="RUS", good="drones").sum("time")
 assert (b < a).all(), (a.values, b.values)

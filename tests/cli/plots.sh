@@ -230,7 +230,7 @@ lane_b() {
         not_ok "plot_sweep.py kept runs that are not done"
     fi
 
-    refuse "plot_sweep.py, unknown variable" "no variable 'nonsense'" plot_sweep.py sweep.h5 --var nonsense
+    refuse "plot_sweep.py, unknown variable" "'nonsense' is not recorded" plot_sweep.py sweep.h5 --var nonsense
     refuse "plot_sweep.py, variable not recorded" "'stock' is not recorded" plot_sweep.py sweep.h5 --var stock --good oil
     refuse "plot_sweep.py, unknown good" "no good 'gold'" plot_sweep.py sweep.h5 --var shortfall --good gold
     refuse "plot_sweep.py, not a sweep" "not a sweep" plot_sweep.py run.h5 --var cohesion

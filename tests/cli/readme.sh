@@ -21,7 +21,7 @@ steps=$(section '<!-- quickstart -->' '<!-- \/quickstart -->' | grep -v '^```' |
 last=$(section '<!-- quickstart -->' '<!-- \/quickstart -->' | grep -v '^```' | grep -v '^[[:space:]]*$' | tail -n 1)
 [ "$last" = "make test" ] && ok "the test command is 'make test'" || not_ok "test command is '$last'"
 first=$(section '<!-- quickstart -->' '<!-- \/quickstart -->' | grep apt-get)
-for pkg in libgsl-dev libconfig-dev libhdf5-dev libdeflate-dev hdf5-tools netcdf-bin libcmocka-dev \
+for pkg in libgsl-dev libconfig-dev libhdf5-dev libdeflate-dev hdf5-tools netcdf-bin nco udunits-bin libcmocka-dev \
     python3-h5py python3-xarray python3-pandas python3-matplotlib python3-scipy python3-libconf \
     man-db r-cran-hdf5r; do
     case "$first" in

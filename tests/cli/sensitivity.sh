@@ -166,7 +166,7 @@ refuse "a shard (runs not done)" "runs not done" shard.h5 --var cohesion
 refuse "another design" "a lhs sweep (its sweep_design attribute)" lhs.h5 --var cohesion
 refuse "a text file" "not a result file" text.h5 --var cohesion
 refuse "a missing file" "no such file" nothere.h5 --var cohesion
-refuse "an unknown variable" "no variable 'bogus'" salt.h5 --var bogus
+refuse "an unknown variable" "'bogus' is not recorded" salt.h5 --var bogus
 refuse "a variable not recorded" "'flow' is not recorded" salt.h5 --var flow
 refuse "an unknown agent" "no agent 'USA'" salt.h5 --var shortfall --agent USA --good shells
 refuse "a good dimension without --good" "give --good" salt.h5 --var shortfall

@@ -71,7 +71,8 @@ for _ in $(seq 1 120); do
 done
 [ -n "$done_" ] && ok "the jobs finished" || not_ok "the jobs did not finish in 120 s"
 for i in 0 1 2; do
-    if [ -f "$W/out/shard_$i.h5" ] && [ "$(py --attr "$W/out/shard_$i.h5" shard 2>/dev/null)" = "$i/3" ]; then
+    if [ -f "$W/out/shard_$i.h5" ] &&
+        [ "$(py --attr "$W/out/shard_$i.h5" shard_index 2>/dev/null)/$(py --attr "$W/out/shard_$i.h5" shard_count 2>/dev/null)" = "$i/3" ]; then
         ok "array task $i wrote shard $i/3 (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT)"
     else
         not_ok "array task $i: no shard $i/3"

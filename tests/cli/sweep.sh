@@ -87,12 +87,14 @@ message_is "interrupted" "runs done" && ok "the interruption is reported" || { n
 if "$PYTHON" - "$W/long.h5" <<'PY'
 import sys, xarray as xr, numpy as np
 ds = xr.open_dataset(sys.argv[1])
-done = ds.point.values >= 0
-assert 0 < done.sum() < ds.sizes["run"], done.sum()
-x = ds.production.values
-assert not np.isnan(x[done]).any() and np.isnan(x[~done]).all()
+# the runs done, each labelled with its index in the sweep
+run, total = ds.run.values, int(ds.attrs["sweep_runs"])
+assert 0 < run.size < total, (run.size, total)
+assert (np.diff(run) > 0).all() and run.max() < total, run
+assert (ds.point.values == run // int(ds.attrs["sweep_replicates"])).all()
+assert not np.isnan(ds.production.values).any()
 PY
-then ok "the interrupted file is valid and marks the runs done"; else not_ok "interrupted file"; fi
+then ok "the interrupted file is valid and holds the runs done, labelled"; else not_ok "interrupted file"; fi
 
 # ---- resume: SIGTERM then --resume, SIGKILL at random moments then --resume ----------
 cat > "$W/configs/r.cfg" <<'CFG'

@@ -108,20 +108,23 @@ for kind in ensemble sweep shard0 merged compare; do
     common_nc >"$T/log/want"
     case $kind in
     ensemble)
-        printf '%s\n' "run = 3 ;" "double stock(run, time, agent, good) ;" \
+        printf '%s\n' "run = UNLIMITED ; // (3 currently)" "double stock(run, time, agent, good) ;" \
             "double flow(run, time, agent, partner, good) ;" "double cohesion(run, time) ;" \
             "double route_flow(run, time, route, good) ;" >>"$T/log/want" ;;
     sweep | shard0 | merged)
-        printf '%s\n' "run = 40 ;" "param = 2 ;" "string param(param) ;" \
+        if [ "$kind" = shard0 ]; then echo "run = UNLIMITED ;"; else
+            echo "run = UNLIMITED ; // (40 currently)"; fi >>"$T/log/want"
+        printf '%s\n' "param = 2 ;" "string param(param) ;" "string param_unit(param) ;" \
             "double param_value(run, param) ;" "int point(run) ;" \
             "double stock(run, time, agent, good) ;" "double flow(run, time, agent, partner, good) ;" \
             "double cohesion(run, time) ;" "double sanctions(run, time, agent) ;" \
             ':sweep_hash = ' >>"$T/log/want" ;;
     compare)
-        printf '%s\n' "scenario = 2 ;" "run = 3 ;" "string scenario(scenario) ;" \
-            "string scenario_config(scenario) ;" "double stock(scenario, run, time, agent, good) ;" \
-            "double flow(scenario, run, time, agent, partner, good) ;" \
-            "double cohesion(scenario, run, time) ;" "string event_scenario(event) ;" >>"$T/log/want" ;;
+        printf '%s\n' "scenario = 2 ;" "run = UNLIMITED ; // (3 currently)" "string scenario(scenario) ;" \
+            "string scenario_config(scenario) ;" "double stock(run, scenario, time, agent, good) ;" \
+            "double flow(run, scenario, time, agent, partner, good) ;" \
+            "double cohesion(run, scenario, time) ;" "group: events {" \
+            "string event_scenario(event) ;" >>"$T/log/want" ;;
     esac
     missing=""
     while IFS= read -r line; do
@@ -156,7 +159,7 @@ import xarray as xr
 
 path, kind = sys.argv[1:3]
 ds = xr.open_dataset(path)
-lead = ("scenario", "run") if kind == "compare" else ("run",)
+lead = ("run", "scenario") if kind == "compare" else ("run",)
 assert not [d for d in ds.dims if d.startswith("phony_dim")], ds.dims
 # labelled string coordinates
 for dim in ("agent", "partner", "good", "route"):
@@ -186,11 +189,12 @@ if kind in ("sweep", "shard0", "merged"):
     point = ds.point.values
     done = point >= 0
     assert set(pv[done].tolist()) <= {2.0, 4.0}, pv
-    if kind == "shard0":   # some runs here, the others not done (point -1, NaN)
-        assert 0 < done.sum() < 40, point
-        assert (point[done] == np.arange(40)[done] // 2).all(), point
-        x = s.values
-        assert not np.isnan(x[done]).any() and np.isnan(x[~done]).all()
+    if kind == "shard0":   # its own runs only, labelled with their index
+        run = ds.run.values
+        assert 0 < run.size < 40 and done.all(), (run, point)
+        assert (np.diff(run) > 0).all() and run.max() < 40, run
+        assert (point == run // 2).all(), point
+        assert not np.isnan(s.values).any()
     else:
         assert list(point) == [k // 2 for k in range(40)], point
         assert not np.isnan(s.values).any()
@@ -198,7 +202,9 @@ if kind == "compare":
     assert list(ds.scenario.values) == ["baseline", "caspian_interdiction"], ds.scenario.values
     d = ds.stock.sel(scenario="caspian_interdiction", agent="RUS", good="drones")
     assert d.dims == ("run", "time"), d.dims
-    assert "scenario_config" in ds and "event_scenario" in ds
+    ev = xr.open_dataset(path, group="events")
+    assert "scenario_config" in ds and "event_scenario" in ev, list(ev)
+    assert set(ev.event_scenario.values) <= set(ds.scenario.values)
 print("xarray ok:", dict(ds.sizes))
 PY
     then ok "$kind: xarray.open_dataset: labelled coordinates, .sel, datetime64 time$(

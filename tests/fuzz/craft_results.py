@@ -6,8 +6,9 @@ tests/fuzz/regressions/fuzz_result/ were made with it).
 
     /usr/bin/python3 tests/fuzz/craft_results.py OUTDIR [NAME...]
 
-Each file has what `sim info` needs to get past its first checks (a
-`scenario` attribute, a `time` dataset with units) and then one thing a
+Each file has what `sim info` needs to get past its first checks (the
+`scenario` and `config` attributes, a `time` dataset with units, the group
+`events` of the current layout) and then one thing a
 damaged or foreign file may have: a coordinate of rank 2, a coordinate
 longer than the one it is paired with, attributes holding arrays, times
 that are not finite or far out of range, dimensions far larger than the
@@ -27,10 +28,12 @@ def strings(values):
 
 
 def base(path, time=(0.0, 31.0), agents=('RUS', 'CHN'), goods=('shells',),
-         units=('rounds',)):
+         units=('rounds',), runs=True):
     f = h5py.File(path, 'w')
     f.attrs['scenario'] = 'crafted'
+    f.attrs['config'] = ''
     f.attrs['focus_agent'] = 'RUS'
+    f.create_group('events')
     t = f.create_dataset('time', data=np.array(time, dtype='f8'))
     t.attrs['units'] = 'days since 2023-01-01'
     if agents is not None:
@@ -39,13 +42,15 @@ def base(path, time=(0.0, 31.0), agents=('RUS', 'CHN'), goods=('shells',),
         f.create_dataset('good', data=strings(goods), dtype=STR)
     if units is not None:
         f.create_dataset('good_unit', data=strings(units), dtype=STR)
+    if runs:  # one run: its coordinate and seed
+        f.create_dataset('run', data=np.array([0], dtype='i4'))
+        f.create_dataset('seed', data=np.array([1], dtype='u8'))
     return f
 
 
 def ok(path):
     """A well-formed miniature: one run, two records, two agents, one good."""
     f = base(path)
-    f.create_dataset('run', data=np.array([0], dtype='i4'))
     f.create_dataset('shortfall', data=np.ones((1, 2, 2, 1)))
     f.create_dataset('demand', data=np.ones((1, 2, 2, 1)))
     f.create_dataset('cohesion', data=np.full((1, 2), 0.5))
@@ -58,6 +63,7 @@ def dense(path):
     B-trees), as the result writer makes them."""
     f = h5py.File(path, 'w', libver=('v108', 'v108'), track_order=True)
     f.attrs['scenario'] = 'crafted'
+    f.attrs['config'] = ''
     f.attrs['focus_agent'] = 'RUS'
     f.attrs['master_seed'] = np.uint64(1)
     f.attrs['months'] = np.int32(2)
@@ -65,6 +71,8 @@ def dense(path):
     t = f.create_dataset('time', data=np.array([0.0, 31.0]))
     t.attrs['units'] = 'days since 2023-01-01'
     f.create_dataset('run', data=np.array([0, 1], dtype='i4'))
+    f.create_dataset('seed', data=np.array([1, 2], dtype='u8'))
+    f.create_group('events')
     f.create_dataset('agent', data=strings(['RUS', 'CHN']), dtype=STR)
     f.create_dataset('good', data=strings(['shells']), dtype=STR)
     f.create_dataset('good_unit', data=strings(['rounds']), dtype=STR)
@@ -139,7 +147,7 @@ def time_units_odd(path):
 def huge_dims(path):
     """`time` declares 2^28 records (2 GiB of doubles) in a file of a few KB:
     chunked, nothing written."""
-    f = base(path, time=(0.0,))
+    f = base(path, time=(0.0,), runs=False)
     del f['time']
     t = f.create_dataset('time', shape=(1 << 28,), dtype='f8', chunks=(1024,))
     t.attrs['units'] = 'days since 2023-01-01'
@@ -160,7 +168,7 @@ def product_overflow(path):
     written) x 2 records x 4 goods: read_slab() asks for 2^65 mod 2^64 = 0
     doubles, and calloc(2^62 runs, 8) in print_shortfall()."""
     goods = ('shells', 'drones', 'chips', 'oil')
-    f = base(path, goods=goods, units=goods)
+    f = base(path, goods=goods, units=goods, runs=False)
     f.create_dataset('run', shape=(1 << 62,), dtype='i4', chunks=(1024,))
     f.create_dataset('shortfall', shape=(1 << 62, 2, 2, 4), dtype='f8',
                      chunks=(1, 2, 2, 4))
@@ -174,30 +182,34 @@ def export_base(path, runs=2, agents=('RUS', 'CHN'), goods=('shells',),
     """(not a case) A miniature that `sim export` takes whole: a `run`
     coordinate, `partner`, a record variable of each shape, an event
     table; each case below then breaks one thing."""
-    f = base(path, agents=agents, goods=goods, units=('rounds',) * len(goods))
+    f = base(path, agents=agents, goods=goods, units=('rounds',) * len(goods),
+             runs=False)
     f.create_dataset('run', data=np.arange(runs, dtype='i4'))
     f.create_dataset('partner', data=strings(agents), dtype=STR)
     f.create_dataset('seed', data=np.arange(1, runs + 1, dtype='u8'))
     lead = (runs, 2)
     if scenarios:
         f.create_dataset('scenario', data=strings(scenarios), dtype=STR)
-        lead = (len(scenarios),) + lead
+        lead = (runs, len(scenarios), 2)
     na, ng = len(agents), len(goods)
     n = np.prod(lead)
     f.create_dataset('stock', data=np.arange(n * na * ng, dtype='f8')
                      .reshape(lead + (na, ng)))
     f.create_dataset('flow', data=np.full(lead + (na, na, ng), 0.5))
     f.create_dataset('cohesion', data=np.full(lead, 0.25))
-    f['stock'].attrs['units'] = 'good units (see good_unit)'
+    f['stock'].attrs['units'] = '1'
+    f['stock'].attrs['units_metadata'] = 'good_unit'
+    g = f['events']
     ev = {'event_run': np.array([0, 1], dtype='i4'),
           'event_step': np.array([0, 1], dtype='i4'),
           'event_value': np.array([1.0, 2.0])}
     for k, v in ev.items():
-        f.create_dataset(k, data=v)
-    for k in ('event_kind', 'event_actor', 'event_target', 'event_label'):
-        f.create_dataset(k, data=strings(['set', 'join']), dtype=STR)
+        g.create_dataset(k, data=v)
+    for k in ('event_kind', 'event_actor', 'event_target', 'event_unit',
+              'event_label'):
+        g.create_dataset(k, data=strings(['set', 'join']), dtype=STR)
     if scenarios:
-        f.create_dataset('event_scenario', data=strings(scenarios[:1] * 2),
+        g.create_dataset('event_scenario', data=strings(scenarios[:1] * 2),
                          dtype=STR)
     return f
 
@@ -211,7 +223,7 @@ def export_quoted_names(path):
     """Codes and names with commas, quotes and a line break: the CSV
     fields must be quoted."""
     f = export_base(path, agents=('R,US', 'C"HN'), goods=('she\nlls',))
-    f['event_label'][0] = 'a, "b"'
+    f['events/event_label'][0] = 'a, "b"'
     f.close()
 
 
@@ -240,8 +252,8 @@ def export_var_strings(path):
 def export_events_short(path):
     """`event_kind` is shorter than `event_run`."""
     f = export_base(path)
-    del f['event_kind']
-    f.create_dataset('event_kind', data=strings(['set']), dtype=STR)
+    del f['events/event_kind']
+    f['events'].create_dataset('event_kind', data=strings(['set']), dtype=STR)
     f.close()
 
 
@@ -249,16 +261,16 @@ def export_events_missing(path):
     """The event table has `event_run` and nothing else."""
     f = export_base(path)
     for k in ('event_step', 'event_value', 'event_kind', 'event_actor',
-              'event_target', 'event_label'):
-        del f[k]
+              'event_target', 'event_unit', 'event_label'):
+        del f['events/' + k]
     f.close()
 
 
 def export_events_huge_steps(path):
     """Event steps and runs far out of any range (dates cannot be made)."""
     f = export_base(path)
-    f['event_step'][:] = [-2147483648, 2147483647]
-    f['event_run'][:] = [-1, 2147483647]
+    f['events/event_step'][:] = [-2147483648, 2147483647]
+    f['events/event_run'][:] = [-1, 2147483647]
     f.close()
 
 
@@ -283,6 +295,16 @@ def export_time_no_units(path):
     """`time` has no units: records cannot be dated."""
     f = export_base(path)
     del f['time'].attrs['units']
+    f.close()
+
+
+def layout1(path):
+    """The layout of earlier versions: the event table at the root, no
+    group `events` (refused with a line that says so)."""
+    f = export_base(path)
+    for k in list(f['events']):
+        f.move('events/' + k, k)
+    del f['events']
     f.close()
 
 

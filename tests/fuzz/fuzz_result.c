@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * fuzz_result.c - libFuzzer harness for `sim info` (result_info_print).
+ * fuzz_result.c - libFuzzer harness for `sim info` (cmd_info_print).
  *
- *   bytes -> one temporary file -> result_info_print(path, /dev/null, err)
+ *   bytes -> one temporary file -> cmd_info_print(path, /dev/null, err)
  *   must return 0, or -1 with a one-line message, and leave no HDF5
  *   identifier open (files, groups, datasets, attributes, datatypes,
  *   dataspaces: counted with H5Inmembers before and after the call).
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "h5fuzz.h"
-#include "io/resultinfo.h"
+#include "cmd/cmd.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,16 +45,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h5fuzz_count(before);
     char err[1024];
     memset(err, 0, sizeof err);
-    int rc = result_info_print(h5fuzz_path, devnull, err, sizeof err);
+    int rc = cmd_info_print(h5fuzz_path, devnull, err, sizeof err);
     if (getenv("FUZZ_DEBUG"))
         fprintf(stderr, "fuzz_result: rc %d: %s\n", rc, err);
     if (rc != 0 && rc != -1) {
         char n[32];
         snprintf(n, sizeof n, "%d", rc);
-        h5fuzz_die("result_info_print returned neither 0 nor -1", n);
+        h5fuzz_die("cmd_info_print returned neither 0 nor -1", n);
     }
     if (rc == -1)
-        h5fuzz_expect_line("result_info_print", err);
-    h5fuzz_expect_closed(before, "result_info_print", rc);
+        h5fuzz_expect_line("cmd_info_print", err);
+    h5fuzz_expect_closed(before, "cmd_info_print", rc);
     return 0;
 }

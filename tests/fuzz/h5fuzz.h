@@ -32,7 +32,7 @@
 
 #include <hdf5.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 
 #define FUZZ_MAX_INPUT (4u << 20)
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/output.h"
+#include "io/result/output.h"
 #include "io/priors.h"
 #include "model/model.h"
 
@@ -833,7 +833,20 @@ static int apply_set_lists(sim_config *c, const cfg_doc *doc, config_error *err)
 
 /* ---- public entry points ---------------------------------------------------------- */
 
-static sim_config *load(cfg_doc *doc, const char *name, config_error *err)
+/* Keep the names of the files the loader read (the inputs of a command). */
+static int keep_files(sim_config *c, const cfg_doc *doc)
+{
+    int n = cfg_n_files(doc);
+    if (!(c->files = calloc((size_t)n + 1, sizeof *c->files)))
+        return -1;
+    for (int k = 0; k < n; k++)
+        if (!(c->files[c->n_files++] = strdup(cfg_file(doc, k))))
+            return -1;
+    return 0;
+}
+
+static sim_config *load(cfg_doc *doc, const char *name, int from_file,
+                        config_error *err)
 {
     if (!doc)
         return NULL;
@@ -845,6 +858,13 @@ static sim_config *load(cfg_doc *doc, const char *name, config_error *err)
         return NULL;
     }
     snprintf(c->name, sizeof c->name, "%s", name);
+    if (from_file && keep_files(c, doc)) {
+        config_error_at(err, name, NULL, "", "out of memory");
+        err->resource = 1;
+        cfg_free(doc);
+        config_free(c);
+        return NULL;
+    }
     if (build(c, doc, err) || apply_set_lists(c, doc, err)) {
         cfg_free(doc);
         config_free(c);
@@ -856,13 +876,13 @@ static sim_config *load(cfg_doc *doc, const char *name, config_error *err)
 
 sim_config *config_load_file(const char *path, config_error *err)
 {
-    return load(cfg_read_file(path, NULL, err), path, err);
+    return load(cfg_read_file(path, NULL, err), path, 1, err);
 }
 
 sim_config *config_load_string(const char *text, const char *name,
                                config_error *err)
 {
-    return load(cfg_read_text(text, strlen(text), name, err), name, err);
+    return load(cfg_read_text(text, strlen(text), name, err), name, 0, err);
 }
 
 void config_free(sim_config *c)
@@ -873,6 +893,9 @@ void config_free(sim_config *c)
         free(c->given[k]);
     free(c->given);
     free(c->event_ym);
+    for (int k = 0; k < c->n_files; k++)
+        free(c->files[k]);
+    free(c->files);
     params_free(c->p);
     for (int k = 0; k < c->n_vars; k++)
         free(c->vars[k]);
@@ -881,6 +904,12 @@ void config_free(sim_config *c)
 }
 
 const model_params *config_params(const sim_config *c) { return c->p; }
+
+int config_n_files(const sim_config *c) { return c->n_files; }
+const char *config_file(const sim_config *c, int k)
+{
+    return k >= 0 && k < c->n_files ? c->files[k] : NULL;
+}
 
 const char *const *config_output_vars(const sim_config *c, int *n)
 {

@@ -999,3 +999,26 @@ const char *cfg_where(const config_setting_t *s, int *line)
     where_line(d, (int)config_setting_source_line(s), &file, line);
     return file;
 }
+
+/* ---- the files a command reads ------------------------------------------------- */
+
+int config_input_files(const char *path, int (*add)(void *ctx, const char *name),
+                       void *ctx)
+{
+    struct stat st;
+    if (!path)
+        return 0;
+    /* a pipe cannot be read again (its text went to the loader already),
+     * and a directory or device is read by nobody: the path alone */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return add(ctx, path);
+    config_error err;
+    cfg_doc *d = cfg_read_file(path, NULL, &err);
+    if (!d) /* the file's loader reports why */
+        return add(ctx, path);
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < cfg_n_files(d); k++)
+        rc = add(ctx, cfg_file(d, k));
+    cfg_free(d);
+    return rc;
+}

@@ -31,6 +31,10 @@ struct sim_config {
     /* [n_events]: year * 12 + month - 1 of an event given by date (it
      * moves with scenario.start), -1 for one given by month */
     int *event_ym;
+    /* the files read (cfg_file of the loader's document): [0] the file,
+     * then its includes as resolved; none when read from text */
+    char **files;
+    int n_files;
 };
 
 /* ---- build.c ------------------------------------------------------------------ */
