@@ -206,7 +206,7 @@ targets = (
 );
 free = ( { path = "world.gravity_g"; }, { path = "settlement.usd_adapt"; }, { path = "agents.PRK.stock.shells"; } );
 CFG
-sim calibrate --targets rec.cfg --recover --particles 200 --jobs 2
+sim calibrate --targets rec.cfg --recover --particles 400 --jobs 2
 has "per parameter: truth, prior, posterior, covers, narrower" "$OUT" \
     "parameter                                 truth" "world.gravity_g" "settlement.usd_adapt" \
     "2 of 3 parameters recovered"

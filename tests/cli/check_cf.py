@@ -54,6 +54,11 @@ TAG = ""
 USD_UNITS = {"USD", "USD month-1"}
 
 
+
+# capacities: rates per month held as the state at the end of the month
+# (time: point), not monthly flows
+RATE_STATES = {"capacity", "alt_payment", "shadow_fleet"}
+
 def check(what, cond, detail=""):
     global FAILED
     if cond:
@@ -152,7 +157,7 @@ def layout(path, sweep, merged):
           cm <= {"time: point", "time: mean"} and
           all(text(f[v].attrs["cell_methods"]) == "time: mean" for v in recs
               if "month-1" in text(f[v].attrs.get("units_metadata", f[v].attrs["units"]))
-              and v != "capacity"), cm)
+              and v not in RATE_STATES), cm)
     for v in recs:
         dims = dims_of(f[v])
         if "good" in dims and "units_metadata" in f[v].attrs:
