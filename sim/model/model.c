@@ -382,7 +382,7 @@ static void draw_event_months(model_state *s, gsl_rng *r)
         if (w <= 0)
             continue;
         int m = p->events[e].month +
-                (int)gsl_rng_uniform_int(r, (unsigned long)(2 * w + 1)) - w;
+                (int)gsl_rng_uniform_int(r, 2UL * (unsigned long)w + 1UL) - w;
         s->event_month[e] = m < 0 ? 0 : m;
     }
 }
