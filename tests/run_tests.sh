@@ -13,22 +13,26 @@ failed=0
 failures=""
 for bin in "$@"; do
     echo "== $bin"
+    t0=$(date +%s)
     if "$bin"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
         failures="$failures $bin"
     fi
+    echo "== $bin: $(( $(date +%s) - t0 )) s"
 done
 for script in tests/cli/*.sh; do
     [ -f "$script" ] || continue
     echo "== $script"
+    t0=$(date +%s)
     if sh "$script"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
         failures="$failures $script"
     fi
+    echo "== $script: $(( $(date +%s) - t0 )) s"
 done
 echo
 [ -n "$failures" ] && echo "failed:$failures"

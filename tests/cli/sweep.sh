@@ -77,7 +77,7 @@ axes = ( { path = "agents.CHN.secondary"; min = 0.0; max = 0.8; } );
 CFG
 (cd "$W" && exec "$SIM" sweep configs/long.cfg -o long.h5 --jobs 2 -q) 2>"$ERR" &
 pid=$!
-wait_for "$W/long.h5.parts"
+wait_for_part "$W/long.h5.parts"
 sleep 0.5
 kill -TERM "$pid"
 wait "$pid"
@@ -109,7 +109,7 @@ expect_rc "the uninterrupted sweep" 0
 
 (cd "$W" && exec "$SIM" sweep configs/r.cfg -o term.h5 --jobs 2 -q) 2>"$ERR" &
 pid=$!
-wait_for "$W/term.h5.parts"
+wait_for_part "$W/term.h5.parts"
 kill -TERM "$pid"
 wait "$pid"
 RC=$?
@@ -177,7 +177,7 @@ compare "... finishes complete: the data of the uninterrupted sweep" same whole.
 # --resume refuses another shard, and a sweep file changed since
 (cd "$W" && exec "$SIM" sweep configs/r.cfg -o other.h5 --jobs 2 -q --checkpoint 0) 2>/dev/null &
 pid=$!
-wait_for "$W/other.h5.parts"
+wait_for_part "$W/other.h5.parts"
 kill -TERM "$pid"
 wait "$pid"
 RC=$?
