@@ -5,6 +5,7 @@
  * and the escaping of strings that every config the program writes uses.
  */
 #include "io/config/scenario.h"
+#include "io/priors.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -126,41 +127,6 @@ static void put_keyed(FILE *f, const model_params *p, param_scope scope, int e1)
     }
 }
 
-/* The path of parameter instance r, as config_resolve_path reads it. */
-static void ref_path(const model_params *p, param_ref r, char *buf, size_t len)
-{
-    const param_def *d = r.def;
-    switch (d->scope) {
-    case SCOPE_GLOBAL: snprintf(buf, len, "%s.%s", d->group, d->key); break;
-    case SCOPE_GOOD:
-        snprintf(buf, len, "goods.%s.%s", p->goods[r.e1].name, d->key);
-        break;
-    case SCOPE_AGENT:
-        snprintf(buf, len, "agents.%s.%s", p->agents[r.e1].code, d->key);
-        break;
-    case SCOPE_AGENT_GOOD:
-        snprintf(buf, len, "agents.%s.%s.%s", p->agents[r.e1].code, d->key,
-                 p->goods[r.e2].name);
-        break;
-    case SCOPE_AGENT_AGENT:
-        snprintf(buf, len, "agents.%s.%s.%s", p->agents[r.e1].code, d->key,
-                 p->agents[r.e2].code);
-        break;
-    case SCOPE_PAIR:
-        snprintf(buf, len, "pairs.%s_%s.%s", p->agents[r.e1].code,
-                 p->agents[r.e2].code, d->key);
-        break;
-    case SCOPE_ROUTE:
-        snprintf(buf, len, "routes.%s.%s", p->routes[r.e1].name, d->key);
-        break;
-    case SCOPE_ROUTE_GOOD:
-        snprintf(buf, len, "routes.%s.%s.%s", p->routes[r.e1].name, d->key,
-                 p->goods[r.e2].name);
-        break;
-    default: snprintf(buf, len, "?"); break;
-    }
-}
-
 static void put_event(FILE *f, const model_params *p, const event_spec *e,
                       int last)
 {
@@ -177,7 +143,7 @@ static void put_event(FILE *f, const model_params *p, const event_spec *e,
     switch (e->kind) {
     case EV_SET:
     case EV_ADD:
-        ref_path(p, e->ref, path, sizeof path);
+        priors_param_path(p, e->ref, path, sizeof path);
         fprintf(f, "path = ");
         config_put_string(f, path);
         fprintf(f, "; value = ");
