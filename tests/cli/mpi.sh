@@ -48,11 +48,7 @@ expect_rc "the serial long sweep" 0
 (cd "$W" && exec timeout -k 5 300 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
     -o held.h5 -q) >"$T/log/first" 2>&1 &
 pid=$!
-n=0
-while [ ! -s "$W/held.h5.parts/lock" ] && [ "$n" -lt 400 ]; do
-    sleep 0.05
-    n=$((n + 1))
-done
+wait_for "$W/held.h5.parts/lock" 20
 (cd "$W" && timeout -k 5 120 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
     -o held.h5 -q --resume) >"$OUT" 2>"$ERR"
 RC=$?
@@ -67,11 +63,7 @@ compare "... finishes complete: the serial sweep's data" same long_serial.h5 hel
 (cd "$W" && exec timeout -k 5 300 mpirun --oversubscribe -n 2 "$MPI" sweep configs/long.cfg \
     -o cut.h5 -q --checkpoint 0) >"$T/log/cut" 2>&1 &
 pid=$!
-n=0
-while [ ! -s "$W/cut.h5.parts/lock" ] && [ "$n" -lt 400 ]; do
-    sleep 0.05
-    n=$((n + 1))
-done
+wait_for "$W/cut.h5.parts/lock" 20
 sleep 0.5
 kill -TERM "$pid"
 wait "$pid"
